@@ -1,0 +1,31 @@
+"""The ``kg`` command: one typer app assembled from one module per command group."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from kg.cli import db, neo4j_server, ontology
+from kg.errors import KgError
+
+app = typer.Typer(no_args_is_help=True, add_completion=False,
+                  help="Semantic customer knowledge graph.")
+app.add_typer(neo4j_server.app, name="neo4j")
+app.add_typer(db.app, name="db")
+app.add_typer(ontology.app, name="ontology")
+
+
+def main() -> None:
+    """Entry point: product errors become one red line and exit code 1, never a traceback."""
+    try:
+        app()  # standalone: usage errors exit 2, typer.Exit codes are honoured
+    except KgError as error:
+        Console(stderr=True, soft_wrap=True).print(f"[red]error:[/red] {error}", highlight=False)
+        sys.exit(1)
+    except ValidationError as error:
+        Console(stderr=True, soft_wrap=True).print(f"[red]invalid setting:[/red] {error}",
+                                                   highlight=False)
+        sys.exit(2)

@@ -1,0 +1,93 @@
+"""The one place a Neo4j driver is created, and where driver errors become the product's own."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, LiteralString
+
+import neo4j
+from neo4j import exceptions as neo4j_errors
+
+from kg.errors import (
+    ConstraintViolation,
+    GraphAuthError,
+    GraphError,
+    GraphUnavailable,
+    StartTimeout,
+)
+from kg.settings import Settings
+
+
+def create_driver(settings: Settings) -> neo4j.Driver:
+    """A driver for the configured server; the local install's password is used when unset."""
+    from kg.neo4j_local.config import local_password  # local server is one option among many
+
+    if settings.neo4j_password is not None:
+        password = settings.neo4j_password.get_secret_value()
+    else:
+        password = local_password(settings)
+    return neo4j.GraphDatabase.driver(settings.neo4j_uri, auth=(settings.neo4j_user, password))
+
+
+@contextmanager
+def graph_errors(uri: str) -> Iterator[None]:
+    """Translate driver exceptions into errors that say what to do."""
+    try:
+        yield
+    except neo4j_errors.AuthError as error:
+        raise GraphAuthError(
+            f"Neo4j at {uri} refused the user name or password ({error.message}); "
+            "check KG_NEO4J_USER and KG_NEO4J_PASSWORD"
+        ) from error
+    except neo4j_errors.ConstraintError as error:
+        raise ConstraintViolation(f"a uniqueness constraint refused the write: {error.message}") \
+            from error
+    except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired, OSError) as error:
+        raise GraphUnavailable(
+            f"Neo4j at {uri} cannot be reached ({error}); is it running? "
+            "(`kg neo4j status`, or check KG_NEO4J_URI)"
+        ) from error
+    except neo4j_errors.Neo4jError as error:
+        raise GraphError(f"Neo4j error {error.code}: {error.message}") from error
+
+
+def run_query(
+    driver: neo4j.Driver,
+    settings: Settings,
+    query: LiteralString,
+    parameters: dict[str, Any] | None = None,
+    *,
+    write: bool = False,
+) -> list[dict[str, Any]]:
+    """Run one named statement with parameters and return its rows as dicts."""
+    routing = neo4j.RoutingControl.WRITE if write else neo4j.RoutingControl.READ
+    with graph_errors(settings.neo4j_uri):
+        records, _, _ = driver.execute_query(
+            query, parameters or {}, database_=settings.neo4j_database, routing_=routing
+        )
+    return [record.data() for record in records]
+
+
+def wait_for_bolt(
+    uri: str, user: str, password: str, *, deadline: float, alive: Callable[[], bool]
+) -> None:
+    """Poll until Bolt answers an authenticated query, the process dies, or time runs out."""
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        if not alive():
+            raise StartTimeout(f"Neo4j exited during start-up (last error: {last_error})")
+        try:
+            with neo4j.GraphDatabase.driver(uri, auth=(user, password)) as driver:
+                driver.verify_connectivity()
+            return
+        except neo4j_errors.AuthError as error:
+            raise GraphAuthError(
+                f"Neo4j at {uri} started but refused the password ({error.message}); the data "
+                "directory was initialised with another password"
+            ) from error
+        except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired, OSError) as error:
+            last_error = error
+            time.sleep(0.5)
+    raise StartTimeout(f"Neo4j did not answer Bolt at {uri} in time (last error: {last_error})")

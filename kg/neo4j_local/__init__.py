@@ -1,0 +1,1 @@
+"""The project-managed local Neo4j: installed from Maven Central, run with Neo4j's own launcher."""

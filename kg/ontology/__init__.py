@@ -1,0 +1,1 @@
+"""The ontology: loading, the graph mapping derived from it, reasoning, shapes and docs."""

@@ -1,0 +1,74 @@
+"""Runtime settings: environment variables prefixed ``KG_`` and an optional ``.env`` file.
+
+Settings are built on demand by :func:`load_settings`, never at import time, so tests and
+commands can change the environment first.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from platformdirs import user_cache_dir
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_BOLT_PORT = 7687
+
+
+def _default_cache() -> Path:
+    return Path(user_cache_dir("customer-kg"))
+
+
+class Settings(BaseSettings):
+    """Where the graph is and how the local server is provisioned."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="KG_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    neo4j_uri: str = Field(
+        default=f"bolt://127.0.0.1:{DEFAULT_BOLT_PORT}",
+        description="bolt://, bolt+s://, neo4j:// or neo4j+s:// URI of any Neo4j 5 server.",
+    )
+    neo4j_user: str = "neo4j"
+    neo4j_password: SecretStr | None = Field(
+        default=None,
+        description="Unset: the password the local install generated (in its home) is used.",
+    )
+    neo4j_database: str = "neo4j"
+
+    # The project-managed local server.
+    neo4j_home: Path = Field(default_factory=lambda: _default_cache() / "neo4j")
+    maven_repo: Path = Field(default_factory=lambda: _default_cache() / "m2")
+    neo4j_version: str = Field(default="[5.26.0,5.27.0)", description="Maven version or range.")
+    apoc_version: str = Field(default="[5.26.0,5.27.0)", description="Maven version or range.")
+    neo4j_bolt_port: int = Field(default=DEFAULT_BOLT_PORT, ge=1, le=65535)
+    neo4j_heap: str = "1g"
+    neo4j_pagecache: str = "512m"
+    neo4j_start_timeout: float = Field(default=120.0, gt=0)
+    neo4j_stop_timeout: float = Field(default=60.0, gt=0)
+
+    @field_validator("neo4j_uri")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        schemes = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+        scheme = value.split("://", 1)[0] if "://" in value else ""
+        if scheme not in schemes:
+            raise ValueError(
+                f"KG_NEO4J_URI={value!r} must start with one of "
+                + ", ".join(f"{s}://" for s in schemes)
+            )
+        return value
+
+    @field_validator("neo4j_heap", "neo4j_pagecache")
+    @classmethod
+    def _memory_size(cls, value: str) -> str:
+        number, unit = value[:-1], value[-1:].lower()
+        if not number.isdigit() or unit not in "kmg":
+            raise ValueError(f"{value!r} is not a memory size such as 512m or 1g")
+        return value
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment, ``.env`` and explicit overrides."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,190 @@
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import rdflib
+
+from kg.errors import OntologyError
+from kg.graph import queries
+from kg.ontology.check import check_ontology
+from kg.ontology.docs import render_html, render_markdown
+from kg.ontology.files import OntologyFiles, default_ontology_dir, load_vocabulary, parse_turtle
+from kg.ontology.mapping import build_mapping, load_mapping, upper_snake
+from kg.ontology.namespaces import CKG
+from kg.ontology.reasoning import check_consistency
+from kg.ontology.shapes import validate_instances
+
+FILES = OntologyFiles(default_ontology_dir())
+
+
+@pytest.fixture
+def ontology_copy(tmp_path: Path) -> OntologyFiles:
+    shutil.copytree(FILES.folder, tmp_path / "ontology")
+    return OntologyFiles(tmp_path / "ontology")
+
+
+def test_upper_snake_case_of_object_properties() -> None:
+    assert upper_snake("hasIdentity") == "HAS_IDENTITY"
+    assert upper_snake("partOfCase") == "PART_OF_CASE"
+
+
+def test_mapping_covers_the_product_vocabulary() -> None:
+    mapping = load_mapping()
+    for label in ("Customer", "Identity", "Consent", "Channel", "Touchpoint", "Interaction",
+                  "Case", "Journey", "Concept", "Entity", "Mention", "Opinion", "Emotion",
+                  "Intent", "Segment"):
+        assert label in mapping.labels
+    assert mapping.relationship_types["HAS_IDENTITY"] == CKG.hasIdentity
+    assert mapping.key_of("Post") == "interactionId"
+    assert mapping.labels_of("Competitor") == ["Competitor", "Organisation", "Entity"]
+
+
+def test_constraints_cover_the_keys_of_core_labels() -> None:
+    constrained = {(c.label, c.key) for c in load_mapping().constraints}
+    for pair in (("Customer", "customerId"), ("Identity", "identityId"),
+                 ("Interaction", "interactionId"), ("Concept", "conceptId"),
+                 ("Entity", "entityId"), ("Channel", "channelId")):
+        assert pair in constrained
+
+
+def test_node_iris_are_minted_from_label_and_key() -> None:
+    mapping = load_mapping()
+    assert str(mapping.node_iri("Post", "twcs:1 2")) == (
+        "https://w3id.org/customer-kg/id/interaction/twcs%3A1%202")
+    assert str(mapping.node_iri("Concept", "refund")) == (
+        "https://w3id.org/customer-kg/concept/refund")
+    assert str(mapping.node_iri("IntentCategory", "churn_risk")) == (
+        "https://w3id.org/customer-kg/ref/intent-churn-risk")
+
+
+def test_unknown_names_are_refused() -> None:
+    mapping = load_mapping()
+    with pytest.raises(OntologyError, match="Custmer"):
+        mapping.require_label("Custmer")
+    with pytest.raises(OntologyError, match="HAS_FRIEND"):
+        mapping.edge_iri("HAS_FRIEND")
+
+
+def _cypher_statements() -> list[str]:
+    return [value for name, value in vars(queries).items()
+            if name.isupper() and isinstance(value, str)]
+
+
+def test_cypher_in_code_uses_only_ontology_names() -> None:
+    mapping = load_mapping()
+    statements = _cypher_statements()
+    assert statements, "queries module has no statements"
+    for statement in statements:
+        if statement.lstrip().startswith("SHOW"):
+            continue
+        for label in re.findall(r"\(\w*:(\w+)", statement):
+            assert label in mapping.labels, f"label {label} not in the ontology"
+        for rel in re.findall(r"\[\w*:(\w+)", statement):
+            assert rel in mapping.relationship_types, f"relationship {rel} not in the ontology"
+        for key in re.findall(r"\b[a-z]\w*\.([a-z]\w*)\b", statement):
+            assert key in mapping.property_keys, f"property {key} not in the ontology"
+        for key in re.findall(r"[{,]\s*([a-z]\w*):\s*\$", statement):
+            assert key in mapping.property_keys, f"property {key} not in the ontology"
+
+
+def test_vocabulary_check_catches_a_made_up_name() -> None:
+    mapping = load_mapping()
+    bad = "MATCH (c:Customer)-[:HAS_FRIEND]->(x:Buddy) RETURN c.nickname"
+    assert "HAS_FRIEND" not in mapping.relationship_types
+    assert "Buddy" not in mapping.labels
+    assert "nickname" not in mapping.property_keys
+    assert re.findall(r"\[\w*:(\w+)", bad) == ["HAS_FRIEND"]
+
+
+def test_the_shipped_ontology_passes_its_check() -> None:
+    report = check_ontology(FILES)
+    assert report.concepts >= 60
+    assert report.top_concepts >= 10
+    assert report.shapes.conforms, report.shapes.violations
+
+
+def test_hermit_finds_an_individual_of_disjoint_classes() -> None:
+    vocabulary = load_vocabulary(FILES)
+    node = rdflib.URIRef("https://w3id.org/customer-kg/id/customer/c-9")
+    vocabulary.add((node, rdflib.RDF.type, CKG.Customer))
+    vocabulary.add((node, rdflib.RDF.type, CKG.Interaction))
+    with pytest.raises(OntologyError, match="inconsistent"):
+        check_consistency(vocabulary)
+
+
+def test_hermit_applies_domains_and_disjointness() -> None:
+    vocabulary = load_vocabulary(FILES)
+    interaction = rdflib.URIRef("https://w3id.org/customer-kg/id/interaction/i-1")
+    vocabulary.add((interaction, rdflib.RDF.type, CKG.Interaction))
+    # hasIdentity's domain is Customer, and Customer is disjoint with Interaction
+    vocabulary.add((interaction, CKG.hasIdentity,
+                    rdflib.URIRef("https://w3id.org/customer-kg/id/identity/x")))
+    with pytest.raises(OntologyError, match="inconsistent"):
+        check_consistency(vocabulary)
+
+
+def test_shapes_report_a_failing_sample() -> None:
+    vocabulary = load_vocabulary(FILES)
+    sample = parse_turtle(FILES.folder / "examples" / "sample.ttl")
+    interaction = rdflib.URIRef("https://w3id.org/customer-kg/id/interaction/twcs%3A1")
+    sample.remove((interaction, CKG.occurredAt, None))
+    sample.set((interaction, CKG.direction, rdflib.Literal("sideways")))
+    report = validate_instances(sample, parse_turtle(FILES.shapes), vocabulary)
+    assert not report.conforms
+    joined = "\n".join(report.violations)
+    assert "occurredAt" in joined
+    assert "direction" in joined
+    assert len(report.violations) == 2
+
+
+def test_turtle_syntax_error_names_file_and_line(ontology_copy: OntologyFiles) -> None:
+    lines = ontology_copy.concepts.read_text().splitlines()
+    lines[20] = lines[20] + " ;;; oops"
+    ontology_copy.concepts.write_text("\n".join(lines) + "\n")
+    with pytest.raises(OntologyError) as caught:
+        load_vocabulary(ontology_copy)
+    assert f"{ontology_copy.concepts}:" in str(caught.value)
+    assert caught.value.line is not None and 18 <= caught.value.line <= 24
+
+
+def test_undocumented_term_names_file_line_and_term(ontology_copy: OntologyFiles) -> None:
+    text = ontology_copy.ontology.read_text()
+    text = text.replace('rdfs:label "Touchpoint"@en ;', "")
+    ontology_copy.ontology.write_text(text)
+    with pytest.raises(OntologyError) as caught:
+        check_ontology(ontology_copy)
+    assert caught.value.term == "ckg:Touchpoint"
+    assert caught.value.path == str(ontology_copy.ontology)
+    assert caught.value.line is not None
+    assert "Touchpoint" in ontology_copy.ontology.read_text().splitlines()[caught.value.line - 1]
+
+
+def test_broken_broader_link_names_the_concept(ontology_copy: OntologyFiles) -> None:
+    text = ontology_copy.concepts.read_text()
+    text = text.replace("skos:broader ckc:billing-pricing ;\n    skos:prefLabel \"overcharge\"",
+                        "skos:broader ckc:billing-pricin ;\n    skos:prefLabel \"overcharge\"")
+    ontology_copy.concepts.write_text(text)
+    with pytest.raises(OntologyError, match="undefined concept") as caught:
+        check_ontology(ontology_copy)
+    assert caught.value.term == "ckc:overcharge"
+
+
+def test_graph_key_to_undefined_property_is_refused(ontology_copy: OntologyFiles) -> None:
+    text = ontology_copy.ontology.read_text().replace("ckg:graphKey ckg:caseId",
+                                                      "ckg:graphKey ckg:caseNumber")
+    ontology_copy.ontology.write_text(text)
+    with pytest.raises(OntologyError, match="graphKey") as caught:
+        build_mapping(load_vocabulary(ontology_copy), ontology_copy.ontology)
+    assert caught.value.term == "Case"
+
+
+def test_docs_contain_classes_relationships_and_the_concept_tree() -> None:
+    vocabulary = load_vocabulary(FILES)
+    markdown = render_markdown(vocabulary, build_mapping(vocabulary))
+    assert "| `Customer` | `customerId` |" in markdown
+    assert "| `HAS_IDENTITY` | `ckg:hasIdentity` |" in markdown
+    assert "- **billing and pricing** (`billing-pricing`)" in markdown
+    assert "  - **overcharge** (`overcharge`) — " in markdown
+    html = render_html(markdown)
+    assert "<table>" in html and "<code>HAS_IDENTITY</code>" in html
