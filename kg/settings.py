@@ -48,6 +48,18 @@ class Settings(BaseSettings):
     neo4j_start_timeout: float = Field(default=120.0, gt=0)
     neo4j_stop_timeout: float = Field(default=60.0, gt=0)
 
+    # Extraction.
+    spacy_model: str = Field(
+        default="en_core_web_sm",
+        description="spaCy pipeline package; en_core_web_md/lg/trf work when installed.",
+    )
+    extraction_batch_size: int = Field(default=256, ge=1)
+    extraction_processes: int = Field(default=1, ge=1)
+    extraction_max_chars: int = Field(default=100_000, ge=1)
+    redact_pii: bool = Field(default=False, description="store text with emails/phones masked")
+    gazetteers: list[Path] = Field(default_factory=list,
+                                   description="CSV/JSONL files of products, brands, ...")
+
     @field_validator("neo4j_uri")
     @classmethod
     def _known_scheme(cls, value: str) -> str:

@@ -8,7 +8,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
-from kg.cli import db, neo4j_server, ontology
+from kg.cli import db, extract, neo4j_server, ontology
 from kg.errors import KgError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
@@ -16,6 +16,7 @@ app = typer.Typer(no_args_is_help=True, add_completion=False,
 app.add_typer(neo4j_server.app, name="neo4j")
 app.add_typer(db.app, name="db")
 app.add_typer(ontology.app, name="ontology")
+app.command(name="extract")(extract.command)
 
 
 def main() -> None:

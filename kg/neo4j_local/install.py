@@ -19,6 +19,7 @@ from kg.neo4j_local.java import maven_executable
 from kg.settings import Settings
 
 MANIFEST = "kg-install.json"
+LAYOUT = 2  # bumped when the home's layout changes, so older homes are reinstalled
 DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 
 _POM = """<?xml version="1.0" encoding="UTF-8"?>
@@ -99,6 +100,8 @@ def read_installation(home: Path) -> Installation | None:
     if not manifest.is_file():
         return None
     data = json.loads(manifest.read_text())
+    if data.pop("layout", None) != LAYOUT:
+        return None
     data["downloaded"] = False
     return Installation(**data)
 
@@ -135,6 +138,7 @@ def install(settings: Settings) -> Installation:
     )
     record = asdict(installation)
     del record["downloaded"]
+    record["layout"] = LAYOUT
     (home / MANIFEST).write_text(json.dumps(record, indent=2) + "\n")
     return installation
 

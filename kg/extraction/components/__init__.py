@@ -1,0 +1,1 @@
+"""spaCy components of the extraction pipeline, each registered by name with a factory."""

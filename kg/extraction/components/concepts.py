@@ -1,0 +1,88 @@
+"""The concept matcher: SKOS labels matched case-, stretch- and lemma-insensitively.
+
+Three matchers share one vocabulary: on ``NORM`` (lower case, stretched letters squeezed), on
+``LEMMA`` ("cancelled flights" meets "cancelled flight"), and on hashtags split on camel case
+(``#LostLuggage`` meets "lost luggage"). Overlaps keep the longest span.
+"""
+
+from __future__ import annotations
+
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc
+
+from kg.extraction.components.social import split_hashtag
+from kg.extraction.concept_labels import concept_labels
+from kg.ontology.namespaces import CKC
+
+if not Doc.has_extension("concepts"):
+    Doc.set_extension("concepts", default=None)
+
+# Lemmatising the label patterns needs only these components of the base pipeline.
+LEMMA_PIPES = ("tok2vec", "tagger", "attribute_ruler", "lemmatizer")
+
+
+class ConceptMatcher:
+    def __init__(self, nlp: Language, labels: dict[str, tuple[str, ...]]) -> None:
+        self.nlp = nlp
+        self.labels = labels
+        self.by_phrase = {label: concept for concept, values in labels.items() for label in values}
+        self.norm_matcher = PhraseMatcher(nlp.vocab, attr="NORM")
+        for concept, values in labels.items():
+            self.norm_matcher.add(concept, [nlp.make_doc(v) for v in values])
+        self.lemma_matcher: PhraseMatcher | None = None
+
+    def _lemma_matcher(self) -> PhraseMatcher | None:
+        """Built on first use, when the lemmatizer before this component is ready."""
+        if self.lemma_matcher is None and "lemmatizer" in self.nlp.pipe_names:
+            enabled = [p for p in LEMMA_PIPES if p in self.nlp.pipe_names]
+            disabled = [p for p in self.nlp.pipe_names if p not in enabled]
+            matcher = PhraseMatcher(self.nlp.vocab, attr="LEMMA")
+            with self.nlp.select_pipes(disable=disabled):
+                for concept, values in self.labels.items():
+                    matcher.add(concept, list(self.nlp.pipe(values)))
+            self.lemma_matcher = matcher
+        return self.lemma_matcher
+
+    def __call__(self, doc: Doc) -> Doc:
+        found: dict[tuple[int, int, str], str] = {}
+        for match_id, start, end in self.norm_matcher(doc):
+            span = doc[start:end]
+            found[(span.start_char, span.end_char, self.nlp.vocab.strings[match_id])] = span.text
+        lemma_matcher = self._lemma_matcher()
+        if lemma_matcher is not None and doc.has_annotation("LEMMA"):
+            for match_id, start, end in lemma_matcher(doc):
+                span = doc[start:end]
+                key = (span.start_char, span.end_char, self.nlp.vocab.strings[match_id])
+                found.setdefault(key, span.text)
+        for kind, start, end in doc._.social or []:
+            if kind == "hashtag":
+                concept = self.by_phrase.get(" ".join(split_hashtag(doc.text[start:end])))
+                if concept is None:
+                    concept = self.by_phrase.get("".join(split_hashtag(doc.text[start:end])))
+                if concept is not None:
+                    found[(start, end, concept)] = doc.text[start:end]
+        doc._.concepts = _longest(found)
+        return doc
+
+
+def _longest(found: dict[tuple[int, int, str], str]) -> list[tuple[int, int, str, str]]:
+    """Drop a match inside a longer one; equal spans keep every concept."""
+    ordered = sorted(found.items(), key=lambda item: (-(item[0][1] - item[0][0]), item[0][0]))
+    kept: list[tuple[int, int, str, str]] = []
+    for (start, end, concept), text in ordered:
+        inside = any(s <= start and end <= e and (s, e) != (start, end) for s, e, _, _ in kept)
+        overlaps_other = any(start < e and s < end and not (s <= start and end <= e)
+                             for s, e, _, _ in kept)
+        if not inside and not overlaps_other:
+            kept.append((start, end, concept, text))
+    return sorted(kept)
+
+
+def concept_iri(concept_id: str) -> str:
+    return str(CKC[concept_id])
+
+
+@Language.factory("ckg_concepts", default_config={})
+def make_concepts(nlp: Language, name: str) -> ConceptMatcher:
+    return ConceptMatcher(nlp, concept_labels())

@@ -1,0 +1,43 @@
+"""Intents and emotions, multi-label, each with the words that showed it."""
+
+from __future__ import annotations
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from kg.extraction.lexicons import signal_cues
+
+if not Doc.has_extension("signals"):
+    Doc.set_extension("signals", default=None)
+
+NEGATIVE_COMPLAINT = -0.25  # a message this negative is a complaint even without a cue word
+
+
+class SignalDetector:
+    def __init__(self) -> None:
+        self.cues = signal_cues()
+
+    def __call__(self, doc: Doc) -> Doc:
+        found: dict[tuple[str, str], tuple[float, int, int]] = {}
+        for cue in self.cues:
+            match = cue.pattern.search(doc.text)
+            if match is None:
+                continue
+            key = (cue.kind, cue.category)
+            if key not in found or found[key][0] < cue.confidence:
+                found[key] = (cue.confidence, match.start(), match.end())
+        score = doc._.sentiment
+        if score is not None and score <= NEGATIVE_COMPLAINT:
+            clause = min(doc._.clauses or [(0, len(doc.text), score)], key=lambda c: c[2])
+            found[("intent", "complaint")] = (round(min(1.0, 0.5 + abs(score) / 2), 3),
+                                              clause[0], clause[1])
+        if ("intent", "praise") not in found and score is not None and score >= 0.6:
+            found[("intent", "praise")] = (0.6, 0, len(doc.text))
+        doc._.signals = sorted((kind, category, conf, start, end)
+                               for (kind, category), (conf, start, end) in found.items())
+        return doc
+
+
+@Language.factory("ckg_signals", default_config={})
+def make_signals(nlp: Language, name: str) -> SignalDetector:
+    return SignalDetector()

