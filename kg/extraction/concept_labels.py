@@ -27,3 +27,19 @@ def concept_labels(folder: Path | None = None) -> dict[str, tuple[str, ...]]:
                 continue
             labels.setdefault(local_name(concept), set()).add(str(label).strip().lower())
     return {concept: tuple(sorted(values)) for concept, values in sorted(labels.items())}
+
+
+@cache
+def top_concepts(folder: Path | None = None) -> dict[str, str]:
+    """Concept id → id of its top-level area (a top concept maps to itself)."""
+    graph = parse_turtle(OntologyFiles(folder or default_ontology_dir()).concepts)
+    parents = {local_name(child): local_name(parent)
+               for child, parent in graph.subject_objects(SKOS.broader)}
+    tops: dict[str, str] = {}
+    for concept in concept_labels(folder):
+        current, seen = concept, set()
+        while current in parents and current not in seen:
+            seen.add(current)
+            current = parents[current]
+        tops[concept] = current
+    return tops

@@ -39,3 +39,8 @@ def service_sentiment_cues() -> tuple[Cue, ...]:
 def signal_cues() -> tuple[SignalCue, ...]:
     return tuple(SignalCue(kind, category, re.compile(pattern, re.IGNORECASE), float(confidence))
                  for kind, category, pattern, confidence in _rows("signals.tsv"))
+
+
+@cache
+def vader_overrides() -> dict[str, float]:
+    return {word: float(valence) for word, valence in _rows("vader_overrides.tsv")}

@@ -16,9 +16,10 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from kg.extraction.lexicons import service_sentiment_cues
+from kg.extraction.lexicons import service_sentiment_cues, vader_overrides
 
 CONTRAST = {"but", "however", "although", "though", "yet", "except", "unfortunately", "sadly"}
+REQUEST_WORDING = re.compile(r"\b(would like|'d like|like to)\b", re.IGNORECASE)
 POLITENESS = re.compile(r"^\W*(hi|hello|hey|dear \w+|thanks?( you)?( so much)?|thx|please|pls|"
                         r"sorry|ok|okay)\W*$", re.IGNORECASE)
 THRESHOLD = 0.05  # VADER's own neutral band
@@ -48,10 +49,11 @@ def confidence_of(score: float) -> float:
 class ClauseSentiment:
     def __init__(self) -> None:
         self.vader = SentimentIntensityAnalyzer()
+        self.vader.lexicon.update(vader_overrides())
         self.cues = service_sentiment_cues()
 
     def clause_score(self, text: str) -> float:
-        plain = html.unescape(text)
+        plain = REQUEST_WORDING.sub(" ", html.unescape(text))
         score = float(self.vader.polarity_scores(plain)["compound"])
         adjustment = sum(cue.weight for cue in self.cues if cue.pattern.search(plain))
         if adjustment:

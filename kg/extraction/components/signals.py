@@ -10,7 +10,8 @@ from kg.extraction.lexicons import signal_cues
 if not Doc.has_extension("signals"):
     Doc.set_extension("signals", default=None)
 
-NEGATIVE_COMPLAINT = -0.25  # a message this negative is a complaint even without a cue word
+NEGATIVE_COMPLAINT = -0.05  # an inbound negative message is a complaint, cue word or not
+PRAISE = 0.3  # a clearly positive message is praise, cue word or not
 
 
 class SignalDetector:
@@ -31,7 +32,7 @@ class SignalDetector:
             clause = min(doc._.clauses or [(0, len(doc.text), score)], key=lambda c: c[2])
             found[("intent", "complaint")] = (round(min(1.0, 0.5 + abs(score) / 2), 3),
                                               clause[0], clause[1])
-        if ("intent", "praise") not in found and score is not None and score >= 0.6:
+        if ("intent", "praise") not in found and score is not None and score >= PRAISE:
             found[("intent", "praise")] = (0.6, 0, len(doc.text))
         doc._.signals = sorted((kind, category, conf, start, end)
                                for (kind, category), (conf, start, end) in found.items())
