@@ -69,6 +69,9 @@ class ExtractionResult(BaseModel):
     intents: list[Signal] = []
     emotions: list[Signal] = []
     redacted_text: str | None = None
+    language: str | None = Field(default=None, description="ISO 639-1 code, from py3langid")
+    language_confidence: float | None = None
+    warnings: list[str] = []
     provenance: Provenance
 
 

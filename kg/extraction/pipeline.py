@@ -16,6 +16,7 @@ from kg.errors import ConfigError
 from kg.extraction.components import (  # noqa: F401 - importing registers the factories
     concepts,
     identifiers,
+    language,
     sentiment,
     signals,
     social,
@@ -82,6 +83,9 @@ def to_result(doc: Doc, record_id: str, source: Provenance, *, redact_pii: bool
                          confidence=confidence_of(score))
 
     found_ids = doc._.identifiers or []
+    code, language_confidence, supported = doc._.language or (None, None, True)
+    warnings = [] if supported else [
+        f"language {code!r}: concepts, sentiment, intents and emotions need English; skipped"]
     message = float(doc._.sentiment or 0.0)
     return ExtractionResult(
         record_id=record_id,
@@ -108,6 +112,9 @@ def to_result(doc: Doc, record_id: str, source: Provenance, *, redact_pii: bool
                                                                     text=doc.text[s:e]))
                   for kind, c, conf, s, e in doc._.signals or [] if kind == "emotion"],
         redacted_text=redact(doc.text, found_ids) if redact_pii else None,
+        language=code,
+        language_confidence=language_confidence,
+        warnings=warnings,
         provenance=source,
     )
 

@@ -159,7 +159,17 @@ def test_bad_records_are_reported_in_place(nlp: Language, settings: Settings) ->
     assert isinstance(control, ExtractionResult)
     assert control.text_length == len(records[6][1] or "")
     foreign = next(r for r in results if r.record_id == "foreign")
-    assert isinstance(foreign, ExtractionResult)  # handled; no language identification yet
+    assert isinstance(foreign, ExtractionResult)
+    assert foreign.language == "de"
+    assert foreign.sentiment.label == "neutral" and foreign.sentiment.score == 0.0
+    assert foreign.warnings and "language 'de'" in foreign.warnings[0]
+
+
+def test_english_text_is_read_in_full(nlp: Language, settings: Settings) -> None:
+    result = one(nlp, settings, "Thanks, but my refund never arrived and nobody answers.")
+    assert result.language == "en"
+    assert result.warnings == []
+    assert result.concepts and result.intents
 
 
 def test_results_carry_provenance(nlp: Language, settings: Settings) -> None:

@@ -11,6 +11,7 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
+from kg.extraction.components.language import is_supported
 from kg.extraction.components.social import split_hashtag
 from kg.extraction.concept_labels import concept_labels
 from kg.ontology.namespaces import CKC
@@ -45,6 +46,9 @@ class ConceptMatcher:
         return self.lemma_matcher
 
     def __call__(self, doc: Doc) -> Doc:
+        if not is_supported(doc):
+            doc._.concepts = []
+            return doc
         found: dict[tuple[int, int, str], str] = {}
         for match_id, start, end in self.norm_matcher(doc):
             span = doc[start:end]

@@ -16,6 +16,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from kg.extraction.components.language import is_supported
 from kg.extraction.lexicons import service_sentiment_cues, vader_overrides
 
 CONTRAST = {"but", "however", "although", "though", "yet", "except", "unfortunately", "sadly"}
@@ -61,6 +62,9 @@ class ClauseSentiment:
         return max(-1.0, min(1.0, score))
 
     def __call__(self, doc: Doc) -> Doc:
+        if not is_supported(doc):
+            doc._.clauses, doc._.sentiment = [], 0.0
+            return doc
         clauses: list[tuple[int, int, float, float]] = []  # start, end, score, weight
         for start, end, after_contrast in _clauses(doc):
             text = doc.text[start:end]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from kg.extraction.components.language import is_supported
 from kg.extraction.lexicons import signal_cues
 
 if not Doc.has_extension("signals"):
@@ -19,6 +20,9 @@ class SignalDetector:
         self.cues = signal_cues()
 
     def __call__(self, doc: Doc) -> Doc:
+        if not is_supported(doc):
+            doc._.signals = []
+            return doc
         found: dict[tuple[str, str], tuple[float, int, int]] = {}
         for cue in self.cues:
             match = cue.pattern.search(doc.text)
