@@ -36,6 +36,8 @@ class Settings(BaseSettings):
         description="Unset: the password the local install generated (in its home) is used.",
     )
     neo4j_database: str = "neo4j"
+    neo4j_retry_seconds: float = Field(
+        default=30.0, gt=0, description="how long the driver retries a transaction itself")
 
     # The project-managed local server.
     neo4j_home: Path = Field(default_factory=lambda: _default_cache() / "neo4j")
@@ -47,6 +49,9 @@ class Settings(BaseSettings):
     neo4j_pagecache: str = "512m"
     neo4j_start_timeout: float = Field(default=120.0, gt=0)
     neo4j_stop_timeout: float = Field(default=60.0, gt=0)
+
+    rdf_store: Path = Field(default_factory=lambda: _default_cache() / "rdf",
+                            description="folder of the on-disk Oxigraph store (the RDF mirror)")
 
     # Extraction.
     spacy_model: str = Field(

@@ -8,7 +8,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
-from kg.cli import db, extract, neo4j_server, ontology
+from kg.cli import customers, db, extract, generate, load, neo4j_server, ontology, rdf
 from kg.errors import KgError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
@@ -17,6 +17,10 @@ app.add_typer(neo4j_server.app, name="neo4j")
 app.add_typer(db.app, name="db")
 app.add_typer(ontology.app, name="ontology")
 app.command(name="extract")(extract.command)
+app.command(name="load")(load.command)
+app.command(name="generate")(generate.command)
+app.add_typer(rdf.app, name="rdf")
+app.add_typer(customers.app, name="customers")
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ from rich.console import Console
 
 from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
-from kg.graph.schema import init_schema
+from kg.graph.schema import init_schema, seed_reference_data
 from kg.ontology.mapping import load_mapping
 from kg.settings import load_settings
 
@@ -23,9 +23,11 @@ def init() -> None:
     settings = load_settings()
     with create_driver(settings) as driver:
         report = init_schema(driver, settings, load_mapping())
+        seeded = seed_reference_data(driver, settings)
     console.print(
         f"schema ready on {settings.neo4j_uri}: {len(report.constraints)} constraints, "
-        f"{len(report.indexes)} indexes ({len(report.created)} created now)"
+        f"{len(report.indexes)} indexes ({len(report.created)} created now); "
+        f"{seeded} concepts and reference nodes"
     )
 
 

@@ -28,7 +28,12 @@ def create_driver(settings: Settings) -> neo4j.Driver:
         password = settings.neo4j_password.get_secret_value()
     else:
         password = local_password(settings)
-    return neo4j.GraphDatabase.driver(settings.neo4j_uri, auth=(settings.neo4j_user, password))
+    return neo4j.GraphDatabase.driver(
+        settings.neo4j_uri, auth=(settings.neo4j_user, password),
+        max_transaction_retry_time=settings.neo4j_retry_seconds,
+        connection_timeout=min(30.0, settings.neo4j_retry_seconds),
+        notifications_min_severity="OFF",
+    )
 
 
 @contextmanager

@@ -45,3 +45,332 @@ MATCH (c:Customer {customerId: $customerId})
 OPTIONAL MATCH (c)-[:HAS_IDENTITY]->(i:Identity)
 DETACH DELETE c, i
 """
+
+# ---------------------------------------------------------------- reference data (kg db init)
+MERGE_CONCEPTS: Final[LiteralString] = """
+UNWIND $rows AS row
+MERGE (k:Concept {conceptId: row.conceptId})
+SET k.prefLabel = row.prefLabel
+"""
+
+MERGE_BROADER: Final[LiteralString] = """
+UNWIND $rows AS row
+MERGE (k:Concept {conceptId: row.conceptId})
+MERGE (b:Concept {conceptId: row.broader})
+MERGE (k)-[:BROADER]->(b)
+"""
+
+MERGE_REFERENCE_NODES: Final[LiteralString] = """
+UNWIND $rows AS row
+CALL (row) {
+  WITH row WHERE row.label = 'Segment'
+  MERGE (n:Segment {segmentId: row.key}) SET n.prefLabel = row.prefLabel
+  UNION
+  WITH row WHERE row.label = 'EmotionCategory'
+  MERGE (n:EmotionCategory {categoryId: row.key}) SET n.prefLabel = row.prefLabel
+  UNION
+  WITH row WHERE row.label = 'IntentCategory'
+  MERGE (n:IntentCategory {categoryId: row.key}) SET n.prefLabel = row.prefLabel
+  UNION
+  WITH row WHERE row.label = 'JourneyStage'
+  MERGE (n:JourneyStage {stageId: row.key}) SET n.prefLabel = row.prefLabel
+}
+"""
+
+# ---------------------------------------------------------------- loading: one batch
+# Every statement merges on constrained keys only, so a batch written twice changes nothing.
+REMOVE_DERIVED: Final[LiteralString] = """
+UNWIND $rows AS row
+MATCH (i:Interaction {interactionId: row.interactionId})
+OPTIONAL MATCH (i)-[:HAS_MENTION|HAS_OPINION|HAS_INTENT|HAS_EMOTION]->(d)
+DETACH DELETE d
+WITH DISTINCT i
+OPTIONAL MATCH (i)-[r:ABOUT_CONCEPT|MENTIONS_ENTITY]->()
+DELETE r
+"""
+
+MERGE_INTERACTIONS: Final[LiteralString] = """
+UNWIND $rows AS row
+MERGE (i:Interaction {interactionId: row.interactionId})
+SET i += row.props
+SET i:$(row.labels)
+MERGE (c:Channel {channelId: row.channelId})
+SET c.companyOwned = row.companyOwned
+SET c:$(row.channelLabels)
+MERGE (i)-[:VIA_CHANNEL]->(c)
+"""
+
+MERGE_IDENTITIES: Final[LiteralString] = """
+UNWIND $rows AS row
+MERGE (x:Identity {identityId: row.identityId})
+SET x.identifierValue = row.identifierValue, x.identityKind = row.identityKind,
+    x.network = row.network,
+    x.displayName = coalesce(row.displayName, x.displayName),
+    x.postcode = coalesce(row.postcode, x.postcode),
+    x.segmentName = coalesce(row.segmentName, x.segmentName)
+SET x:$(row.labels)
+"""
+
+MERGE_AUTHORED_BY: Final[LiteralString] = """
+UNWIND $rows AS row
+MATCH (i:Interaction {interactionId: row.interactionId})
+MATCH (x:Identity {identityId: row.identityId})
+MERGE (i)-[:AUTHORED_BY]->(x)
+"""
+
+MERGE_IDENTITY_CHANNELS: Final[LiteralString] = """
+UNWIND $rows AS row
+MATCH (x:Identity {identityId: row.identityId})
+MERGE (c:Channel {channelId: row.channelId})
+MERGE (x)-[:ON_CHANNEL]->(c)
+"""
+
+MERGE_LINKS: Final[LiteralString] = """
+UNWIND $rows AS row
+MATCH (a:Identity {identityId: row.from})
+MATCH (b:Identity {identityId: row.to})
+MERGE (a)-[l:LINKED_WITH {linkRule: row.rule}]->(b)
+SET l.linkScore = row.score
+"""
+
+MERGE_REPLIES: Final[LiteralString] = """
+UNWIND $rows AS row
+MATCH (i:Interaction {interactionId: row.interactionId})
+MERGE (p:Interaction {interactionId: row.parentId})
+MERGE (i)-[:REPLY_TO]->(p)
+"""
+
+MERGE_TOUCHPOINTS: Final[LiteralString] = """
+UNWIND $rows AS row
+MATCH (i:Interaction {interactionId: row.interactionId})-[:VIA_CHANNEL]->(c:Channel)
+MERGE (t:Touchpoint {touchpointId: row.touchpointId})
+SET t.displayName = row.displayName
+MERGE (i)-[:AT_TOUCHPOINT]->(t)
+MERGE (t)-[:ON_CHANNEL]->(c)
+"""
+
+MERGE_CONCEPT_MENTIONS: Final[LiteralString] = """
+UNWIND $rows AS row
+MATCH (i:Interaction {interactionId: row.interactionId})
+MERGE (m:Mention {mentionId: row.mentionId})
+SET m += row.props
+MERGE (i)-[:HAS_MENTION]->(m)
+MERGE (k:Concept {conceptId: row.conceptId})
+MERGE (m)-[:REFERS_TO]->(k)
+MERGE (i)-[:ABOUT_CONCEPT]->(k)
+"""
+
+MERGE_ENTITY_MENTIONS: Final[LiteralString] = """
+UNWIND $rows AS row
+MATCH (i:Interaction {interactionId: row.interactionId})
+MERGE (e:Entity {entityId: row.entityId})
+SET e.entityName = row.entityName
+SET e:$(row.labels)
+MERGE (i)-[:MENTIONS_ENTITY]->(e)
+WITH i, e, row WHERE row.mentionId IS NOT NULL
+MERGE (m:Mention {mentionId: row.mentionId})
+SET m += row.props
+MERGE (i)-[:HAS_MENTION]->(m)
+MERGE (m)-[:REFERS_TO]->(e)
+"""
+
+MERGE_IDENTIFIER_MENTIONS: Final[LiteralString] = """
+UNWIND $rows AS row
+MATCH (i:Interaction {interactionId: row.interactionId})
+MERGE (m:Mention {mentionId: row.mentionId})
+SET m += row.props
+MERGE (i)-[:HAS_MENTION]->(m)
+"""
+
+MERGE_OPINIONS: Final[LiteralString] = """
+UNWIND $rows AS row
+MATCH (i:Interaction {interactionId: row.interactionId})
+MERGE (o:Opinion {opinionId: row.opinionId})
+SET o += row.props
+MERGE (i)-[:HAS_OPINION]->(o)
+WITH o, row WHERE row.conceptId IS NOT NULL
+MERGE (k:Concept {conceptId: row.conceptId})
+MERGE (o)-[:ABOUT_ASPECT]->(k)
+"""
+
+MERGE_INTENTS: Final[LiteralString] = """
+UNWIND $rows AS row
+MATCH (i:Interaction {interactionId: row.interactionId})
+MERGE (s:Intent {intentId: row.signalId})
+SET s += row.props
+MERGE (i)-[:HAS_INTENT]->(s)
+MERGE (c:IntentCategory {categoryId: row.categoryId})
+MERGE (s)-[:INTENT_CATEGORY]->(c)
+"""
+
+MERGE_EMOTIONS: Final[LiteralString] = """
+UNWIND $rows AS row
+MATCH (i:Interaction {interactionId: row.interactionId})
+MERGE (s:Emotion {emotionId: row.signalId})
+SET s += row.props
+MERGE (i)-[:HAS_EMOTION]->(s)
+MERGE (c:EmotionCategory {categoryId: row.categoryId})
+MERGE (s)-[:EMOTION_CATEGORY]->(c)
+"""
+
+# Statements of one batch, in the order they run inside its single transaction.
+BATCH_STATEMENTS: Final[tuple[tuple[str, LiteralString], ...]] = (
+    ("interactions", MERGE_INTERACTIONS),
+    ("derived", REMOVE_DERIVED),
+    ("identities", MERGE_IDENTITIES),
+    ("authored_by", MERGE_AUTHORED_BY),
+    ("identity_channels", MERGE_IDENTITY_CHANNELS),
+    ("links", MERGE_LINKS),
+    ("replies", MERGE_REPLIES),
+    ("touchpoints", MERGE_TOUCHPOINTS),
+    ("concept_mentions", MERGE_CONCEPT_MENTIONS),
+    ("entity_mentions", MERGE_ENTITY_MENTIONS),
+    ("identifier_mentions", MERGE_IDENTIFIER_MENTIONS),
+    ("opinions", MERGE_OPINIONS),
+    ("intents", MERGE_INTENTS),
+    ("emotions", MERGE_EMOTIONS),
+)
+
+# ---------------------------------------------------------------- identity resolution
+READ_IDENTITIES: Final[LiteralString] = """
+MATCH (x:Identity)
+RETURN x.identityId AS identityId, x.displayName AS displayName, x.postcode AS postcode
+"""
+
+READ_LINKS: Final[LiteralString] = """
+MATCH (a:Identity)-[l:LINKED_WITH]->(b:Identity)
+RETURN a.identityId AS a, b.identityId AS b, l.linkRule AS rule, l.linkScore AS score
+"""
+
+# Moves each identity to its resolved customer; links to any other customer are removed.
+ASSIGN_CUSTOMERS: Final[LiteralString] = """
+UNWIND $rows AS row
+MATCH (x:Identity {identityId: row.identityId})
+MERGE (c:Customer {customerId: row.customerId})
+MERGE (c)-[h:HAS_IDENTITY]->(x)
+SET h.linkRule = row.linkRule, h.linkScore = row.linkScore
+WITH x, c
+OPTIONAL MATCH (other:Customer)-[stale:HAS_IDENTITY]->(x) WHERE other <> c
+DELETE stale
+"""
+
+# A customer's display name: the smallest of its identities' names, so it is deterministic.
+NAME_CUSTOMERS: Final[LiteralString] = """
+MATCH (c:Customer)-[:HAS_IDENTITY]->(x:Identity)
+WITH c, min(x.displayName) AS name
+SET c.displayName = name
+"""
+
+DELETE_EMPTY_CUSTOMERS: Final[LiteralString] = """
+MATCH (c:Customer) WHERE NOT (c)-[:HAS_IDENTITY]->(:Identity)
+DETACH DELETE c
+"""
+
+# ---------------------------------------------------------------- cases, journeys, segments
+READ_INTERACTIONS_FOR_CASES: Final[LiteralString] = """
+MATCH (i:Interaction)
+OPTIONAL MATCH (i)-[:AUTHORED_BY]->(:Identity)<-[:HAS_IDENTITY]-(c:Customer)
+OPTIONAL MATCH (i)-[:REPLY_TO]->(p:Interaction)
+OPTIONAL MATCH (i)-[:VIA_CHANNEL]->(ch:Channel)
+RETURN i.interactionId AS interactionId, i.occurredAt AS at, i.direction AS direction,
+       c.customerId AS customerId, p.interactionId AS parentId, ch.channelId AS channelId,
+       labels(i) AS labels,
+       [(i)-[:HAS_MENTION]->(m:Mention) WHERE m.referenceValue IS NOT NULL
+        | m.spanLabel + ':' + m.referenceValue] AS refs,
+       [(i)-[:ABOUT_CONCEPT]->(k:Concept) | k.conceptId] AS concepts
+"""
+
+ASSIGN_CASES: Final[LiteralString] = """
+UNWIND $rows AS row
+MATCH (i:Interaction {interactionId: row.interactionId})
+MERGE (k:Case {caseId: row.caseId})
+MERGE (i)-[:PART_OF_CASE]->(k)
+WITH i, k
+OPTIONAL MATCH (i)-[stale:PART_OF_CASE]->(other:Case) WHERE other <> k
+DELETE stale
+"""
+
+DESCRIBE_CASES: Final[LiteralString] = """
+UNWIND $rows AS row
+MATCH (k:Case {caseId: row.caseId})
+SET k.caseStatus = row.caseStatus, k.openedAt = row.openedAt, k.closedAt = row.closedAt
+WITH k, row
+OPTIONAL MATCH (k)-[old:CASE_OF]->(:Customer)
+DELETE old
+WITH DISTINCT k, row
+UNWIND row.customers AS customerId
+MATCH (c:Customer {customerId: customerId})
+MERGE (k)-[:CASE_OF]->(c)
+"""
+
+DELETE_EMPTY_CASES: Final[LiteralString] = """
+MATCH (k:Case) WHERE NOT ()-[:PART_OF_CASE]->(k)
+DETACH DELETE k
+"""
+
+WRITE_JOURNEYS: Final[LiteralString] = """
+UNWIND $rows AS row
+MATCH (c:Customer {customerId: row.customerId})
+MERGE (j:Journey {journeyId: row.journeyId})
+MERGE (j)-[:JOURNEY_OF]->(c)
+WITH j, row
+OPTIONAL MATCH (j)-[old:HAS_STEP]->(:Interaction)
+DELETE old
+WITH DISTINCT j, row
+UNWIND range(0, size(row.steps) - 1) AS n
+MATCH (i:Interaction {interactionId: row.steps[n]})
+MERGE (j)-[h:HAS_STEP]->(i)
+SET h.position = n + 1
+"""
+
+DELETE_ORPHAN_JOURNEYS: Final[LiteralString] = """
+MATCH (j:Journey) WHERE NOT (j)-[:JOURNEY_OF]->(:Customer)
+DETACH DELETE j
+"""
+
+READ_CUSTOMER_IDS: Final[LiteralString] = "MATCH (c:Customer) RETURN c.customerId AS customerId"
+
+ASSIGN_SEGMENTS: Final[LiteralString] = """
+UNWIND $rows AS row
+MATCH (c:Customer {customerId: row.customerId})
+OPTIONAL MATCH (c)-[old:IN_SEGMENT]->(:Segment)
+DELETE old
+WITH DISTINCT c, row
+MERGE (s:Segment {segmentId: row.segmentId})
+MERGE (c)-[:IN_SEGMENT]->(s)
+"""
+
+# ---------------------------------------------------------------- RDF mirror export
+# $keyOf maps each keyed label to its key property (from the ontology mapping).
+EXPORT_NODES: Final[LiteralString] = """
+MATCH (n)
+WITH n, [label IN labels(n) WHERE label IN keys($keyOf)] AS keyed
+WHERE size(keyed) > 0
+RETURN labels(n) AS labels, n[$keyOf[keyed[0]]] AS key, properties(n) AS props
+"""
+
+EXPORT_RELATIONSHIPS: Final[LiteralString] = """
+MATCH (a)-[r]->(b)
+WITH a, r, b,
+     [label IN labels(a) WHERE label IN keys($keyOf)] AS keyedA,
+     [label IN labels(b) WHERE label IN keys($keyOf)] AS keyedB
+WHERE size(keyedA) > 0 AND size(keyedB) > 0
+RETURN labels(a) AS startLabels, a[$keyOf[keyedA[0]]] AS startKey, type(r) AS type,
+       properties(r) AS props, labels(b) AS endLabels, b[$keyOf[keyedB[0]]] AS endKey
+"""
+
+# ---------------------------------------------------------------- customers (analysts)
+READ_CUSTOMER_OF_IDENTITIES: Final[LiteralString] = """
+MATCH (c:Customer)-[:HAS_IDENTITY]->(x:Identity)
+RETURN x.identityId AS identityId, c.customerId AS customerId
+"""
+
+READ_IDENTITIES_OF_CUSTOMER: Final[LiteralString] = """
+MATCH (c:Customer {customerId: $customerId})-[:HAS_IDENTITY]->(x:Identity)
+RETURN x.identityId AS identityId ORDER BY identityId
+"""
+
+# Removes everything, in batches; runs as an implicit (auto-commit) transaction.
+DELETE_ALL: Final[LiteralString] = """
+MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS
+"""

@@ -40,3 +40,30 @@ def _existing_names(driver: neo4j.Driver, settings: Settings) -> set[str]:
     rows = run_query(driver, settings, queries.SHOW_CONSTRAINTS)
     rows += run_query(driver, settings, queries.SHOW_INDEXES)
     return {row["name"] for row in rows}
+
+
+def seed_reference_data(driver: neo4j.Driver, settings: Settings) -> int:
+    """Concepts with their hierarchy, and the segment, emotion, intent and stage individuals."""
+    from rdflib import RDF, URIRef
+
+    from kg.ontology.files import OntologyFiles, default_ontology_dir, load_vocabulary
+    from kg.ontology.mapping import local_name
+    from kg.ontology.namespaces import CKC, CKG, SKOS
+
+    graph = load_vocabulary(OntologyFiles(default_ontology_dir()))
+    concepts = sorted(c for c in graph.subjects(RDF.type, SKOS.Concept)
+                      if isinstance(c, URIRef) and str(c).startswith(str(CKC)))
+    concept_rows = [{"conceptId": local_name(c), "prefLabel": str(graph.value(c, SKOS.prefLabel))}
+                    for c in concepts]
+    broader_rows = [{"conceptId": local_name(c), "broader": local_name(b)}
+                    for c in concepts for b in graph.objects(c, SKOS.broader)]
+    keys = {"Segment": CKG.segmentId, "EmotionCategory": CKG.categoryId,
+            "IntentCategory": CKG.categoryId, "JourneyStage": CKG.stageId}
+    reference_rows = [{"label": label, "key": str(graph.value(s, key)),
+                       "prefLabel": str(graph.value(s, CKG.prefLabel))}
+                      for label, key in keys.items() for s in graph.subjects(RDF.type, CKG[label])]
+    for statement, rows in ((queries.MERGE_CONCEPTS, concept_rows),
+                            (queries.MERGE_BROADER, broader_rows),
+                            (queries.MERGE_REFERENCE_NODES, reference_rows)):
+        run_query(driver, settings, statement, {"rows": rows}, write=True)
+    return len(concept_rows) + len(reference_rows)

@@ -74,6 +74,7 @@ class GraphMapping:
     constraints: tuple[Constraint, ...]
     indexes: tuple[Index, ...]
     reference_iris: dict[tuple[str, str], URIRef] = field(repr=False)
+    ranges: dict[str, URIRef] = field(default_factory=dict, repr=False)
 
     def key_of(self, label: str) -> str:
         """The uniqueness key of a label, inherited from its nearest keyed superclass."""
@@ -150,8 +151,13 @@ def build_mapping(graph: rdflib.Graph, source: Path | None = None) -> GraphMappi
             for value in graph.objects(subject, CKG[key]):
                 if isinstance(subject, URIRef):
                     reference_iris[(label, str(value))] = subject
+    ranges: dict[str, URIRef] = {}
+    for key, iri in property_keys.items():
+        range_iri = graph.value(iri, RDFS.range)
+        if isinstance(range_iri, URIRef):
+            ranges[key] = range_iri
     return GraphMapping(labels, relationship_types, property_keys, superclasses, keys,
-                        constraints, indexes, reference_iris)
+                        constraints, indexes, reference_iris, ranges)
 
 
 def _own(graph: rdflib.Graph, kind: URIRef) -> list[URIRef]:

@@ -80,11 +80,13 @@ def test_cypher_in_code_uses_only_ontology_names() -> None:
             continue
         for label in re.findall(r"\(\w*:(\w+)", statement):
             assert label in mapping.labels, f"label {label} not in the ontology"
-        for rel in re.findall(r"\[\w*:(\w+)", statement):
-            assert rel in mapping.relationship_types, f"relationship {rel} not in the ontology"
-        for key in re.findall(r"\b[a-z]\w*\.([a-z]\w*)\b", statement):
-            assert key in mapping.property_keys, f"property {key} not in the ontology"
-        for key in re.findall(r"[{,]\s*([a-z]\w*):\s*\$", statement):
+        for rels in re.findall(r"\[\w*:([\w|]+)", statement):
+            for rel in rels.split("|"):
+                assert rel in mapping.relationship_types, f"relationship {rel} not in ontology"
+        for variable, key in re.findall(r"\b([a-z]\w*)\.([a-z]\w*)\b", statement):
+            if variable != "row":  # row.x reads a parameter field, not a graph property
+                assert key in mapping.property_keys, f"property {key} not in the ontology"
+        for key in re.findall(r"[{,]\s*([a-z]\w*):\s*(?:\$|row\.)", statement):
             assert key in mapping.property_keys, f"property {key} not in the ontology"
 
 

@@ -1,0 +1,1 @@
+"""Loading every channel's records into one customer graph."""

@@ -1,0 +1,125 @@
+"""``kg load``: stream a source's records through extraction into Neo4j, batch by batch.
+
+Each batch is one transaction of idempotent ``UNWIND … MERGE`` statements, so a load killed at
+any point is resumed by running it again: batches already written merge onto themselves and
+the rest are added. After the last batch, identity resolution, cases, journeys, segments and
+the RDF mirror are derived again from the whole graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+
+import neo4j
+from spacy.language import Language
+
+from kg.errors import ConfigError
+from kg.extraction.models import ExtractionError, ExtractionResult
+from kg.extraction.pipeline import extract
+from kg.loading.adapters import ADAPTERS, AdapterOptions, Item, Loaded, Rejected, SourceRef
+from kg.loading.cases import derive
+from kg.loading.deadletters import DeadLetters
+from kg.loading.identities import IdentityError, identity_id
+from kg.loading.records import CustomerRecord, InteractionRecord
+from kg.loading.resolution import resolve_graph
+from kg.loading.rows import GraphBatch, add_customer_record, add_interaction
+from kg.loading.writer import write_batch
+from kg.ontology.mapping import GraphMapping
+from kg.rdf import mirror
+from kg.settings import Settings
+
+
+@dataclass
+class LoadSummary:
+    read: int = 0
+    loaded: int = 0
+    rejected: int = 0
+    batches: int = 0
+    rows: int = 0
+    derived: dict[str, int] = field(default_factory=dict)
+
+
+Progress = Callable[[LoadSummary], None]
+
+
+def read_items(source: str, paths: Iterable[Path], options: AdapterOptions) -> Iterator[Item]:
+    if source not in ADAPTERS:
+        raise ConfigError(f"unknown source {source!r}; known: {', '.join(sorted(ADAPTERS))}")
+    for path in paths:
+        if not path.exists():
+            raise ConfigError(f"input {path} not found")
+        yield from ADAPTERS[source](path, options)
+
+
+def _check_identities(item: Loaded) -> Item:
+    """Identifiers that cannot be normalised reject the record, naming the field."""
+    record = item.record
+    refs = ([*record.identities] if isinstance(record, CustomerRecord)
+            else [r for r in (record.author, *record.also_known_as) if r is not None])
+    for position, ref in enumerate(refs):
+        try:
+            identity_id(ref)
+        except IdentityError as error:
+            where = ("identities" if isinstance(record, CustomerRecord)
+                     else "author" if position == 0 else "also_known_as")
+            return Rejected(item.ref, f"{where}.{ref.kind}", str(error))
+    return item
+
+
+def build_batch(items: list[Item], nlp: Language, settings: Settings, mapping: GraphMapping,
+                dead: DeadLetters) -> GraphBatch:
+    batch = GraphBatch()
+    checked = [_check_identities(i) if isinstance(i, Loaded) else i for i in items]
+    interactions: list[tuple[SourceRef, InteractionRecord]] = []
+    for item in checked:
+        if isinstance(item, Rejected):
+            dead.add(item)
+        elif isinstance(item.record, CustomerRecord):
+            add_customer_record(batch, item.record, mapping)
+        else:
+            interactions.append((item.ref, item.record))
+    with_text = [(str(n), r.text) for n, (_, r) in enumerate(interactions) if r.text.strip()]
+    results: dict[int, ExtractionResult | ExtractionError] = {
+        int(result.record_id): result for result in extract(nlp, with_text, settings)}
+    for number, (ref, record) in enumerate(interactions):
+        result = results.get(number)
+        if isinstance(result, ExtractionError):
+            dead.add(Rejected(ref, result.field, f"extraction: {result.error}"))
+            continue
+        add_interaction(batch, record, result, mapping, store_redacted=settings.redact_pii)
+    return batch
+
+
+def load(source: str, paths: list[Path], *, driver: neo4j.Driver, settings: Settings,
+         nlp: Language, mapping: GraphMapping, dead_letters: Path,
+         options: AdapterOptions | None = None, batch_size: int = 1000,
+         derive_after: bool = True, progress: Progress | None = None) -> LoadSummary:
+    summary = LoadSummary()
+    items = read_items(source, paths, options or AdapterOptions())
+    with DeadLetters(dead_letters) as dead:
+        while chunk := list(islice(items, batch_size)):
+            before = dead.count
+            batch = build_batch(chunk, nlp, settings, mapping, dead)
+            write_batch(driver, settings, batch)
+            summary.read += len(chunk)
+            summary.rejected += dead.count - before
+            summary.loaded += batch.records
+            summary.batches += 1
+            summary.rows += batch.row_count()
+            if progress is not None:
+                progress(summary)
+    if derive_after:
+        summary.derived = derive_all(driver, settings, mapping)
+    return summary
+
+
+def derive_all(driver: neo4j.Driver, settings: Settings, mapping: GraphMapping
+               ) -> dict[str, int]:
+    """Everything computed from the whole graph: customers, cases, journeys, segments, mirror."""
+    derived = resolve_graph(driver, settings)
+    derived.update(derive(driver, settings))
+    derived["mirror triples"] = mirror.rebuild(driver, settings, mapping)
+    return derived

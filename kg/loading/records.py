@@ -1,0 +1,82 @@
+"""The canonical records every source adapter produces.
+
+An :class:`InteractionRecord` is one message or contact; a :class:`CustomerRecord` is one row
+of a customer master. Both name their source and the record's id in it, which together make
+the stable keys that keep loads idempotent.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+IdentityKind = Literal["handle", "email", "phone", "crm", "loyalty"]
+ChannelId = Literal["twitter", "facebook", "instagram", "social", "email", "phone", "chat",
+                    "survey", "forum", "review", "webform", "store", "postal", "regulator"]
+InteractionKind = Literal["Post", "Reply", "DirectMessage", "EmailMessage", "Call", "ChatSession",
+                          "SurveyResponse", "Review", "Ticket"]
+
+
+class IdentityRef(BaseModel):
+    """An identifier as a source states it; normalised when the graph key is made."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: IdentityKind
+    value: str = Field(min_length=1)
+    network: str | None = Field(default=None, description="e.g. twitter; required for handles")
+    display_name: str | None = None
+    postcode: str | None = None
+
+
+class InteractionRecord(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    source: str = Field(min_length=1, description="source system, e.g. twcs, zendesk")
+    source_id: str = Field(min_length=1, description="the record's id in its source")
+    kind: InteractionKind
+    channel: ChannelId
+    occurred_at: datetime
+    direction: Literal["inbound", "outbound"] = "inbound"
+    text: str = ""
+    author: IdentityRef | None = Field(default=None, description="who wrote it, if known")
+    also_known_as: list[IdentityRef] = Field(
+        default_factory=list,
+        description="other identifiers the source itself attaches to the author (not text)")
+    reply_to: str | None = Field(default=None, description="source_id of the answered record")
+    thread_id: str | None = None
+    touchpoint: str | None = Field(default=None, description="company account, inbox, store")
+    rating: float | None = None
+    subject: str | None = None
+    about_product: str | None = Field(default=None, description="product id the record is about")
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("needs a time zone (e.g. 2024-05-01T10:00:00Z)")
+        return value
+
+
+class CustomerRecord(BaseModel):
+    """A customer master row: identifiers one system already knows to be one customer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: str = Field(min_length=1)
+    source_id: str = Field(min_length=1)
+    name: str | None = None
+    identities: list[IdentityRef] = Field(min_length=1)
+    segment: str | None = None
+    postcode: str | None = None
+
+
+def interaction_json_schema() -> str:
+    """The published JSON Schema of the canonical interaction record."""
+    schema = InteractionRecord.model_json_schema()
+    schema["$id"] = "https://w3id.org/customer-kg/schema/interaction.json"
+    schema["title"] = "Canonical customer interaction"
+    return json.dumps(schema, indent=2, sort_keys=True) + "\n"

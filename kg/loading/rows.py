@@ -1,0 +1,175 @@
+"""From canonical records and their extraction results to the rows of one graph batch.
+
+Every key is derived from the record, never from load order: ``source:source_id`` for an
+interaction, the normalised identifier for an identity, offsets and label for a mention. The
+same input therefore always produces the same rows, which is what makes loads idempotent.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from kg.extraction.models import ExtractionResult
+from kg.loading.identities import IDENTITY_LABELS, identity_id, network_of, normalise
+from kg.loading.records import CustomerRecord, IdentityRef, InteractionRecord
+from kg.ontology.mapping import GraphMapping
+
+CHANNEL_LABELS = {"twitter": "SocialNetwork", "facebook": "SocialNetwork",
+                  "instagram": "SocialNetwork", "social": "SocialNetwork",
+                  "email": "EmailChannel", "phone": "PhoneChannel", "chat": "ChatChannel",
+                  "survey": "SurveyChannel", "forum": "CommunityForum", "review": "ReviewSite",
+                  "webform": "WebForm", "store": "Store", "postal": "PostalMail",
+                  "regulator": "Channel"}
+CUSTOMER_CHOSEN = {"twitter", "facebook", "instagram", "social", "forum", "review", "regulator"}
+ENTITY_LABELS = {"ORG": "Organisation", "PERSON": "NamedPerson", "GPE": "Place", "LOC": "Place",
+                 "FAC": "Place", "PRODUCT": "Product", "EVENT": "Event", "MONEY": "MoneyAmount",
+                 "DATE": "DateExpression", "TIME": "DateExpression", "BRAND": "Brand",
+                 "COMPETITOR": "Competitor", "STAFF": "NamedPerson"}
+
+
+def interaction_id(source: str, source_id: str) -> str:
+    return f"{source}:{source_id}"
+
+
+@dataclass
+class GraphBatch:
+    """Rows per named statement of :data:`kg.graph.queries.BATCH_STATEMENTS`."""
+
+    rows: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    records: int = 0
+
+    def add(self, statement: str, row: dict[str, Any]) -> None:
+        self.rows[statement].append(row)
+
+    def row_count(self) -> int:
+        return sum(len(rows) for rows in self.rows.values())
+
+
+def _identity_row(ref: IdentityRef, mapping: GraphMapping, segment: str | None = None
+                  ) -> dict[str, Any]:
+    return {
+        "identityId": identity_id(ref), "identifierValue": normalise(ref.kind, ref.value),
+        "identityKind": ref.kind, "network": network_of(ref),
+        "displayName": ref.display_name, "postcode": ref.postcode, "segmentName": segment,
+        "labels": mapping.labels_of(IDENTITY_LABELS[ref.kind]),
+    }
+
+
+def _add_identities(batch: GraphBatch, refs: list[IdentityRef], rule: str,
+                    mapping: GraphMapping, segment: str | None = None) -> None:
+    """Identities one record asserts together are linked: the record is the evidence."""
+    rows = [_identity_row(ref, mapping, segment) for ref in refs]
+    for row, ref in zip(rows, refs, strict=True):
+        batch.add("identities", row)
+        if ref.kind == "handle":
+            batch.add("identity_channels", {"identityId": row["identityId"],
+                                            "channelId": row["network"]})
+    ids = sorted({row["identityId"] for row in rows})
+    for other in ids[1:]:
+        batch.add("links", {"from": ids[0], "to": other, "rule": rule, "score": 1.0})
+
+
+def add_customer_record(batch: GraphBatch, record: CustomerRecord, mapping: GraphMapping) -> None:
+    refs = [ref.model_copy(update={"display_name": ref.display_name or record.name,
+                                   "postcode": ref.postcode or record.postcode})
+            for ref in record.identities]
+    _add_identities(batch, refs, f"record:{record.source}", mapping, record.segment)
+    batch.records += 1
+
+
+def add_interaction(batch: GraphBatch, record: InteractionRecord,
+                    result: ExtractionResult | None, mapping: GraphMapping, *,
+                    store_redacted: bool) -> None:
+    iid = interaction_id(record.source, record.source_id)
+    props: dict[str, Any] = {
+        "occurredAt": record.occurred_at, "direction": record.direction,
+        "sourceSystem": record.source, "sourceRecordId": record.source_id,
+        "text": result.redacted_text if (store_redacted and result and result.redacted_text)
+        else record.text,
+    }
+    if record.rating is not None:
+        props["rating"] = record.rating
+    if result is not None and result.language:
+        props["language"] = result.language
+    channel_label = CHANNEL_LABELS[record.channel]
+    batch.add("interactions", {
+        "interactionId": iid, "props": props, "labels": mapping.labels_of(record.kind),
+        "channelId": record.channel, "companyOwned": record.channel not in CUSTOMER_CHOSEN,
+        "channelLabels": mapping.labels_of(channel_label),
+    })
+    batch.add("derived", {"interactionId": iid})
+    if record.author is not None:
+        refs = [record.author, *record.also_known_as]
+        _add_identities(batch, refs, f"record:{record.source}", mapping)
+        batch.add("authored_by", {"interactionId": iid, "identityId": identity_id(record.author)})
+    if record.reply_to:
+        batch.add("replies", {"interactionId": iid,
+                              "parentId": interaction_id(record.source, record.reply_to)})
+    if record.touchpoint:
+        batch.add("touchpoints", {"interactionId": iid, "touchpointId": record.touchpoint,
+                                  "displayName": record.touchpoint.split(":", 1)[-1]})
+    if record.about_product:
+        batch.add("entity_mentions", {
+            "interactionId": iid, "entityId": f"product:{record.about_product}",
+            "entityName": record.about_product, "labels": mapping.labels_of("Product"),
+            "mentionId": None, "props": {}})
+    if result is not None:
+        _add_extraction(batch, iid, result, mapping)
+    batch.records += 1
+
+
+def _add_extraction(batch: GraphBatch, iid: str, result: ExtractionResult,
+                    mapping: GraphMapping) -> None:
+    source = {"extractor": result.provenance.extractor,
+              "extractorVersion": result.provenance.version}
+
+    def span_props(start: int, end: int, text: str, label: str) -> dict[str, Any]:
+        return {"startOffset": start, "endOffset": end, "spanText": text, "spanLabel": label,
+                **source}
+
+    for concept in result.concepts:
+        mention_id = f"{iid}:{concept.start}:{concept.end}:{concept.concept_id}"
+        batch.add("concept_mentions", {
+            "interactionId": iid, "mentionId": mention_id, "conceptId": concept.concept_id,
+            "props": span_props(concept.start, concept.end, concept.text, "CONCEPT")})
+        if concept.sentiment is not None:
+            batch.add("opinions", {
+                "interactionId": iid,
+                "opinionId": f"{iid}:aspect:{concept.start}:{concept.concept_id}",
+                "conceptId": concept.concept_id,
+                "props": {"polarity": concept.sentiment.label,
+                          "polarityScore": concept.sentiment.score,
+                          "confidence": concept.sentiment.confidence,
+                          "algorithm": "clause-vader-service-cues", **source}})
+    for entity in result.entities:
+        label = ENTITY_LABELS.get(entity.label)
+        if label is None:
+            continue
+        name = " ".join(entity.text.split())
+        batch.add("entity_mentions", {
+            "interactionId": iid,
+            "entityId": entity.entity_id or f"{label.lower()}:{name.lower()}",
+            "entityName": name, "labels": mapping.labels_of(label),
+            "mentionId": f"{iid}:{entity.start}:{entity.end}:{entity.label}",
+            "props": span_props(entity.start, entity.end, entity.text, entity.label)})
+    for identifier in result.identifiers:
+        batch.add("identifier_mentions", {
+            "interactionId": iid,
+            "mentionId": f"{iid}:{identifier.start}:{identifier.end}:{identifier.kind}",
+            "props": {**span_props(identifier.start, identifier.end, identifier.text,
+                                   identifier.kind.upper()),
+                      "referenceValue": identifier.value}})
+    batch.add("opinions", {
+        "interactionId": iid, "opinionId": f"{iid}:message", "conceptId": None,
+        "props": {"polarity": result.sentiment.label, "polarityScore": result.sentiment.score,
+                  "confidence": result.sentiment.confidence,
+                  "algorithm": "clause-vader-service-cues", **source}})
+    for statement, signals in (("intents", result.intents), ("emotions", result.emotions)):
+        for signal in signals:
+            batch.add(statement, {
+                "interactionId": iid, "signalId": f"{iid}:{statement}:{signal.category}",
+                "categoryId": signal.category,
+                "props": {"confidence": signal.confidence, "evidence": signal.evidence.text,
+                          **source}})

@@ -1,0 +1,1 @@
+"""The RDF mirror of the graph, served by SPARQL."""
