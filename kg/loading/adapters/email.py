@@ -70,6 +70,10 @@ def read_email(path: Path, options: AdapterOptions) -> Iterator[Item]:
                 message: Message = BytesParser(policy=policy.default).parse(handle)
             yield _record(message, SourceRef(file.name, "message"), domains)
         else:
-            for number, raw in enumerate(mailbox.mbox(file), start=1):
-                parsed = BytesParser(policy=policy.default).parsebytes(raw.as_bytes())
-                yield _record(parsed, SourceRef(file.name, f"message {number}"), domains)
+            box = mailbox.mbox(file, create=False)
+            try:
+                for number, raw in enumerate(box, start=1):
+                    parsed = BytesParser(policy=policy.default).parsebytes(raw.as_bytes())
+                    yield _record(parsed, SourceRef(file.name, f"message {number}"), domains)
+            finally:
+                box.close()

@@ -1,0 +1,139 @@
+"""``scripts/bench_load``: loader speed, memory and identity-resolution quality.
+
+Runs against the Neo4j in the environment (``scripts/bench_load`` starts a dedicated one) and
+wipes it first. Phases, each printed with what it measured:
+
+1. extraction only: interactions/s through the extraction pipeline alone;
+2. graph writes alone: rows/s of ``write_batch`` on batches extracted beforehand (untimed);
+3. end to end: ``kg load`` in a fresh process (interactions/s, peak RSS), then the derived
+   steps (identity resolution, cases, journeys, segments, RDF mirror) timed on their own;
+4. identity resolution: pairwise precision and recall against the generator's ground truth,
+   and ``resolve`` alone on one million synthetic identities.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from itertools import islice
+from pathlib import Path
+
+from kg.extraction.pipeline import build_pipeline, extract
+from kg.graph import queries
+from kg.graph.driver import create_driver, run_query
+from kg.graph.schema import init_schema, seed_reference_data
+from kg.loading.adapters import ADAPTERS, AdapterOptions, Loaded
+from kg.loading.deadletters import DeadLetters
+from kg.loading.generator import generate
+from kg.loading.loader import build_batch, derive_all
+from kg.loading.quality import pairwise_scores, read_truth
+from kg.loading.records import InteractionRecord
+from kg.loading.resolution import Link, resolve
+from kg.loading.writer import write_batch
+from kg.ontology.mapping import load_mapping
+from kg.settings import load_settings
+
+
+def _print(label: str, value: str) -> None:
+    print(f"{label:<52} {value}", flush=True)
+
+
+def _wipe() -> None:
+    settings = load_settings()
+    with create_driver(settings) as driver, driver.session() as session:
+        session.run(queries.DELETE_ALL).consume()
+        init_schema(driver, settings, load_mapping())
+        seed_reference_data(driver, settings)
+
+
+def one_million_identities(count: int) -> float:
+    rng = random.Random(3)  # noqa: S311 - benchmark data
+    identities: list[dict[str, str | None]] = [
+        {"identityId": f"email:email:p{i}@example.org", "displayName": f"Name {i % 50000}",
+         "postcode": f"P{i % 40000}"} for i in range(count)]
+    links = [Link(f"email:email:p{i}@example.org", f"email:email:p{i + 1}@example.org",
+                  "record:crm", 1.0) for i in range(0, count - 1, 3)]
+    rng.shuffle(links)
+    started = time.perf_counter()
+    resolve(identities, links)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--interactions", type=int, default=100_000)
+    parser.add_argument("--customers", type=int, default=None)
+    parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument("--resolution-identities", type=int, default=1_000_000)
+    args = parser.parse_args()
+    customers = args.customers or max(100, args.interactions // 8)
+    settings = load_settings()
+    mapping = load_mapping()
+    folder = Path(tempfile.mkdtemp(prefix="kg-bench-load-"))
+    started = time.perf_counter()
+    counts = generate(folder, customers=customers, interactions=args.interactions)
+    _print("corpus", f"{counts} in {time.perf_counter() - started:.0f} s")
+    corpus = folder / "interactions.jsonl"
+    nlp = build_pipeline(settings)
+
+    texts: list[tuple[str, object]] = [
+        (str(n), item.record.text) for n, item in
+        enumerate(ADAPTERS["jsonl"](corpus, AdapterOptions()))
+        if isinstance(item, Loaded) and isinstance(item.record, InteractionRecord)
+        and item.record.text]
+    started = time.perf_counter()
+    for _ in extract(nlp, texts, settings):
+        pass
+    extraction_rate = len(texts) / (time.perf_counter() - started)
+    _print("1. extraction only", f"{extraction_rate:,.0f} interactions/s")
+    del texts
+
+    _wipe()
+    written_rows, write_seconds = 0, 0.0
+    with create_driver(settings) as driver, DeadLetters(folder / "dead-writes.jsonl") as dead:
+        items = ADAPTERS["jsonl"](corpus, AdapterOptions())
+        while chunk := list(islice(items, args.batch_size)):
+            batch = build_batch(chunk, nlp, settings, mapping, dead)
+            began = time.perf_counter()
+            write_batch(driver, settings, batch)
+            write_seconds += time.perf_counter() - began
+            written_rows += batch.row_count()
+    _print("2. graph writes alone", f"{written_rows / write_seconds:,.0f} rows/s "
+           f"({written_rows:,} rows in {write_seconds:.1f} s, batch {args.batch_size})")
+
+    _wipe()
+    began = time.perf_counter()
+    for source, path in (("crm", folder / "crm.csv"), ("jsonl", corpus)):
+        subprocess.run([sys.executable, "-m", "kg", "load", source, str(path), "--no-derive",
+                        "--batch-size", str(args.batch_size),
+                        "--dead-letters", str(folder / f"dead-{source}.jsonl")],
+                       check=True, capture_output=True)
+    load_seconds = time.perf_counter() - began
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    rate = args.interactions / load_seconds
+    _print("3. end to end, load (crm + interactions)",
+           f"{rate:,.0f} interactions/s = {rate / extraction_rate:.2f}x extraction-only; "
+           f"loader peak RSS {peak:,.0f} MiB")
+    began = time.perf_counter()
+    with create_driver(settings) as driver:
+        derived = derive_all(driver, settings, mapping)
+        predicted = {r["identityId"]: r["customerId"] for r in
+                     run_query(driver, settings, queries.READ_CUSTOMER_OF_IDENTITIES)}
+    _print("   derived steps (resolution, cases, mirror)",
+           f"{time.perf_counter() - began:.1f} s {json.dumps(derived)}")
+    precision, recall = pairwise_scores(predicted, read_truth(folder / "truth" /
+                                                              "identities.csv"))
+    _print("4. identity resolution vs ground truth",
+           f"precision {precision:.4f}, recall {recall:.4f}")
+    seconds = one_million_identities(args.resolution_identities)
+    _print(f"   resolve() on {args.resolution_identities:,} identities", f"{seconds:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
