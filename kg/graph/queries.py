@@ -89,14 +89,21 @@ OPTIONAL MATCH (i)-[r:ABOUT_CONCEPT|MENTIONS_ENTITY]->()
 DELETE r
 """
 
+# Shared nodes (channels, touchpoints) come once per batch, so no row rewrites a hot node.
+MERGE_CHANNELS: Final[LiteralString] = """
+UNWIND $rows AS row
+MERGE (c:Channel {channelId: row.channelId})
+SET c.companyOwned = row.companyOwned
+SET c:$(row.labels)
+"""
+
 MERGE_INTERACTIONS: Final[LiteralString] = """
 UNWIND $rows AS row
 MERGE (i:Interaction {interactionId: row.interactionId})
 SET i += row.props
 SET i:$(row.labels)
-MERGE (c:Channel {channelId: row.channelId})
-SET c.companyOwned = row.companyOwned
-SET c:$(row.channelLabels)
+WITH i, row
+MATCH (c:Channel {channelId: row.channelId})
 MERGE (i)-[:VIA_CHANNEL]->(c)
 """
 
@@ -121,7 +128,7 @@ MERGE (i)-[:AUTHORED_BY]->(x)
 MERGE_IDENTITY_CHANNELS: Final[LiteralString] = """
 UNWIND $rows AS row
 MATCH (x:Identity {identityId: row.identityId})
-MERGE (c:Channel {channelId: row.channelId})
+MATCH (c:Channel {channelId: row.channelId})
 MERGE (x)-[:ON_CHANNEL]->(c)
 """
 
@@ -142,11 +149,18 @@ MERGE (i)-[:REPLY_TO]->(p)
 
 MERGE_TOUCHPOINTS: Final[LiteralString] = """
 UNWIND $rows AS row
-MATCH (i:Interaction {interactionId: row.interactionId})-[:VIA_CHANNEL]->(c:Channel)
 MERGE (t:Touchpoint {touchpointId: row.touchpointId})
 SET t.displayName = row.displayName
-MERGE (i)-[:AT_TOUCHPOINT]->(t)
+WITH t, row
+MATCH (c:Channel {channelId: row.channelId})
 MERGE (t)-[:ON_CHANNEL]->(c)
+"""
+
+MERGE_AT_TOUCHPOINT: Final[LiteralString] = """
+UNWIND $rows AS row
+MATCH (i:Interaction {interactionId: row.interactionId})
+MATCH (t:Touchpoint {touchpointId: row.touchpointId})
+MERGE (i)-[:AT_TOUCHPOINT]->(t)
 """
 
 MERGE_CONCEPT_MENTIONS: Final[LiteralString] = """
@@ -215,6 +229,7 @@ MERGE (s)-[:EMOTION_CATEGORY]->(c)
 
 # Statements of one batch, in the order they run inside its single transaction.
 BATCH_STATEMENTS: Final[tuple[tuple[str, LiteralString], ...]] = (
+    ("channels", MERGE_CHANNELS),
     ("interactions", MERGE_INTERACTIONS),
     ("derived", REMOVE_DERIVED),
     ("identities", MERGE_IDENTITIES),
@@ -223,6 +238,7 @@ BATCH_STATEMENTS: Final[tuple[tuple[str, LiteralString], ...]] = (
     ("links", MERGE_LINKS),
     ("replies", MERGE_REPLIES),
     ("touchpoints", MERGE_TOUCHPOINTS),
+    ("at_touchpoint", MERGE_AT_TOUCHPOINT),
     ("concept_mentions", MERGE_CONCEPT_MENTIONS),
     ("entity_mentions", MERGE_ENTITY_MENTIONS),
     ("identifier_mentions", MERGE_IDENTIFIER_MENTIONS),

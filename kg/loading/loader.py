@@ -9,6 +9,7 @@ the RDF mirror are derived again from the whole graph.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -99,21 +100,33 @@ def load(source: str, paths: list[Path], *, driver: neo4j.Driver, settings: Sett
          derive_after: bool = True, progress: Progress | None = None) -> LoadSummary:
     summary = LoadSummary()
     items = read_items(source, paths, options or AdapterOptions())
-    with DeadLetters(dead_letters) as dead:
+    # One writer thread: batch N is written while batch N+1 is extracted. Batches are still
+    # written one after another, in order, and at most two are in memory.
+    with DeadLetters(dead_letters) as dead, ThreadPoolExecutor(max_workers=1) as writer:
+        pending: Future[None] | None = None
         while chunk := list(islice(items, batch_size)):
             before = dead.count
             batch = build_batch(chunk, nlp, settings, mapping, dead)
-            write_batch(driver, settings, batch)
+            if pending is not None:
+                pending.result()
+                _report(progress, summary)
+            pending = writer.submit(write_batch, driver, settings, batch)
             summary.read += len(chunk)
             summary.rejected += dead.count - before
             summary.loaded += batch.records
             summary.batches += 1
             summary.rows += batch.row_count()
-            if progress is not None:
-                progress(summary)
+        if pending is not None:
+            pending.result()
+            _report(progress, summary)
     if derive_after:
         summary.derived = derive_all(driver, settings, mapping)
     return summary
+
+
+def _report(progress: Progress | None, summary: LoadSummary) -> None:
+    if progress is not None:
+        progress(summary)
 
 
 def derive_all(driver: neo4j.Driver, settings: Settings, mapping: GraphMapping

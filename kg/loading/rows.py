@@ -39,9 +39,16 @@ class GraphBatch:
 
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     records: int = 0
+    _seen: set[tuple[str, str]] = field(default_factory=set)
 
     def add(self, statement: str, row: dict[str, Any]) -> None:
         self.rows[statement].append(row)
+
+    def add_once(self, statement: str, key: str, row: dict[str, Any]) -> None:
+        """A shared node (channel, touchpoint) is written once per batch."""
+        if (statement, key) not in self._seen:
+            self._seen.add((statement, key))
+            self.rows[statement].append(row)
 
     def row_count(self) -> int:
         return sum(len(rows) for rows in self.rows.values())
@@ -64,11 +71,18 @@ def _add_identities(batch: GraphBatch, refs: list[IdentityRef], rule: str,
     for row, ref in zip(rows, refs, strict=True):
         batch.add("identities", row)
         if ref.kind == "handle":
+            _add_channel(batch, row["network"], mapping)
             batch.add("identity_channels", {"identityId": row["identityId"],
                                             "channelId": row["network"]})
     ids = sorted({row["identityId"] for row in rows})
     for other in ids[1:]:
         batch.add("links", {"from": ids[0], "to": other, "rule": rule, "score": 1.0})
+
+
+def _add_channel(batch: GraphBatch, channel: str, mapping: GraphMapping) -> None:
+    batch.add_once("channels", channel, {
+        "channelId": channel, "companyOwned": channel not in CUSTOMER_CHOSEN,
+        "labels": mapping.labels_of(CHANNEL_LABELS.get(channel, "SocialNetwork"))})
 
 
 def add_customer_record(batch: GraphBatch, record: CustomerRecord, mapping: GraphMapping) -> None:
@@ -93,11 +107,10 @@ def add_interaction(batch: GraphBatch, record: InteractionRecord,
         props["rating"] = record.rating
     if result is not None and result.language:
         props["language"] = result.language
-    channel_label = CHANNEL_LABELS[record.channel]
+    _add_channel(batch, record.channel, mapping)
     batch.add("interactions", {
         "interactionId": iid, "props": props, "labels": mapping.labels_of(record.kind),
-        "channelId": record.channel, "companyOwned": record.channel not in CUSTOMER_CHOSEN,
-        "channelLabels": mapping.labels_of(channel_label),
+        "channelId": record.channel,
     })
     batch.add("derived", {"interactionId": iid})
     if record.author is not None:
@@ -108,8 +121,10 @@ def add_interaction(batch: GraphBatch, record: InteractionRecord,
         batch.add("replies", {"interactionId": iid,
                               "parentId": interaction_id(record.source, record.reply_to)})
     if record.touchpoint:
-        batch.add("touchpoints", {"interactionId": iid, "touchpointId": record.touchpoint,
-                                  "displayName": record.touchpoint.split(":", 1)[-1]})
+        batch.add_once("touchpoints", record.touchpoint, {
+            "touchpointId": record.touchpoint, "channelId": record.channel,
+            "displayName": record.touchpoint.split(":", 1)[-1]})
+        batch.add("at_touchpoint", {"interactionId": iid, "touchpointId": record.touchpoint})
     if record.about_product:
         batch.add("entity_mentions", {
             "interactionId": iid, "entityId": f"product:{record.about_product}",

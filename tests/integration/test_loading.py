@@ -167,19 +167,29 @@ def test_journeys_are_ordered(loaded: object, load_settings_: Settings,
 
 
 def test_a_failed_batch_leaves_nothing(load_settings_: Settings, driver: neo4j.Driver) -> None:
-    batch = GraphBatch()
-    batch.add("interactions", {
-        "interactionId": "test:atomic-1", "props": {"direction": "inbound"},
-        "labels": ["Interaction", "Post"], "channelId": "twitter", "companyOwned": False,
-        "channelLabels": ["Channel", "SocialNetwork"]})
-    batch.add("identities", {"identityId": "broken", "identifierValue": {"not": "primitive"},
-                             "identityKind": "email", "network": "email", "displayName": None,
-                             "postcode": None, "segmentName": None, "labels": ["Identity"]})
+    def batch(broken: bool) -> GraphBatch:
+        made = GraphBatch()
+        made.add("channels", {"channelId": "twitter", "companyOwned": False,
+                              "labels": ["Channel", "SocialNetwork"]})
+        made.add("interactions", {"interactionId": "test:atomic-1",
+                                  "props": {"direction": "inbound"},
+                                  "labels": ["Interaction", "Post"], "channelId": "twitter"})
+        if broken:  # a later statement of the same transaction fails
+            made.add("identities", {"identityId": "broken", "identifierValue": {"x": 1},
+                                    "identityKind": "email", "network": "email",
+                                    "displayName": None, "postcode": None, "segmentName": None,
+                                    "labels": ["Identity"]})
+        return made
+
+    find = "MATCH (i:Interaction {interactionId: 'test:atomic-1'}) RETURN i.direction AS d"
     with pytest.raises(GraphError):
-        write_batch(driver, load_settings_, batch, attempts=1)
-    rows = run_query(driver, load_settings_,
-                     "MATCH (i:Interaction {interactionId: 'test:atomic-1'}) RETURN i")
-    assert rows == []
+        write_batch(driver, load_settings_, batch(broken=True), attempts=1)
+    assert run_query(driver, load_settings_, find) == []
+    write_batch(driver, load_settings_, batch(broken=False), attempts=1)
+    assert run_query(driver, load_settings_, find) == [{"d": "inbound"}]
+    run_query(driver, load_settings_,
+              "MATCH (i:Interaction {interactionId: 'test:atomic-1'}) DETACH DELETE i",
+              write=True)
 
 
 def test_unreachable_neo4j_is_retried_with_backoff_then_reported(
