@@ -7,6 +7,7 @@ commands can change the environment first.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from platformdirs import user_cache_dir
 from pydantic import Field, SecretStr, field_validator
@@ -52,6 +53,17 @@ class Settings(BaseSettings):
 
     rdf_store: Path = Field(default_factory=lambda: _default_cache() / "rdf",
                             description="folder of the on-disk Oxigraph store (the RDF mirror)")
+
+    # API.
+    api_keys: dict[str, Literal["reader", "analyst", "writer", "admin"]] = Field(
+        default_factory=dict,
+        description='JSON object of API key → role, e.g. {"k1": "reader", "k2": "admin"}')
+    api_dev_mode: bool = Field(
+        default=False, description="development only: the key 'dev' is accepted as admin")
+    api_cors_origins: list[str] = Field(default_factory=list)
+    api_max_body_bytes: int = Field(default=5_000_000, ge=1024)
+    query_timeout_seconds: float = Field(default=10.0, gt=0)
+    query_max_rows: int = Field(default=10_000, ge=1)
 
     # Extraction.
     spacy_model: str = Field(

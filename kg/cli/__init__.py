@@ -8,7 +8,17 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
-from kg.cli import customers, db, extract, generate, load, neo4j_server, ontology, rdf
+from kg.cli import (
+    customers,
+    db,
+    extract,
+    generate,
+    load,
+    neo4j_server,
+    ontology,
+    rdf,
+    serve,
+)
 from kg.errors import KgError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
@@ -19,6 +29,7 @@ app.add_typer(ontology.app, name="ontology")
 app.command(name="extract")(extract.command)
 app.command(name="load")(load.command)
 app.command(name="generate")(generate.command)
+app.command(name="serve")(serve.command)
 app.add_typer(rdf.app, name="rdf")
 app.add_typer(customers.app, name="customers")
 

@@ -390,3 +390,223 @@ RETURN x.identityId AS identityId ORDER BY identityId
 DELETE_ALL: Final[LiteralString] = """
 MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS
 """
+
+# ---------------------------------------------------------------- API: customers
+SEARCH_CUSTOMERS: Final[LiteralString] = """
+MATCH (c:Customer)
+WHERE c.customerId = $q OR toLower(coalesce(c.displayName, '')) CONTAINS $lower
+   OR EXISTS { MATCH (c)-[:HAS_IDENTITY]->(x:Identity)
+               WHERE x.identityId = $q OR x.identifierValue IN $normalised
+                  OR x.identifierValue CONTAINS $lower }
+WITH c ORDER BY c.customerId
+WITH collect(c) AS found
+RETURN size(found) AS total,
+       [c IN found[$skip..$skip + $limit] | {customerId: c.customerId,
+        displayName: c.displayName}] AS items
+"""
+
+CUSTOMER_PROFILE: Final[LiteralString] = """
+MATCH (c:Customer {customerId: $customerId})
+OPTIONAL MATCH (c)-[:IN_SEGMENT]->(s:Segment)
+RETURN c.customerId AS customerId, c.displayName AS displayName, s.segmentId AS segment,
+       [(c)-[h:HAS_IDENTITY]->(x:Identity) | {
+          identityId: x.identityId, kind: x.identityKind, network: x.network,
+          value: x.identifierValue, displayName: x.displayName,
+          linkRule: h.linkRule, linkScore: h.linkScore,
+          evidence: [(x)-[l:LINKED_WITH]-(y:Identity) | {rule: l.linkRule, score: l.linkScore,
+                                                         with: y.identityId}]}] AS identities
+"""
+
+CUSTOMER_INTERACTIONS: Final[LiteralString] = """
+MATCH (c:Customer {customerId: $customerId})-[:HAS_IDENTITY]->(:Identity)
+      <-[:AUTHORED_BY]-(i:Interaction)
+OPTIONAL MATCH (i)-[:VIA_CHANNEL]->(ch:Channel)
+OPTIONAL MATCH (i)-[:HAS_OPINION]->(o:Opinion) WHERE o.opinionId ENDS WITH ':message'
+OPTIONAL MATCH (i)-[:PART_OF_CASE]->(k:Case)
+RETURN i.interactionId AS interactionId, i.occurredAt AS occurredAt, ch.channelId AS channel,
+       [l IN labels(i) WHERE l <> 'Interaction'][0] AS kind, i.direction AS direction,
+       i.text AS text, o.polarity AS sentiment, o.polarityScore AS score, k.caseId AS caseId
+ORDER BY occurredAt DESC, interactionId
+SKIP $skip LIMIT $limit
+"""
+
+CUSTOMER_CHANNELS: Final[LiteralString] = """
+MATCH (c:Customer {customerId: $customerId})-[:HAS_IDENTITY]->(:Identity)
+      <-[:AUTHORED_BY]-(i:Interaction)
+      -[:VIA_CHANNEL]->(ch:Channel)
+WITH ch, i ORDER BY i.occurredAt DESC
+RETURN ch.channelId AS channel, ch.companyOwned AS companyOwned, count(i) AS interactions,
+       max(i.occurredAt) AS lastContact, collect(i.interactionId)[..20] AS interactionIds
+ORDER BY interactions DESC, channel
+"""
+
+CUSTOMER_CASES: Final[LiteralString] = """
+MATCH (k:Case)-[:CASE_OF]->(:Customer {customerId: $customerId})
+RETURN k.caseId AS caseId, k.caseStatus AS status, k.openedAt AS openedAt,
+       k.closedAt AS closedAt,
+       [(i:Interaction)-[:PART_OF_CASE]->(k) | i.interactionId] AS interactionIds
+ORDER BY openedAt DESC
+"""
+
+CUSTOMER_CONCEPTS: Final[LiteralString] = """
+MATCH (c:Customer {customerId: $customerId})-[:HAS_IDENTITY]->(:Identity)
+      <-[:AUTHORED_BY]-(i:Interaction)
+      -[:ABOUT_CONCEPT]->(k:Concept)
+OPTIONAL MATCH (i)-[:HAS_OPINION]->(o:Opinion)-[:ABOUT_ASPECT]->(k)
+WITH k, i, avg(o.polarityScore) AS score
+WITH k, count(i) AS volume, avg(score) AS sentiment,
+     count(CASE WHEN i.occurredAt >= $recentSince THEN 1 END) AS recent,
+     collect(i.interactionId) AS interactionIds
+RETURN k.conceptId AS conceptId, k.prefLabel AS label, volume, sentiment, recent,
+       interactionIds[..20] AS interactionIds
+ORDER BY volume DESC, conceptId LIMIT $limit
+"""
+
+CUSTOMER_ENTITIES: Final[LiteralString] = """
+MATCH (c:Customer {customerId: $customerId})-[:HAS_IDENTITY]->(:Identity)
+      <-[:AUTHORED_BY]-(i:Interaction)
+      -[:MENTIONS_ENTITY]->(e:Entity)
+RETURN e.entityId AS entityId, e.entityName AS name,
+       [l IN labels(e) WHERE l <> 'Entity'][0] AS type, count(i) AS volume,
+       collect(i.interactionId)[..20] AS interactionIds
+ORDER BY volume DESC, entityId LIMIT $limit
+"""
+
+CUSTOMER_SIGNALS: Final[LiteralString] = """
+MATCH (c:Customer {customerId: $customerId})-[:HAS_IDENTITY]->(:Identity)
+      <-[:AUTHORED_BY]-(i:Interaction)
+CALL (i) {
+  MATCH (i)-[:HAS_INTENT]->(:Intent)-[:INTENT_CATEGORY]->(g:IntentCategory)
+  RETURN 'intent' AS kind, g.categoryId AS category
+  UNION
+  MATCH (i)-[:HAS_EMOTION]->(:Emotion)-[:EMOTION_CATEGORY]->(g:EmotionCategory)
+  RETURN 'emotion' AS kind, g.categoryId AS category
+}
+RETURN kind, category, count(i) AS volume, collect(i.interactionId)[..20] AS interactionIds
+ORDER BY kind, volume DESC, category
+"""
+
+# Co-occurring concepts of one customer, with how often each concept and pair occurs in all
+# interactions (for lift against the whole base).
+CUSTOMER_COOCCURRENCE: Final[LiteralString] = """
+MATCH (c:Customer {customerId: $customerId})-[:HAS_IDENTITY]->(:Identity)
+      <-[:AUTHORED_BY]-(i:Interaction)
+MATCH (i)-[:ABOUT_CONCEPT]->(a:Concept), (i)-[:ABOUT_CONCEPT]->(b:Concept)
+WHERE a.conceptId < b.conceptId
+WITH a, b, collect(DISTINCT i.interactionId) AS interactionIds
+ORDER BY size(interactionIds) DESC, a.conceptId, b.conceptId LIMIT $limit
+CALL (a, b) {
+  MATCH (x:Interaction)-[:ABOUT_CONCEPT]->(a)
+  WITH count(x) AS withA
+  MATCH (y:Interaction)-[:ABOUT_CONCEPT]->(b)
+  WITH withA, count(y) AS withB
+  OPTIONAL MATCH (z:Interaction)-[:ABOUT_CONCEPT]->(a), (z)-[:ABOUT_CONCEPT]->(b)
+  RETURN withA, withB, count(z) AS withBoth
+}
+RETURN a.conceptId AS a, b.conceptId AS b, size(interactionIds) AS together, withA, withB,
+       withBoth, interactionIds[..20] AS interactionIds
+"""
+
+COUNT_INTERACTIONS: Final[LiteralString] = "MATCH (i:Interaction) RETURN count(i) AS n"
+
+SIMILAR_CUSTOMERS: Final[LiteralString] = """
+MATCH (c:Customer {customerId: $customerId})-[:HAS_IDENTITY]->(:Identity)
+      <-[:AUTHORED_BY]-(:Interaction)-[:ABOUT_CONCEPT]->(k:Concept)
+WITH c, collect(DISTINCT k) AS mine
+UNWIND mine AS k
+MATCH (k)<-[:ABOUT_CONCEPT]-(:Interaction)-[:AUTHORED_BY]->(:Identity)<-[:HAS_IDENTITY]-(o:Customer)
+WHERE o <> c
+WITH mine, o, collect(DISTINCT k.conceptId) AS shared
+MATCH (o)-[:HAS_IDENTITY]->(:Identity)<-[:AUTHORED_BY]-(:Interaction)-[:ABOUT_CONCEPT]->(t:Concept)
+WITH mine, o, shared, count(DISTINCT t) AS theirs
+RETURN o.customerId AS customerId, shared,
+       toFloat(size(shared)) / (size(mine) + theirs - size(shared)) AS jaccard
+ORDER BY jaccard DESC, customerId LIMIT $limit
+"""
+
+CASE_DETAIL: Final[LiteralString] = """
+MATCH (k:Case {caseId: $caseId})
+RETURN k.caseId AS caseId, k.caseStatus AS status, k.openedAt AS openedAt,
+       k.closedAt AS closedAt, [(k)-[:CASE_OF]->(c:Customer) | c.customerId] AS customers,
+       [(i:Interaction)-[:PART_OF_CASE]->(k) | {interactionId: i.interactionId,
+         occurredAt: i.occurredAt, direction: i.direction, text: i.text,
+         channel: [(i)-[:VIA_CHANNEL]->(ch:Channel) | ch.channelId][0]}] AS interactions
+"""
+
+INTERACTION_DETAIL: Final[LiteralString] = """
+MATCH (i:Interaction {interactionId: $interactionId})
+RETURN i.interactionId AS interactionId, i.occurredAt AS occurredAt, i.direction AS direction,
+       i.text AS text, i.language AS language, i.rating AS rating,
+       [l IN labels(i) WHERE l <> 'Interaction'][0] AS kind,
+       [(i)-[:VIA_CHANNEL]->(ch:Channel) | ch.channelId][0] AS channel,
+       [(i)-[:AUTHORED_BY]->(x:Identity) | x.identityId][0] AS author,
+       [(i)-[:AUTHORED_BY]->(:Identity)<-[:HAS_IDENTITY]-(c:Customer) | c.customerId][0]
+         AS customerId,
+       [(i)-[:PART_OF_CASE]->(k:Case) | k.caseId][0] AS caseId,
+       [(i)-[:REPLY_TO]->(p:Interaction) | p.interactionId][0] AS replyTo,
+       [(i)-[:HAS_MENTION]->(m:Mention) | {start: m.startOffset, end: m.endOffset,
+         text: m.spanText, label: m.spanLabel, extractor: m.extractor,
+         extractorVersion: m.extractorVersion, referenceValue: m.referenceValue,
+         refersTo: [(m)-[:REFERS_TO]->(t) | coalesce(t.conceptId, t.entityId)][0]}] AS spans,
+       [(i)-[:HAS_OPINION]->(o:Opinion) | {polarity: o.polarity, score: o.polarityScore,
+         confidence: o.confidence, algorithm: o.algorithm,
+         aspect: [(o)-[:ABOUT_ASPECT]->(k:Concept) | k.conceptId][0]}] AS opinions,
+       [(i)-[:HAS_INTENT]->(s:Intent)-[:INTENT_CATEGORY]->(g) | {category: g.categoryId,
+         confidence: s.confidence, evidence: s.evidence}] AS intents,
+       [(i)-[:HAS_EMOTION]->(s:Emotion)-[:EMOTION_CATEGORY]->(g) | {category: g.categoryId,
+         confidence: s.confidence, evidence: s.evidence}] AS emotions
+"""
+
+CONCEPT_TREE: Final[LiteralString] = """
+MATCH (k:Concept)
+OPTIONAL MATCH (k)-[:BROADER]->(b:Concept)
+RETURN k.conceptId AS conceptId, k.prefLabel AS label, b.conceptId AS broader,
+       COUNT { (k)<-[:ABOUT_CONCEPT]-(:Interaction) } AS interactions
+ORDER BY conceptId
+"""
+
+# ---------------------------------------------------------------- erasure
+# Everything that exists only because of this customer: identities, what they authored, the
+# mentions, opinions, intents and emotions of it, the journey, and cases left without members.
+ERASE_CUSTOMER: Final[LiteralString] = """
+MATCH (c:Customer {customerId: $customerId})
+OPTIONAL MATCH (c)-[:HAS_IDENTITY]->(x:Identity)
+OPTIONAL MATCH (x)<-[:AUTHORED_BY]-(i:Interaction)
+WITH c, collect(DISTINCT x) AS identities, collect(DISTINCT i) AS authored
+CALL (authored) {
+  UNWIND authored AS i
+  MATCH (i)<-[:REPLY_TO]-(answer:Interaction {direction: 'outbound'})
+  RETURN collect(DISTINCT answer) AS answers
+}
+WITH c, identities, authored + answers AS interactions
+CALL (interactions) {
+  UNWIND interactions AS i
+  MATCH (i)-[:HAS_MENTION|HAS_OPINION|HAS_INTENT|HAS_EMOTION]->(d)
+  RETURN collect(DISTINCT d) AS derived
+}
+CALL (c) {
+  OPTIONAL MATCH (j:Journey)-[:JOURNEY_OF]->(c)
+  RETURN collect(j) AS journeys
+}
+CALL (c) {
+  OPTIONAL MATCH (k:Case)-[:CASE_OF]->(c)
+  RETURN collect(k) AS cases
+}
+WITH c, identities, interactions, derived, journeys, cases,
+     [x IN identities | x.identityId] AS identityIds,
+     [i IN interactions | i.interactionId] AS interactionIds
+FOREACH (n IN derived | DETACH DELETE n)
+FOREACH (n IN interactions | DETACH DELETE n)
+FOREACH (n IN identities | DETACH DELETE n)
+FOREACH (n IN journeys | DETACH DELETE n)
+DETACH DELETE c
+RETURN identityIds, interactionIds, size(derived) AS derived, size(journeys) AS journeys,
+       [k IN cases | k.caseId] AS caseIds
+"""
+
+DELETE_CASES_IF_EMPTY: Final[LiteralString] = """
+UNWIND $caseIds AS caseId
+MATCH (k:Case {caseId: caseId}) WHERE NOT ()-[:PART_OF_CASE]->(k)
+DETACH DELETE k
+RETURN count(*) AS deleted
+"""

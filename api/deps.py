@@ -1,0 +1,53 @@
+"""Dependencies shared by the routers: settings and the Neo4j driver from the app's lifespan."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, LiteralString
+
+import neo4j
+from fastapi import Depends, Request
+
+from kg.graph.driver import run_query
+from kg.settings import Settings
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_driver(request: Request) -> neo4j.Driver:
+    driver: neo4j.Driver = request.app.state.driver
+    return driver
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+DriverDep = Annotated[neo4j.Driver, Depends(get_driver)]
+
+
+def native(value: Any) -> Any:
+    """Neo4j temporal values as Python ones, so responses serialise."""
+    if hasattr(value, "to_native"):
+        return value.to_native()
+    if isinstance(value, list):
+        return [native(v) for v in value]
+    if isinstance(value, dict):
+        return {k: native(v) for k, v in value.items()}
+    return value
+
+
+class Graph:
+    """Named statements run with parameters; the one way routers read the graph."""
+
+    def __init__(self, driver: DriverDep, settings: SettingsDep) -> None:
+        self.driver, self.settings = driver, settings
+
+    def rows(self, query: LiteralString, **parameters: Any) -> list[dict[str, Any]]:
+        return [native(row) for row in run_query(self.driver, self.settings, query, parameters)]
+
+    def write(self, query: LiteralString, **parameters: Any) -> list[dict[str, Any]]:
+        return [native(row) for row in
+                run_query(self.driver, self.settings, query, parameters, write=True)]
+
+
+GraphDep = Annotated[Graph, Depends(Graph)]

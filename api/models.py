@@ -1,0 +1,145 @@
+"""Response models, one per purpose; every fact lists the interactions it came from."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class CustomerSummary(BaseModel):
+    customerId: str
+    displayName: str | None = None
+
+
+class CustomerPage(BaseModel):
+    total: int
+    offset: int
+    limit: int
+    items: list[CustomerSummary]
+
+
+class LinkEvidence(BaseModel):
+    rule: str
+    score: float
+    with_: str = Field(alias="with")
+
+
+class IdentityView(BaseModel):
+    identityId: str
+    kind: str
+    network: str | None = None
+    value: str
+    displayName: str | None = None
+    linkRule: str | None = None
+    linkScore: float | None = None
+    evidence: list[LinkEvidence] = []
+
+
+class ChannelUse(BaseModel):
+    channel: str
+    companyOwned: bool | None = None
+    interactions: int
+    lastContact: datetime | None = None
+    interactionIds: list[str]
+
+
+class JourneyStep(BaseModel):
+    interactionId: str
+    occurredAt: datetime | None = None
+    channel: str | None = None
+    kind: str | None = None
+    direction: str | None = None
+    text: str | None = None
+    sentiment: str | None = None
+    score: float | None = None
+    caseId: str | None = None
+
+
+class CaseSummary(BaseModel):
+    caseId: str
+    status: str | None = None
+    openedAt: datetime | None = None
+    closedAt: datetime | None = None
+    interactionIds: list[str]
+
+
+class ConceptFact(BaseModel):
+    conceptId: str
+    label: str | None = None
+    volume: int
+    sentiment: float | None = Field(default=None, description="mean aspect polarity")
+    trend: float = Field(description="share of the volume in the recent window")
+    interactionIds: list[str]
+
+
+class EntityFact(BaseModel):
+    entityId: str
+    name: str | None = None
+    type: str | None = None
+    volume: int
+    interactionIds: list[str]
+
+
+class SignalFact(BaseModel):
+    category: str
+    volume: int
+    interactionIds: list[str]
+
+
+class CoOccurrence(BaseModel):
+    concepts: tuple[str, str]
+    together: int
+    lift: float = Field(description="P(a and b) / (P(a) P(b)) over every interaction")
+    interactionIds: list[str]
+
+
+class SimilarCustomer(BaseModel):
+    customerId: str
+    sharedConcepts: list[str]
+    jaccard: float
+
+
+class Customer360(BaseModel):
+    customerId: str
+    displayName: str | None = None
+    segment: str | None = None
+    identities: list[IdentityView]
+    channels: list[ChannelUse]
+    journey: list[JourneyStep]
+    journeyOffset: int
+    cases: list[CaseSummary]
+    concepts: list[ConceptFact]
+    entities: list[EntityFact]
+    intents: list[SignalFact]
+    emotions: list[SignalFact]
+    coOccurringConcepts: list[CoOccurrence]
+    similarCustomers: list[SimilarCustomer]
+
+
+class Erasure(BaseModel):
+    customerId: str
+    identityIds: list[str]
+    interactionIds: list[str]
+    derivedFacts: int
+    journeys: int
+    casesDeleted: int
+    mirrorTriples: int = Field(description="data triples in the RDF mirror after the erasure")
+
+
+class CypherRequest(BaseModel):
+    query: str = Field(min_length=1, max_length=20_000)
+    parameters: dict[str, Any] = {}
+
+
+class CypherResult(BaseModel):
+    columns: list[str]
+    rows: list[dict[str, Any]]
+    truncated: bool
+
+
+class IngestResult(BaseModel):
+    received: int
+    loaded: int
+    rejected: list[dict[str, str]]

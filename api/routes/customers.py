@@ -1,0 +1,101 @@
+"""Customers: search, the correlated 360° view, the timeline, and erasure."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import UTC, datetime, timedelta
+
+from fastapi import APIRouter, HTTPException, Query
+
+from api.deps import DriverDep, GraphDep, SettingsDep
+from api.models import (
+    Customer360,
+    CustomerPage,
+    Erasure,
+    JourneyStep,
+)
+from api.security import Admin, Reader
+from kg.graph import queries
+from kg.loading.identities import IdentityError, normalise
+from kg.ontology.mapping import load_mapping
+from kg.rdf import mirror
+
+router = APIRouter(prefix="/customers", tags=["customers"])
+RECENT = timedelta(days=90)
+
+
+@router.get("", response_model=CustomerPage, summary="Search by name, email, phone, handle or id")
+def search(graph: GraphDep, _: Reader, q: str = Query(min_length=1, max_length=200),
+           offset: int = Query(0, ge=0), limit: int = Query(20, ge=1, le=200)) -> CustomerPage:
+    normalised = {q.strip().lower(), q.strip().lstrip("@").lower()}
+    with contextlib.suppress(IdentityError):
+        normalised.add(normalise("phone", q))
+    [row] = graph.rows(queries.SEARCH_CUSTOMERS, q=q.strip(), lower=q.strip().lower(),
+                       normalised=sorted(normalised), skip=offset, limit=limit)
+    return CustomerPage(total=row["total"], offset=offset, limit=limit, items=row["items"])
+
+
+def _profile(graph: GraphDep, customer_id: str) -> dict[str, object]:
+    rows = graph.rows(queries.CUSTOMER_PROFILE, customerId=customer_id)
+    if not rows:
+        raise HTTPException(404, f"no customer {customer_id!r}")
+    return rows[0]
+
+
+@router.get("/{customer_id}/360", response_model=Customer360,
+            summary="Profile, identities, channels, journey, cases and correlated knowledge")
+def view_360(customer_id: str, graph: GraphDep, _: Reader,
+             journey_offset: int = Query(0, ge=0), journey_limit: int = Query(20, ge=1, le=200),
+             top: int = Query(10, ge=1, le=100)) -> Customer360:
+    profile = _profile(graph, customer_id)
+    journey = graph.rows(queries.CUSTOMER_INTERACTIONS, customerId=customer_id,
+                         skip=journey_offset, limit=journey_limit)
+    times = [step["occurredAt"] for step in journey if step["occurredAt"]]
+    recent_since = max(times, default=datetime.now(UTC)) - RECENT
+    concepts = graph.rows(queries.CUSTOMER_CONCEPTS, customerId=customer_id,
+                          recentSince=recent_since, limit=top)
+    signals = graph.rows(queries.CUSTOMER_SIGNALS, customerId=customer_id)
+    total = graph.rows(queries.COUNT_INTERACTIONS)[0]["n"] or 1
+    pairs = graph.rows(queries.CUSTOMER_COOCCURRENCE, customerId=customer_id, limit=top)
+    return Customer360.model_validate({
+        **profile,
+        "channels": graph.rows(queries.CUSTOMER_CHANNELS, customerId=customer_id),
+        "journey": journey, "journeyOffset": journey_offset,
+        "cases": graph.rows(queries.CUSTOMER_CASES, customerId=customer_id),
+        "concepts": [{**c, "trend": c["recent"] / c["volume"]} for c in concepts],
+        "entities": graph.rows(queries.CUSTOMER_ENTITIES, customerId=customer_id, limit=top),
+        "intents": [s for s in signals if s["kind"] == "intent"],
+        "emotions": [s for s in signals if s["kind"] == "emotion"],
+        "coOccurringConcepts": [{
+            "concepts": (p["a"], p["b"]), "together": p["together"],
+            "lift": (p["withBoth"] / total) / ((p["withA"] / total) * (p["withB"] / total)),
+            "interactionIds": p["interactionIds"]} for p in pairs],
+        "similarCustomers": [{"customerId": s["customerId"], "sharedConcepts": s["shared"],
+                              "jaccard": s["jaccard"]}
+                             for s in graph.rows(queries.SIMILAR_CUSTOMERS,
+                                                 customerId=customer_id, limit=5)],
+    })
+
+
+@router.get("/{customer_id}/timeline", response_model=list[JourneyStep],
+            summary="The customer's interactions, newest first")
+def timeline(customer_id: str, graph: GraphDep, _: Reader, offset: int = Query(0, ge=0),
+             limit: int = Query(50, ge=1, le=500)) -> list[JourneyStep]:
+    _profile(graph, customer_id)
+    rows = graph.rows(queries.CUSTOMER_INTERACTIONS, customerId=customer_id, skip=offset,
+                      limit=limit)
+    return [JourneyStep.model_validate(row) for row in rows]
+
+
+@router.delete("/{customer_id}", response_model=Erasure,
+               summary="Erase a customer everywhere: graph and RDF mirror (admin)")
+def erase(customer_id: str, graph: GraphDep, driver: DriverDep, settings: SettingsDep,
+          _: Admin) -> Erasure:
+    _profile(graph, customer_id)
+    [removed] = graph.write(queries.ERASE_CUSTOMER, customerId=customer_id)
+    emptied = graph.write(queries.DELETE_CASES_IF_EMPTY, caseIds=removed["caseIds"])
+    triples = mirror.rebuild(driver, settings, load_mapping())
+    return Erasure(customerId=customer_id, identityIds=removed["identityIds"],
+                   interactionIds=removed["interactionIds"], derivedFacts=removed["derived"],
+                   journeys=removed["journeys"],
+                   casesDeleted=emptied[0]["deleted"] if emptied else 0, mirrorTriples=triples)

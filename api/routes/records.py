@@ -1,0 +1,84 @@
+"""Cases and interactions: read them, and ingest new interactions through the loader's path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from pydantic import ValidationError
+
+from api.deps import DriverDep, GraphDep, SettingsDep
+from api.models import IngestResult
+from api.security import Reader, Writer
+from kg.graph import queries
+from kg.loading.adapters import Loaded, Rejected, SourceRef
+from kg.loading.deadletters import DeadLetters
+from kg.loading.loader import build_batch, derive_all
+from kg.loading.records import InteractionRecord
+from kg.loading.writer import write_batch
+from kg.ontology.mapping import load_mapping
+
+router = APIRouter(tags=["records"])
+MAX_BATCH = 1000
+
+
+@router.get("/cases/{case_id}", summary="A case with its interactions and customers")
+def case(case_id: str, graph: GraphDep, _: Reader) -> dict[str, Any]:
+    rows = graph.rows(queries.CASE_DETAIL, caseId=case_id)
+    if not rows:
+        raise HTTPException(404, f"no case {case_id!r}")
+    return rows[0]
+
+
+@router.get("/interactions/{interaction_id}",
+            summary="An interaction with its extraction spans, opinions, intents and emotions")
+def interaction(interaction_id: str, graph: GraphDep, _: Reader) -> dict[str, Any]:
+    rows = graph.rows(queries.INTERACTION_DETAIL, interactionId=interaction_id)
+    if not rows:
+        raise HTTPException(404, f"no interaction {interaction_id!r}")
+    return rows[0]
+
+
+@router.post("/interactions", response_model=IngestResult, status_code=200,
+             summary="Ingest one interaction or a batch (canonical records), as the loader does")
+def ingest(body: dict[str, Any] | list[dict[str, Any]], request: Request, driver: DriverDep,
+           settings: SettingsDep, _: Writer) -> IngestResult:
+    records = body if isinstance(body, list) else [body]
+    if len(records) > MAX_BATCH:
+        raise HTTPException(413, f"at most {MAX_BATCH} records per request")
+    items: list[Loaded | Rejected] = []
+    for number, data in enumerate(records):
+        ref = SourceRef("request", f"record {number}")
+        try:
+            items.append(Loaded(ref, InteractionRecord.model_validate(data)))
+        except ValidationError as error:
+            first = error.errors()[0]
+            items.append(Rejected(ref, ".".join(str(p) for p in first["loc"]) or "record",
+                                  first["msg"]))
+    collected: list[Rejected] = []
+    mapping = load_mapping()
+    with _Collector(collected) as dead:
+        batch = build_batch(items, request.app.state.nlp(), settings, mapping, dead)
+    write_batch(driver, settings, batch)
+    derive_all(driver, settings, mapping)
+    return IngestResult(received=len(records), loaded=batch.records,
+                        rejected=[{"position": r.ref.position, "field": r.field,
+                                   "reason": r.reason} for r in collected])
+
+
+class _Collector(DeadLetters):
+    """Dead letters of a request go back in the response instead of a file."""
+
+    def __init__(self, into: list[Rejected]) -> None:
+        self.into = into
+        self.count = 0
+
+    def __enter__(self) -> _Collector:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def add(self, rejected: Rejected) -> None:
+        self.into.append(rejected)
+        self.count += 1

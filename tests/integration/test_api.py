@@ -1,0 +1,290 @@
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+from SPARQLWrapper import JSON, SPARQLWrapper
+
+from api.main import create_app
+from kg.extraction.pipeline import build_pipeline
+from kg.graph.driver import create_driver
+from kg.settings import Settings
+from tests.integration.graph_state import wipe
+from tests.integration.test_loading import load_corpus
+
+pytestmark = pytest.mark.integration
+KEYS = {"r": "reader", "a": "analyst", "w": "writer", "adm": "admin"}
+
+
+def h(key: str) -> dict[str, str]:
+    return {"X-API-Key": key}
+
+
+@pytest.fixture(scope="module")
+def api_settings(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    from kg.loading.generator import generate
+    from kg.neo4j_local import server
+
+    server.start(settings)
+    configured = settings.model_copy(update={
+        "rdf_store": tmp_path_factory.mktemp("api-rdf") / "mirror", "api_keys": KEYS,
+        "query_max_rows": 50, "api_max_body_bytes": 200_000})
+    folder = tmp_path_factory.mktemp("api-corpus")
+    generate(folder, customers=40, interactions=200, seed=5)
+    with create_driver(configured) as driver:
+        wipe(driver, configured)
+    load_corpus(folder, configured, build_pipeline(configured),
+                tmp_path_factory.mktemp("api-dead") / "dead.jsonl")
+    return configured
+
+
+@pytest.fixture(scope="module")
+def client(api_settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(api_settings)) as test_client:
+        yield test_client
+
+
+def busiest_customer(client: TestClient) -> dict[str, Any]:
+    rows = client.post("/query/cypher", headers=h("a"), json={"query": """
+        MATCH (c:Customer)-[:HAS_IDENTITY]->(x:Identity)<-[:AUTHORED_BY]-(i:Interaction)
+        WITH c, count(i) AS n, collect(x.identifierValue) AS values
+        ORDER BY n DESC, c.customerId LIMIT 1
+        RETURN c.customerId AS id, c.displayName AS name, values"""}).json()["rows"]
+    return dict(rows[0])
+
+
+def test_keys_and_roles(client: TestClient) -> None:
+    assert client.get("/customers", params={"q": "a"}).status_code == 401
+    unknown = client.get("/customers", params={"q": "a"}, headers=h("nope"))
+    assert unknown.status_code == 401 and unknown.json()["detail"] == "unknown API key"
+    assert client.get("/customers", params={"q": "a"}, headers=h("dev")).status_code == 401
+    refused = client.post("/query/cypher", headers=h("r"), json={"query": "RETURN 1"})
+    assert refused.status_code == 403
+    assert "analyst" in refused.json()["detail"]
+    assert client.post("/query/cypher", headers=h("a"), json={"query": "RETURN 1"}).status_code \
+        == 200
+
+
+def test_dev_key_only_in_development_mode(api_settings: Settings) -> None:
+    dev = api_settings.model_copy(update={"api_dev_mode": True, "api_keys": {}})
+    with TestClient(create_app(dev)) as dev_client:
+        assert dev_client.get("/concepts", headers=h("dev")).status_code == 200
+
+
+def test_search_by_name_email_phone_and_id(client: TestClient) -> None:
+    customer = busiest_customer(client)
+    for query in (customer["id"], customer["name"].split()[0], *customer["values"][:3]):
+        found = client.get("/customers", params={"q": query}, headers=h("r")).json()
+        assert customer["id"] in [item["customerId"] for item in found["items"]], query
+    page = client.get("/customers", params={"q": "example", "limit": 5}, headers=h("r")).json()
+    assert len(page["items"]) == 5 and page["total"] > 5
+
+
+def test_360_view_correlates_and_cites_interactions(client: TestClient) -> None:
+    customer = busiest_customer(client)
+    view = client.get(f"/customers/{customer['id']}/360", headers=h("r"))
+    assert view.status_code == 200, view.text
+    body = view.json()
+    assert body["identities"] and all(i["linkRule"] for i in body["identities"])
+    assert body["channels"] and all(c["interactionIds"] for c in body["channels"])
+    assert body["journey"] and body["segment"] in {"creators", "critics", "spectators",
+                                                   "inactives"}
+    times = [step["occurredAt"] for step in body["journey"]]
+    assert times == sorted(times, reverse=True)
+    for section in ("concepts", "entities", "intents", "emotions", "coOccurringConcepts"):
+        assert all(fact["interactionIds"] for fact in body[section]), section
+    assert body["concepts"]
+    journey_ids = {s["interactionId"] for s in client.get(
+        f"/customers/{customer['id']}/timeline", params={"limit": 500},
+        headers=h("r")).json()}
+    assert {i for c in body["concepts"] for i in c["interactionIds"]} <= journey_ids
+    assert client.get("/customers/nobody/360", headers=h("r")).status_code == 404
+
+
+def test_customers_known_only_from_the_crm_get_a_view(client: TestClient) -> None:
+    rows = client.post("/query/cypher", headers=h("a"), json={"query": """
+        MATCH (c:Customer) WHERE NOT (c)-[:HAS_IDENTITY]->()<-[:AUTHORED_BY]-()
+        RETURN c.customerId AS id LIMIT 1"""}).json()["rows"]
+    if not rows:
+        pytest.skip("every generated customer spoke")
+    body = client.get(f"/customers/{rows[0]['id']}/360", headers=h("r")).json()
+    assert body["segment"] == "spectators" and body["journey"] == []
+
+
+def test_case_and_interaction_details(client: TestClient) -> None:
+    [row] = client.post("/query/cypher", headers=h("a"), json={"query": """
+        MATCH (i:Interaction)-[:PART_OF_CASE]->(k:Case), (i)-[:HAS_MENTION]->(:Mention)
+        RETURN i.interactionId AS i, k.caseId AS k ORDER BY i LIMIT 1"""}).json()["rows"]
+    case = client.get(f"/cases/{row['k']}", headers=h("r")).json()
+    assert row["i"] in [i["interactionId"] for i in case["interactions"]]
+    detail = client.get(f"/interactions/{row['i']}", headers=h("r")).json()
+    assert detail["spans"]
+    for span in detail["spans"]:
+        assert detail["text"][span["start"]:span["end"]] == span["text"]
+    assert detail["opinions"] and detail["caseId"] == row["k"]
+
+
+def test_concept_tree_with_counts(client: TestClient) -> None:
+    tree = client.get("/concepts", headers=h("r")).json()
+    assert len(tree) >= 10
+    delivery = next(t for t in tree if t["conceptId"] == "delivery-logistics")
+    assert delivery["total"] == delivery["interactions"] + sum(
+        n["total"] for n in delivery["narrower"])
+    assert sum(t["total"] for t in tree) > 0
+
+
+def test_cypher_is_read_only_with_parameters_and_caps(client: TestClient) -> None:
+    ok = client.post("/query/cypher", headers=h("a"), json={
+        "query": "MATCH (k:Concept {conceptId: $id}) RETURN k.prefLabel AS label",
+        "parameters": {"id": "refund"}})
+    assert ok.json()["rows"] == [{"label": "refund"}]
+    for write in ("CREATE (x:Customer {customerId: 'evil'})",
+                  "MATCH (c:Customer) DETACH DELETE c",
+                  "CALL apoc.create.node(['Customer'], {customerId: 'evil'}) YIELD node "
+                  "RETURN node"):
+        refused = client.post("/query/cypher", headers=h("a"), json={"query": write})
+        assert refused.status_code == 403, write
+    bad = client.post("/query/cypher", headers=h("a"), json={"query": "MATCH (n RETURN n"})
+    assert bad.status_code == 400 and "bad query" in bad.json()["detail"]
+    capped = client.post("/query/cypher", headers=h("a"),
+                         json={"query": "UNWIND range(1, 500) AS n RETURN n"}).json()
+    assert len(capped["rows"]) == 50 and capped["truncated"]
+    still = client.post("/query/cypher", headers=h("a"), json={
+        "query": "MATCH (c:Customer {customerId: 'evil'}) RETURN c"}).json()
+    assert still["rows"] == []
+
+
+SELECT = """PREFIX ckg: <https://w3id.org/customer-kg/ontology#>
+SELECT ?concept (COUNT(?i) AS ?n) WHERE { ?i ckg:aboutConcept ?concept }
+GROUP BY ?concept ORDER BY DESC(?n) LIMIT 3"""
+
+
+def test_sparql_protocol_formats(client: TestClient) -> None:
+    got = client.get("/sparql", params={"query": SELECT}, headers=h("a"))
+    assert got.status_code == 200
+    assert got.headers["content-type"].startswith("application/sparql-results+json")
+    assert len(got.json()["results"]["bindings"]) == 3
+    posted = client.post("/sparql", data={"query": SELECT},
+                         headers={**h("a"), "Accept": "text/csv"})
+    assert posted.text.splitlines()[0] == "concept,n"
+    raw = client.post("/sparql", content=SELECT, headers={
+        **h("a"), "Content-Type": "application/sparql-query",
+        "Accept": "application/sparql-results+xml"})
+    assert raw.text.startswith("<?xml") and "<sparql" in raw.text
+    tsv = client.get("/sparql", params={"query": SELECT},
+                     headers={**h("a"), "Accept": "text/tab-separated-values"})
+    assert tsv.text.splitlines()[0] == "?concept\t?n"
+    construct = ("CONSTRUCT { ?k ?p ?o } WHERE { "
+                 "?k a <http://www.w3.org/2004/02/skos/core#Concept> ; ?p ?o } LIMIT 5")
+    turtle = client.get("/sparql", params={"query": construct}, headers=h("a"))
+    assert turtle.headers["content-type"].startswith("text/turtle") and turtle.text
+    jsonld = client.get("/sparql", params={"query": construct},
+                        headers={**h("a"), "Accept": "application/ld+json"})
+    assert jsonld.json()
+    describe = client.get("/sparql", params={
+        "query": "DESCRIBE <https://w3id.org/customer-kg/concept/refund>"}, headers=h("a"))
+    assert "refund" in describe.text
+
+
+def test_sparql_updates_are_refused(client: TestClient) -> None:
+    update = "INSERT DATA { <urn:a> <urn:b> <urn:c> }"
+    assert client.post("/sparql", data={"update": update}, headers=h("a")).status_code == 403
+    assert client.post("/sparql", content=update, headers={
+        **h("a"), "Content-Type": "application/sparql-update"}).status_code == 403
+    assert client.get("/sparql", params={"query": update}, headers=h("a")).status_code == 403
+    assert client.get("/sparql", params={"query": "SELEC nothing"},
+                      headers=h("a")).status_code == 400
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_a_standard_sparql_client_can_query(api_settings: Settings) -> None:
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(api_settings), host="127.0.0.1",
+                                           port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        client = SPARQLWrapper(f"http://127.0.0.1:{port}/sparql")
+        client.addCustomHttpHeader("X-API-Key", "a")
+        client.setQuery(SELECT)
+        client.setReturnFormat(JSON)
+        result = client.queryAndConvert()
+        assert isinstance(result, dict)
+        assert len(result["results"]["bindings"]) == 3
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def test_ingest_through_the_loader_path(client: TestClient) -> None:
+    record = {"source": "api-test", "source_id": "1", "kind": "Post", "channel": "twitter",
+              "occurred_at": "2025-01-01T10:00:00Z",
+              "text": "still waiting for my refund on order #ZZ99887",
+              "author": {"kind": "handle", "network": "twitter", "value": "api_tester"}}
+    assert client.post("/interactions", json=record, headers=h("a")).status_code == 403
+    done = client.post("/interactions", headers=h("w"),
+                       json=[record, {**record, "source_id": "2", "channel": "fax"}]).json()
+    assert done["received"] == 2 and done["loaded"] == 1
+    assert done["rejected"] == [{"position": "record 1", "field": "channel",
+                                 "reason": done["rejected"][0]["reason"]}]
+    detail = client.get("/interactions/api-test:1", headers=h("r")).json()
+    assert {"slow-response", "refund"} <= {s["refersTo"] for s in detail["spans"]}
+    assert any(i["category"] == "complaint" for i in detail["intents"])
+
+
+def test_request_size_limit(client: TestClient) -> None:
+    big = client.post("/interactions", headers=h("w"), content=b"[" + b" " * 300_000 + b"]")
+    assert big.status_code == 413
+
+
+def test_erasure_removes_the_customer_everywhere(client: TestClient) -> None:
+    customer = busiest_customer(client)
+    view = client.get(f"/customers/{customer['id']}/360",
+                      params={"journey_limit": 200}, headers=h("r")).json()
+    values = [i["value"] for i in view["identities"]]
+    own = [s["interactionId"] for s in view["journey"]]
+    texts = []  # texts nobody else wrote, so none may remain after the erasure
+    for step in view["journey"]:
+        if step["text"] and len(step["text"]) > 20:
+            elsewhere = client.post("/query/cypher", headers=h("a"), json={"query": """
+                MATCH (i:Interaction) WHERE i.text = $t AND NOT i.interactionId IN $own
+                RETURN count(i) AS n""", "parameters": {"t": step["text"], "own": own}}).json()
+            if elsewhere["rows"][0]["n"] == 0:
+                texts.append(step["text"])
+    assert texts
+    assert client.delete(f"/customers/{customer['id']}", headers=h("w")).status_code == 403
+    erased = client.delete(f"/customers/{customer['id']}", headers=h("adm"))
+    assert erased.status_code == 200, erased.text
+    report = erased.json()
+    assert report["identityIds"] and report["interactionIds"]
+    for value in [customer["id"], *values, *texts, *own]:
+        exact = value in own or value == customer["id"]  # ids: the id itself or id + ":…"
+        found = client.post("/query/cypher", headers=h("a"), json={"query": """
+            MATCH (n) WHERE any(k IN keys(n) WHERE n[k] IS :: STRING AND (
+                  n[k] = $v OR n[k] STARTS WITH $v + ':' OR (NOT $exact AND n[k] CONTAINS $v)))
+            RETURN count(n) AS n""", "parameters": {"v": value, "exact": exact}}).json()
+        assert found["rows"][0]["n"] == 0, value
+        encoded = quote(value, safe="")
+        subject = (f'STRENDS(STR(?s), {json.dumps("/" + encoded)}) || '
+                   f'CONTAINS(STR(?s), {json.dumps("/" + encoded + "%3A")})')
+        literal = "false" if exact else f"CONTAINS(STR(?o), {json.dumps(value)})"
+        sparql = client.get("/sparql", headers=h("a"), params={"query": (
+            "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o FILTER((isLiteral(?o) && "
+            f"({literal} || STR(?o) = {json.dumps(value)})) || {subject}) }}")})
+        assert sparql.status_code == 200, sparql.text
+        assert sparql.json()["results"]["bindings"][0]["n"]["value"] == "0", value
+    assert client.get(f"/customers/{customer['id']}/360", headers=h("r")).status_code == 404
