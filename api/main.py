@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 
-from api.routes import concepts, customers, query, records
+from api.routes import concepts, customers, insights, query, records
 from kg import __version__
 from kg.errors import GraphError, GraphUnavailable
 from kg.extraction.pipeline import build_pipeline
@@ -66,7 +66,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return JSONResponse({"status": "degraded", "neo4j": str(error)}, status_code=503)
         return JSONResponse({"status": "ok", "neo4j": "ok", "version": __version__})
 
-    for router in (customers.router, records.router, concepts.router, query.router):
+    for router in (customers.router, records.router, concepts.router, insights.router,
+                   query.router):
         app.include_router(router)
     return app
 

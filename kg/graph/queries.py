@@ -610,3 +610,74 @@ MATCH (k:Case {caseId: caseId}) WHERE NOT ()-[:PART_OF_CASE]->(k)
 DETACH DELETE k
 RETURN count(*) AS deleted
 """
+
+# ---------------------------------------------------------------- API: concepts and insights
+# Interactions in scope: optional channel, time range and customer segment filters.
+CONCEPT_CORRELATIONS: Final[LiteralString] = """
+MATCH (i:Interaction)-[:VIA_CHANNEL]->(ch:Channel)
+WHERE ($channel IS NULL OR ch.channelId = $channel)
+  AND ($since IS NULL OR i.occurredAt >= $since) AND ($until IS NULL OR i.occurredAt < $until)
+  AND ($segment IS NULL OR EXISTS { (i)-[:AUTHORED_BY]->(:Identity)<-[:HAS_IDENTITY]-(:Customer)
+                                     -[:IN_SEGMENT]->(:Segment {segmentId: $segment}) })
+WITH collect(i) AS scope
+WITH scope, size(scope) AS total,
+     [i IN scope WHERE EXISTS { (i)-[:ABOUT_CONCEPT]->(:Concept {conceptId: $conceptId}) }]
+       AS focus
+UNWIND (CASE WHEN size(focus) = 0 THEN [null] ELSE focus END) AS i
+OPTIONAL MATCH (i)-[:ABOUT_CONCEPT]->(other:Concept) WHERE other.conceptId <> $conceptId
+WITH scope, total, focus, other, count(i) AS together
+WITH scope, total, focus,
+     collect(CASE WHEN other IS NULL THEN null ELSE {conceptId: other.conceptId,
+       together: together,
+       withOther: size([s IN scope WHERE EXISTS { (s)-[:ABOUT_CONCEPT]->(other) }])} END)
+       AS pairs
+RETURN total, size(focus) AS volume, pairs,
+       [i IN focus | i.interactionId][..10] AS sample
+"""
+
+CONCEPT_SENTIMENT_BY_CHANNEL: Final[LiteralString] = """
+MATCH (i:Interaction)-[:ABOUT_CONCEPT]->(:Concept {conceptId: $conceptId}),
+      (i)-[:VIA_CHANNEL]->(ch:Channel),
+      (i)-[:HAS_OPINION]->(o:Opinion)-[:ABOUT_ASPECT]->(:Concept {conceptId: $conceptId})
+WHERE ($channel IS NULL OR ch.channelId = $channel)
+  AND ($since IS NULL OR i.occurredAt >= $since) AND ($until IS NULL OR i.occurredAt < $until)
+RETURN ch.channelId AS channel, count(DISTINCT i) AS volume, avg(o.polarityScore) AS sentiment,
+       i.occurredAt.year + '-' + right('0' + toString(i.occurredAt.month), 2) AS month
+ORDER BY month, channel
+"""
+
+CONCEPT_TOP_ENTITIES: Final[LiteralString] = """
+MATCH (i:Interaction)-[:ABOUT_CONCEPT]->(:Concept {conceptId: $conceptId}),
+      (i)-[:MENTIONS_ENTITY]->(e:Entity)
+RETURN e.entityId AS entityId, e.entityName AS name, count(i) AS volume
+ORDER BY volume DESC, entityId LIMIT 10
+"""
+
+PAIN_POINTS: Final[LiteralString] = """
+MATCH (i:Interaction)-[:HAS_OPINION]->(o:Opinion)-[:ABOUT_ASPECT]->(k:Concept)
+WHERE o.polarity = 'negative'
+  AND ($since IS NULL OR i.occurredAt >= $since) AND ($until IS NULL OR i.occurredAt < $until)
+WITH k, count(DISTINCT i) AS negative, avg(-o.polarityScore) AS intensity,
+     count(DISTINCT CASE WHEN i.occurredAt >= $recentSince THEN i END) AS recent,
+     collect(DISTINCT i.interactionId)[..10] AS sample
+RETURN k.conceptId AS conceptId, k.prefLabel AS label, negative, intensity,
+       negative * intensity AS score, recent, sample
+ORDER BY score DESC, conceptId LIMIT $limit
+"""
+
+CHANNEL_INSIGHTS: Final[LiteralString] = """
+MATCH (i:Interaction)-[:VIA_CHANNEL]->(ch:Channel)
+OPTIONAL MATCH (i)-[:HAS_OPINION]->(o:Opinion) WHERE o.opinionId ENDS WITH ':message'
+OPTIONAL MATCH (answer:Interaction {direction: 'outbound'})-[:REPLY_TO]->(i)
+WHERE i.direction = 'inbound'
+WITH ch, i, o, min(answer.occurredAt) AS answeredAt
+RETURN ch.channelId AS channel, count(i) AS volume,
+       count(CASE WHEN i.direction = 'inbound' THEN 1 END) AS inbound,
+       avg(o.polarityScore) AS sentiment,
+       count(answeredAt) AS answered,
+       avg(CASE WHEN answeredAt IS NULL THEN null
+           ELSE duration.inSeconds(i.occurredAt, answeredAt).seconds END) AS meanResponseSeconds
+ORDER BY volume DESC, channel
+"""
+
+NEWEST_INTERACTION: Final[LiteralString] = "MATCH (i:Interaction) RETURN max(i.occurredAt) AS at"

@@ -288,3 +288,33 @@ def test_erasure_removes_the_customer_everywhere(client: TestClient) -> None:
         assert sparql.status_code == 200, sparql.text
         assert sparql.json()["results"]["bindings"][0]["n"]["value"] == "0", value
     assert client.get(f"/customers/{customer['id']}/360", headers=h("r")).status_code == 404
+
+
+def test_concept_correlations_with_filters(client: TestClient) -> None:
+    tree = client.get("/concepts", headers=h("r")).json()
+    busiest = max((n for t in tree for n in t["narrower"]), key=lambda n: n["interactions"])
+    body = client.get(f"/concepts/{busiest['conceptId']}/correlations", headers=h("r")).json()
+    assert body["volume"] == busiest["interactions"] > 0
+    assert body["sampleInteractionIds"]
+    for pair in body["coOccurring"]:
+        assert pair["count"] > 0 and pair["lift"] > 0 and -1 <= pair["npmi"] <= 1
+    assert body["sentimentByChannelAndMonth"]
+    email = client.get(f"/concepts/{busiest['conceptId']}/correlations",
+                       params={"channel": "email"}, headers=h("r")).json()
+    assert email["volume"] <= body["volume"]
+    assert email["interactionsInScope"] < body["interactionsInScope"]
+    none = client.get(f"/concepts/{busiest['conceptId']}/correlations",
+                      params={"until": "2000-01-01T00:00:00Z"}, headers=h("r")).json()
+    assert none["volume"] == 0 and none["coOccurring"] == []
+    assert client.get("/concepts/nope/correlations", headers=h("r")).status_code == 404
+
+
+def test_pain_points_and_channels(client: TestClient) -> None:
+    pains = client.get("/insights/pain-points", headers=h("r")).json()
+    assert pains
+    scores = [p["score"] for p in pains]
+    assert scores == sorted(scores, reverse=True)
+    assert all(p["negative"] > 0 and 0 < p["intensity"] <= 1 for p in pains)
+    channels = {c["channel"]: c for c in client.get("/insights/channels", headers=h("r")).json()}
+    assert channels["twitter"]["answered"] > 0
+    assert channels["twitter"]["meanResponseSeconds"] > 0
