@@ -22,11 +22,12 @@ from kg.rdf import mirror
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 RECENT = timedelta(days=90)
+MAX_OFFSET = 1_000_000  # keeps paging within Cypher's integer range
 
 
 @router.get("", response_model=CustomerPage, summary="Search by name, email, phone, handle or id")
 def search(graph: GraphDep, _: Reader, q: str = Query(min_length=1, max_length=200),
-           offset: int = Query(0, ge=0, le=1_000_000), limit: int = Query(20, ge=1, le=200)) -> CustomerPage:
+           offset: int = Query(0, ge=0, le=MAX_OFFSET), limit: int = Query(20, ge=1, le=200)) -> CustomerPage:
     normalised = {q.strip().lower(), q.strip().lstrip("@").lower()}
     with contextlib.suppress(IdentityError):
         normalised.add(normalise("phone", q))
@@ -45,7 +46,8 @@ def _profile(graph: GraphDep, customer_id: str) -> dict[str, object]:
 @router.get("/{customer_id}/360", response_model=Customer360,
             summary="Profile, identities, channels, journey, cases and correlated knowledge")
 def view_360(customer_id: str, graph: GraphDep, _: Reader,
-             journey_offset: int = Query(0, ge=0, le=1_000_000), journey_limit: int = Query(20, ge=1, le=200),
+             journey_offset: int = Query(0, ge=0, le=MAX_OFFSET),
+             journey_limit: int = Query(20, ge=1, le=200),
              top: int = Query(10, ge=1, le=100)) -> Customer360:
     profile = _profile(graph, customer_id)
     journey = graph.rows(queries.CUSTOMER_INTERACTIONS, customerId=customer_id,
@@ -79,7 +81,8 @@ def view_360(customer_id: str, graph: GraphDep, _: Reader,
 
 @router.get("/{customer_id}/timeline", response_model=list[JourneyStep],
             summary="The customer's interactions, newest first")
-def timeline(customer_id: str, graph: GraphDep, _: Reader, offset: int = Query(0, ge=0, le=1_000_000),
+def timeline(customer_id: str, graph: GraphDep, _: Reader,
+             offset: int = Query(0, ge=0, le=MAX_OFFSET),
              limit: int = Query(50, ge=1, le=500)) -> list[JourneyStep]:
     _profile(graph, customer_id)
     rows = graph.rows(queries.CUSTOMER_INTERACTIONS, customerId=customer_id, skip=offset,
