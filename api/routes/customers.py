@@ -27,7 +27,8 @@ MAX_OFFSET = 1_000_000  # keeps paging within Cypher's integer range
 
 @router.get("", response_model=CustomerPage, summary="Search by name, email, phone, handle or id")
 def search(graph: GraphDep, _: Reader, q: str = Query(min_length=1, max_length=200),
-           offset: int = Query(0, ge=0, le=MAX_OFFSET), limit: int = Query(20, ge=1, le=200)) -> CustomerPage:
+           offset: int = Query(0, ge=0, le=MAX_OFFSET),
+           limit: int = Query(20, ge=1, le=200)) -> CustomerPage:
     normalised = {q.strip().lower(), q.strip().lstrip("@").lower()}
     with contextlib.suppress(IdentityError):
         normalised.add(normalise("phone", q))
