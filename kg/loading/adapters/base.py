@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +56,14 @@ def adapter(name: str) -> Callable[[Adapter], Adapter]:
         ADAPTERS[name] = function
         return function
     return register
+
+
+def csv_rows(path: Path, *, lower_keys: bool = False) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line number, row) of a CSV file with a header; values stripped of surrounding space."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        for line, raw in enumerate(csv.DictReader(handle), start=2):
+            yield line, {(k.strip().lower() if lower_keys else k): (v or "").strip()
+                         for k, v in raw.items() if k}
 
 
 def build(ref: SourceRef, model: type[InteractionRecord] | type[CustomerRecord],

@@ -7,12 +7,19 @@ identifiers are linked to one customer because the CRM itself asserts it.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from kg.loading.adapters.base import AdapterOptions, Item, Rejected, SourceRef, adapter, build
+from kg.loading.adapters.base import (
+    AdapterOptions,
+    Item,
+    Rejected,
+    SourceRef,
+    adapter,
+    build,
+    csv_rows,
+)
 from kg.loading.records import CustomerRecord
 
 NETWORKS = ("twitter", "facebook", "instagram")
@@ -20,27 +27,25 @@ NETWORKS = ("twitter", "facebook", "instagram")
 
 @adapter("crm")
 def read_crm(path: Path, options: AdapterOptions) -> Iterator[Item]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        for line, raw in enumerate(csv.DictReader(handle), start=2):
-            row = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k}
-            ref = SourceRef(path.name, f"line {line}")
-            if not row.get("customer_id"):
-                yield Rejected(ref, "customer_id", "empty")
-                continue
-            name, postcode = row.get("name") or None, row.get("postcode") or None
-            identities: list[dict[str, Any]] = [
-                {"kind": "crm", "network": "crm", "value": row["customer_id"],
-                 "display_name": name, "postcode": postcode}]
-            for kind in ("email", "phone", "loyalty"):
-                if row.get(kind):
-                    identities.append({"kind": kind, "value": row[kind], "display_name": name,
-                                       "network": "loyalty" if kind == "loyalty" else None})
-            for network in NETWORKS:
-                if row.get(network):
-                    identities.append({"kind": "handle", "network": network,
-                                       "value": row[network]})
-            yield build(ref, CustomerRecord, {
-                "source": "crm", "source_id": row["customer_id"], "name": name,
-                "identities": identities, "segment": row.get("segment") or None,
-                "postcode": postcode,
-            })
+    for line, row in csv_rows(path, lower_keys=True):
+        ref = SourceRef(path.name, f"line {line}")
+        if not row.get("customer_id"):
+            yield Rejected(ref, "customer_id", "empty")
+            continue
+        name, postcode = row.get("name") or None, row.get("postcode") or None
+        identities: list[dict[str, Any]] = [
+            {"kind": "crm", "network": "crm", "value": row["customer_id"],
+             "display_name": name, "postcode": postcode}]
+        for kind in ("email", "phone", "loyalty"):
+            if row.get(kind):
+                identities.append({"kind": kind, "value": row[kind], "display_name": name,
+                                   "network": "loyalty" if kind == "loyalty" else None})
+        for network in NETWORKS:
+            if row.get(network):
+                identities.append({"kind": "handle", "network": network,
+                                   "value": row[network]})
+        yield build(ref, CustomerRecord, {
+            "source": "crm", "source_id": row["customer_id"], "name": name,
+            "identities": identities, "segment": row.get("segment") or None,
+            "postcode": postcode,
+        })

@@ -6,11 +6,18 @@ Columns (case-insensitive): ``response_id``; ``submitted_at``; ``email`` and/or
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from pathlib import Path
 
-from kg.loading.adapters.base import AdapterOptions, Item, Rejected, SourceRef, adapter, build
+from kg.loading.adapters.base import (
+    AdapterOptions,
+    Item,
+    Rejected,
+    SourceRef,
+    adapter,
+    build,
+    csv_rows,
+)
 from kg.loading.records import InteractionRecord
 
 SCORES = {"nps": (0, 10), "csat": (1, 5)}
@@ -18,30 +25,28 @@ SCORES = {"nps": (0, 10), "csat": (1, 5)}
 
 @adapter("survey")
 def read_survey(path: Path, options: AdapterOptions) -> Iterator[Item]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        for line, raw in enumerate(csv.DictReader(handle), start=2):
-            row = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k}
-            ref = SourceRef(path.name, f"line {line}")
-            rating = None
-            for column, (low, high) in SCORES.items():
-                if row.get(column):
-                    try:
-                        rating = float(row[column])
-                    except ValueError:
-                        rating = None
-                    if rating is None or not low <= rating <= high:
-                        yield Rejected(ref, column, f"{row[column]!r} is not a score {low}-{high}")
-                        break
-            else:
-                identities = [{"kind": "email", "value": row["email"]}] if row.get("email") else []
-                if row.get("customer_id"):
-                    identities.append({"kind": "crm", "value": row["customer_id"],
-                                       "network": "crm"})
-                text = row.get("comment") or row.get("feedback") or row.get("text") or ""
-                yield build(ref, InteractionRecord, {
-                    "source": f"survey:{path.stem}", "source_id": row.get("response_id", ""),
-                    "kind": "SurveyResponse", "channel": "survey",
-                    "occurred_at": row.get("submitted_at"), "text": text, "rating": rating,
-                    "author": identities[0] if identities else None,
-                    "also_known_as": identities[1:],
-                })
+    for line, row in csv_rows(path, lower_keys=True):
+        ref = SourceRef(path.name, f"line {line}")
+        rating = None
+        for column, (low, high) in SCORES.items():
+            if row.get(column):
+                try:
+                    rating = float(row[column])
+                except ValueError:
+                    rating = None
+                if rating is None or not low <= rating <= high:
+                    yield Rejected(ref, column, f"{row[column]!r} is not a score {low}-{high}")
+                    break
+        else:
+            identities = [{"kind": "email", "value": row["email"]}] if row.get("email") else []
+            if row.get("customer_id"):
+                identities.append({"kind": "crm", "value": row["customer_id"],
+                                   "network": "crm"})
+            text = row.get("comment") or row.get("feedback") or row.get("text") or ""
+            yield build(ref, InteractionRecord, {
+                "source": f"survey:{path.stem}", "source_id": row.get("response_id", ""),
+                "kind": "SurveyResponse", "channel": "survey",
+                "occurred_at": row.get("submitted_at"), "text": text, "rating": rating,
+                "author": identities[0] if identities else None,
+                "also_known_as": identities[1:],
+            })
