@@ -386,7 +386,12 @@ MATCH (c:Customer {customerId: $customerId})-[:HAS_IDENTITY]->(x:Identity)
 RETURN x.identityId AS identityId ORDER BY identityId
 """
 
-# Removes everything, in batches; runs as an implicit (auto-commit) transaction.
+# Removes everything in small transactions (relationships first, so no transaction holds a
+# dense node's whole neighbourhood); each runs as an implicit (auto-commit) transaction.
+DELETE_ALL_RELATIONSHIPS: Final[LiteralString] = """
+MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 10000 ROWS
+"""
+
 DELETE_ALL: Final[LiteralString] = """
 MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS
 """

@@ -24,6 +24,8 @@ import time
 from itertools import islice
 from pathlib import Path
 
+from spacy.language import Language
+
 from kg.extraction.pipeline import build_pipeline, extract
 from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
@@ -36,7 +38,7 @@ from kg.loading.quality import pairwise_scores, read_truth
 from kg.loading.records import InteractionRecord
 from kg.loading.resolution import Link, resolve
 from kg.loading.writer import write_batch
-from kg.ontology.mapping import load_mapping
+from kg.ontology.mapping import GraphMapping, load_mapping
 from kg.settings import load_settings
 
 
@@ -47,6 +49,7 @@ def _print(label: str, value: str) -> None:
 def _wipe() -> None:
     settings = load_settings()
     with create_driver(settings) as driver, driver.session() as session:
+        session.run(queries.DELETE_ALL_RELATIONSHIPS).consume()
         session.run(queries.DELETE_ALL).consume()
         init_schema(driver, settings, load_mapping())
         seed_reference_data(driver, settings)
@@ -71,6 +74,8 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=None)
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--resolution-identities", type=int, default=1_000_000)
+    parser.add_argument("--skip-to-end-to-end", type=float, default=None, metavar="RATE",
+                        help="skip phases 1-2, using RATE interactions/s as extraction-only")
     args = parser.parse_args()
     customers = args.customers or max(100, args.interactions // 8)
     settings = load_settings()
@@ -82,6 +87,15 @@ def main() -> None:
     corpus = folder / "interactions.jsonl"
     nlp = build_pipeline(settings)
 
+    if args.skip_to_end_to_end:
+        extraction_rate = args.skip_to_end_to_end
+    else:
+        extraction_rate = measure_phases_1_and_2(corpus, folder, nlp, args.batch_size)
+    end_to_end(folder, corpus, args, extraction_rate, mapping)
+
+
+def measure_phases_1_and_2(corpus: Path, folder: Path, nlp: Language, batch_size: int) -> float:
+    settings, mapping = load_settings(), load_mapping()
     texts: list[tuple[str, object]] = [
         (str(n), item.record.text) for n, item in
         enumerate(ADAPTERS["jsonl"](corpus, AdapterOptions()))
@@ -98,15 +112,20 @@ def main() -> None:
     written_rows, write_seconds = 0, 0.0
     with create_driver(settings) as driver, DeadLetters(folder / "dead-writes.jsonl") as dead:
         items = ADAPTERS["jsonl"](corpus, AdapterOptions())
-        while chunk := list(islice(items, args.batch_size)):
+        while chunk := list(islice(items, batch_size)):
             batch = build_batch(chunk, nlp, settings, mapping, dead)
             began = time.perf_counter()
             write_batch(driver, settings, batch)
             write_seconds += time.perf_counter() - began
             written_rows += batch.row_count()
     _print("2. graph writes alone", f"{written_rows / write_seconds:,.0f} rows/s "
-           f"({written_rows:,} rows in {write_seconds:.1f} s, batch {args.batch_size})")
+           f"({written_rows:,} rows in {write_seconds:.1f} s, batch {batch_size})")
+    return extraction_rate
 
+
+def end_to_end(folder: Path, corpus: Path, args: argparse.Namespace, extraction_rate: float,
+               mapping: GraphMapping) -> None:
+    settings = load_settings()
     _wipe()
     began = time.perf_counter()
     for source, path in (("crm", folder / "crm.csv"), ("jsonl", corpus)):

@@ -21,6 +21,7 @@ RETURN labels(a) AS a, properties(a) AS ap, type(r) AS type, properties(r) AS pr
 
 def wipe(driver: neo4j.Driver, settings: Settings) -> None:
     with driver.session(database=settings.neo4j_database) as session:
+        session.run(queries.DELETE_ALL_RELATIONSHIPS).consume()
         session.run(queries.DELETE_ALL).consume()
 
 
