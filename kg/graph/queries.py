@@ -686,3 +686,11 @@ ORDER BY volume DESC, channel
 """
 
 NEWEST_INTERACTION: Final[LiteralString] = "MATCH (i:Interaction) RETURN max(i.occurredAt) AS at"
+
+# ---------------------------------------------------------------- benchmarks only
+BENCH_CREATE_IDENTITIES: Final[LiteralString] = """
+UNWIND $rows AS row
+CREATE (x:Identity:EmailAddress {identityId: row.identityId, identifierValue: row.value,
+        identityKind: 'email', network: 'email', displayName: row.displayName,
+        postcode: row.postcode})
+"""

@@ -36,7 +36,7 @@ from kg.loading.generator import generate
 from kg.loading.loader import build_batch, derive_all
 from kg.loading.quality import pairwise_scores, read_truth
 from kg.loading.records import InteractionRecord
-from kg.loading.resolution import Link, resolve
+from kg.loading.resolution import Link, resolve, resolve_graph
 from kg.loading.writer import write_batch
 from kg.ontology.mapping import GraphMapping, load_mapping
 from kg.settings import load_settings
@@ -68,12 +68,36 @@ def one_million_identities(count: int) -> float:
     return time.perf_counter() - started
 
 
+def graph_resolution(count: int) -> None:
+    """Identity resolution read from and written back to Neo4j, at scale."""
+    settings = load_settings()
+    _wipe()
+    with create_driver(settings) as driver:
+        for start in range(0, count, 50_000):
+            rows = [{"identityId": f"email:email:p{i}@example.org", "value": f"p{i}@example.org",
+                     "displayName": f"Name {i % 50000}", "postcode": f"P{i % 40000}"}
+                    for i in range(start, min(count, start + 50_000))]
+            run_query(driver, settings, queries.BENCH_CREATE_IDENTITIES, {"rows": rows},
+                      write=True)
+            links = [{"from": f"email:email:p{i}@example.org",
+                      "to": f"email:email:p{i + 1}@example.org", "rule": "record:crm",
+                      "score": 1.0} for i in range(start, min(count - 1, start + 50_000), 3)]
+            run_query(driver, settings, queries.MERGE_LINKS, {"rows": links}, write=True)
+        began = time.perf_counter()
+        counts = resolve_graph(driver, settings)
+    _print(f"5. resolve_graph on {count:,} identities in Neo4j",
+           f"{time.perf_counter() - began:.1f} s {json.dumps(counts)}")
+    _wipe()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--interactions", type=int, default=100_000)
     parser.add_argument("--customers", type=int, default=None)
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--resolution-identities", type=int, default=1_000_000)
+    parser.add_argument("--graph-resolution", type=int, default=0, metavar="N",
+                        help="also time kg's resolution over N identities stored in Neo4j")
     parser.add_argument("--skip-to-end-to-end", type=float, default=None, metavar="RATE",
                         help="skip phases 1-2, using RATE interactions/s as extraction-only")
     args = parser.parse_args()
@@ -87,6 +111,9 @@ def main() -> None:
     corpus = folder / "interactions.jsonl"
     nlp = build_pipeline(settings)
 
+    if args.graph_resolution:
+        graph_resolution(args.graph_resolution)
+        return
     if args.skip_to_end_to_end:
         extraction_rate = args.skip_to_end_to_end
     else:
