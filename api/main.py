@@ -12,6 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 
 from api.routes import concepts, customers, insights, query, records
+from api.stats import StatsCache
 from kg import __version__
 from kg.errors import GraphError, GraphUnavailable
 from kg.extraction.pipeline import build_pipeline
@@ -28,6 +29,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = resolved
         app.state.driver = create_driver(resolved)
         app.state.nlp = cache(lambda: build_pipeline(resolved))  # built on first ingestion
+        app.state.stats = StatsCache(resolved.api_stats_ttl_seconds)
         try:
             yield
         finally:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextlib
 from datetime import UTC, datetime, timedelta
+from itertools import combinations
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
 
 from api.deps import DriverDep, GraphDep, SettingsDep
 from api.models import (
@@ -46,7 +47,7 @@ def _profile(graph: GraphDep, customer_id: str) -> dict[str, object]:
 
 @router.get("/{customer_id}/360", response_model=Customer360,
             summary="Profile, identities, channels, journey, cases and correlated knowledge")
-def view_360(customer_id: str, graph: GraphDep, _: Reader,
+def view_360(customer_id: str, graph: GraphDep, request: Request, _: Reader,
              journey_offset: int = Query(0, ge=0, le=MAX_OFFSET),
              journey_limit: int = Query(20, ge=1, le=200),
              top: int = Query(10, ge=1, le=100)) -> Customer360:
@@ -58,8 +59,12 @@ def view_360(customer_id: str, graph: GraphDep, _: Reader,
     concepts = graph.rows(queries.CUSTOMER_CONCEPTS, customerId=customer_id,
                           recentSince=recent_since, limit=top)
     signals = graph.rows(queries.CUSTOMER_SIGNALS, customerId=customer_id)
-    total = graph.rows(queries.COUNT_INTERACTIONS)[0]["n"] or 1
-    pairs = graph.rows(queries.CUSTOMER_COOCCURRENCE, customerId=customer_id, limit=top)
+    stats = request.app.state.stats.get(graph)
+    pairs: dict[tuple[str, str], list[str]] = {}
+    for row in graph.rows(queries.CUSTOMER_CONCEPT_SETS, customerId=customer_id):
+        for pair in combinations(sorted(set(row["concepts"])), 2):
+            pairs.setdefault(pair, []).append(row["interactionId"])
+    top_pairs = sorted(pairs.items(), key=lambda item: (-len(item[1]), item[0]))[:top]
     return Customer360.model_validate({
         **profile,
         "channels": graph.rows(queries.CUSTOMER_CHANNELS, customerId=customer_id),
@@ -70,13 +75,10 @@ def view_360(customer_id: str, graph: GraphDep, _: Reader,
         "intents": [s for s in signals if s["kind"] == "intent"],
         "emotions": [s for s in signals if s["kind"] == "emotion"],
         "coOccurringConcepts": [{
-            "concepts": (p["a"], p["b"]), "together": p["together"],
-            "lift": (p["withBoth"] / total) / ((p["withA"] / total) * (p["withB"] / total)),
-            "interactionIds": p["interactionIds"]} for p in pairs],
-        "similarCustomers": [{"customerId": s["customerId"], "sharedConcepts": s["shared"],
-                              "jaccard": s["jaccard"]}
-                             for s in graph.rows(queries.SIMILAR_CUSTOMERS,
-                                                 customerId=customer_id, limit=5)],
+            "concepts": pair, "together": len(ids), "lift": stats.lift(*pair),
+            "interactionIds": sorted(ids)[:20]} for pair, ids in top_pairs],
+        "similarCustomers": [{"customerId": other, "sharedConcepts": shared, "jaccard": score}
+                             for other, shared, score in stats.similar(customer_id, 5)],
     })
 
 
@@ -94,11 +96,12 @@ def timeline(customer_id: str, graph: GraphDep, _: Reader,
 @router.delete("/{customer_id}", response_model=Erasure,
                summary="Erase a customer everywhere: graph and RDF mirror (admin)")
 def erase(customer_id: str, graph: GraphDep, driver: DriverDep, settings: SettingsDep,
-          _: Admin) -> Erasure:
+          request: Request, _: Admin) -> Erasure:
     _profile(graph, customer_id)
     [removed] = graph.write(queries.ERASE_CUSTOMER, customerId=customer_id)
     emptied = graph.write(queries.DELETE_CASES_IF_EMPTY, caseIds=removed["caseIds"])
     triples = mirror.rebuild(driver, settings, load_mapping())
+    request.app.state.stats.invalidate()
     return Erasure(customerId=customer_id, identityIds=removed["identityIds"],
                    interactionIds=removed["interactionIds"], derivedFacts=removed["derived"],
                    journeys=removed["journeys"],

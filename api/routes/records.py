@@ -61,6 +61,7 @@ def ingest(body: dict[str, Any] | list[dict[str, Any]], request: Request, driver
         batch = build_batch(items, request.app.state.nlp(), settings, mapping, dead)
     write_batch(driver, settings, batch)
     derive_all(driver, settings, mapping)
+    request.app.state.stats.invalidate()
     return IngestResult(received=len(records), loaded=batch.records,
                         rejected=[{"position": r.ref.position, "field": r.field,
                                    "reason": r.reason} for r in collected])

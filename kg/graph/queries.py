@@ -491,43 +491,21 @@ RETURN kind, category, count(i) AS volume, collect(i.interactionId)[..20] AS int
 ORDER BY kind, volume DESC, category
 """
 
-# Co-occurring concepts of one customer, with how often each concept and pair occurs in all
-# interactions (for lift against the whole base).
-CUSTOMER_COOCCURRENCE: Final[LiteralString] = """
+CUSTOMER_CONCEPT_SETS: Final[LiteralString] = """
 MATCH (c:Customer {customerId: $customerId})-[:HAS_IDENTITY]->(:Identity)
       <-[:AUTHORED_BY]-(i:Interaction)
-MATCH (i)-[:ABOUT_CONCEPT]->(a:Concept), (i)-[:ABOUT_CONCEPT]->(b:Concept)
-WHERE a.conceptId < b.conceptId
-WITH a, b, collect(DISTINCT i.interactionId) AS interactionIds
-ORDER BY size(interactionIds) DESC, a.conceptId, b.conceptId LIMIT $limit
-CALL (a, b) {
-  MATCH (x:Interaction)-[:ABOUT_CONCEPT]->(a)
-  WITH count(x) AS withA
-  MATCH (y:Interaction)-[:ABOUT_CONCEPT]->(b)
-  WITH withA, count(y) AS withB
-  OPTIONAL MATCH (z:Interaction)-[:ABOUT_CONCEPT]->(a), (z)-[:ABOUT_CONCEPT]->(b)
-  RETURN withA, withB, count(z) AS withBoth
-}
-RETURN a.conceptId AS a, b.conceptId AS b, size(interactionIds) AS together, withA, withB,
-       withBoth, interactionIds[..20] AS interactionIds
+RETURN i.interactionId AS interactionId,
+       [(i)-[:ABOUT_CONCEPT]->(k:Concept) | k.conceptId] AS concepts
+"""
+
+# Every interaction's author and concepts: the base rates for lift and similarity.
+CORPUS_CONCEPTS: Final[LiteralString] = """
+MATCH (i:Interaction)
+OPTIONAL MATCH (i)-[:AUTHORED_BY]->(:Identity)<-[:HAS_IDENTITY]-(c:Customer)
+RETURN c.customerId AS customerId, [(i)-[:ABOUT_CONCEPT]->(k:Concept) | k.conceptId] AS concepts
 """
 
 COUNT_INTERACTIONS: Final[LiteralString] = "MATCH (i:Interaction) RETURN count(i) AS n"
-
-SIMILAR_CUSTOMERS: Final[LiteralString] = """
-MATCH (c:Customer {customerId: $customerId})-[:HAS_IDENTITY]->(:Identity)
-      <-[:AUTHORED_BY]-(:Interaction)-[:ABOUT_CONCEPT]->(k:Concept)
-WITH c, collect(DISTINCT k) AS mine
-UNWIND mine AS k
-MATCH (k)<-[:ABOUT_CONCEPT]-(:Interaction)-[:AUTHORED_BY]->(:Identity)<-[:HAS_IDENTITY]-(o:Customer)
-WHERE o <> c
-WITH mine, o, collect(DISTINCT k.conceptId) AS shared
-MATCH (o)-[:HAS_IDENTITY]->(:Identity)<-[:AUTHORED_BY]-(:Interaction)-[:ABOUT_CONCEPT]->(t:Concept)
-WITH mine, o, shared, count(DISTINCT t) AS theirs
-RETURN o.customerId AS customerId, shared,
-       toFloat(size(shared)) / (size(mine) + theirs - size(shared)) AS jaccard
-ORDER BY jaccard DESC, customerId LIMIT $limit
-"""
 
 CASE_DETAIL: Final[LiteralString] = """
 MATCH (k:Case {caseId: $caseId})
