@@ -28,6 +28,7 @@ from kg.rdf.mirror import DATA_GRAPH, ONTOLOGY_GRAPH
 from kg.settings import load_settings
 
 KEY = "bench-key"
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 QUERIES = {
     "interactions per concept": """PREFIX ckg: <https://w3id.org/customer-kg/ontology#>
         SELECT ?k (COUNT(?i) AS ?n) WHERE { ?i ckg:aboutConcept ?k } GROUP BY ?k
@@ -73,6 +74,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--workers", type=int, default=2, help="API worker processes")
     parser.add_argument("--repeat", type=int, default=3, help="runs per SPARQL query")
+    parser.add_argument("--sparql-only", action="store_true", help="skip the 360 view load")
     args = parser.parse_args()
     settings = load_settings()
     with create_driver(settings) as driver:
@@ -82,11 +84,17 @@ def main() -> None:
         interactions = run_query(driver, settings,
                                  "MATCH (i:Interaction) RETURN count(i) AS n")[0]["n"]
     print(f"graph: {interactions:,} interactions, {len(ids):,} customers sampled", flush=True)
+    if not args.sparql_only:
+        views(ids, args.requests, args.workers)
+    sparql(settings.rdf_store, ids[0], args.repeat)
+
+
+def views(ids: list[str], requests: int, workers: int) -> None:
     port = _port()
     env = {**os.environ, "KG_API_KEYS": f'{{"{KEY}": "admin"}}'}
     server = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.main:create_app",
                                "--factory", "--port", str(port), "--workers",
-                               str(args.workers), "--log-level", "warning"], env=env)
+                               str(workers), "--log-level", "warning"], env=env)
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
@@ -99,7 +107,7 @@ def main() -> None:
         asyncio.run(_load(base, ids, 4, 40))  # warm-up
         for concurrency in (1, 16):
             began = time.perf_counter()
-            latencies = asyncio.run(_load(base, ids, concurrency, args.requests))
+            latencies = asyncio.run(_load(base, ids, concurrency, requests))
             seconds = time.perf_counter() - began
             ordered = sorted(latencies)
             print(f"360 view, concurrency {concurrency:>2}: p50 "
@@ -109,7 +117,6 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    sparql(settings.rdf_store, ids[0], args.repeat)
 
 
 def sparql(store_path: Path, customer: str, repeat: int) -> None:
@@ -146,6 +153,8 @@ def _rdflib(term: object) -> rdflib.term.Node:
     if isinstance(term, ox.Literal):
         if term.language:
             return rdflib.Literal(term.value, lang=term.language)
+        if term.datatype.value == XSD_STRING:  # a simple literal, as rdflib expects it
+            return rdflib.Literal(term.value)
         return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
     if isinstance(term, ox.BlankNode):
         return rdflib.BNode(term.value)
