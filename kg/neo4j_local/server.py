@@ -107,8 +107,9 @@ def _launch(settings: Settings, main_class: str, *args: str, timeout: float = 12
     env = {**os.environ, "NEO4J_HOME": str(home), "NEO4J_CONF": str(home / "conf"),
            **(extra_env or {})}
     command = [str(checked_java()), "-Xmx128m", "-cp", str(home / "lib" / "*"), main_class, *args]
+    # A session of its own: Ctrl-C on the terminal that started it must not stop the server.
     result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=timeout,
-                            check=False)
+                            check=False, start_new_session=True)
     output = result.stdout + result.stderr
     if result.returncode != 0 and "not running" not in output:
         shown = output.replace(args[-1], "***") if "password" in " ".join(args) else output
