@@ -75,6 +75,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="API worker processes")
     parser.add_argument("--repeat", type=int, default=3, help="runs per SPARQL query")
     parser.add_argument("--sparql-only", action="store_true", help="skip the 360 view load")
+    parser.add_argument("--views-only", action="store_true", help="skip the SPARQL comparison")
     args = parser.parse_args()
     settings = load_settings()
     with create_driver(settings) as driver:
@@ -86,7 +87,8 @@ def main() -> None:
     print(f"graph: {interactions:,} interactions, {len(ids):,} customers sampled", flush=True)
     if not args.sparql_only:
         views(ids, args.requests, args.workers)
-    sparql(settings.rdf_store, ids[0], args.repeat)
+    if not args.views_only:
+        sparql(settings.rdf_store, ids[0], args.repeat)
 
 
 def views(ids: list[str], requests: int, workers: int) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from datetime import UTC, datetime, timedelta
+from concurrent.futures import ThreadPoolExecutor
 from itertools import combinations
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -22,7 +22,7 @@ from kg.ontology.mapping import load_mapping
 from kg.rdf import mirror
 
 router = APIRouter(prefix="/customers", tags=["customers"])
-RECENT = timedelta(days=90)
+SECTIONS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="view-360")
 MAX_OFFSET = 1_000_000  # keeps paging within Cypher's integer range
 
 
@@ -52,26 +52,34 @@ def view_360(customer_id: str, graph: GraphDep, request: Request, _: Reader,
              journey_limit: int = Query(20, ge=1, le=200),
              top: int = Query(10, ge=1, le=100)) -> Customer360:
     profile = _profile(graph, customer_id)
-    journey = graph.rows(queries.CUSTOMER_INTERACTIONS, customerId=customer_id,
-                         skip=journey_offset, limit=journey_limit)
-    times = [step["occurredAt"] for step in journey if step["occurredAt"]]
-    recent_since = max(times, default=datetime.now(UTC)) - RECENT
-    concepts = graph.rows(queries.CUSTOMER_CONCEPTS, customerId=customer_id,
-                          recentSince=recent_since, limit=top)
-    signals = graph.rows(queries.CUSTOMER_SIGNALS, customerId=customer_id)
+    # The sections are independent reads: run them side by side, each in its own session.
+    asked = {
+        "journey": (queries.CUSTOMER_INTERACTIONS, {"skip": journey_offset,
+                                                    "limit": journey_limit}),
+        "concepts": (queries.CUSTOMER_CONCEPTS, {"limit": top}),
+        "signals": (queries.CUSTOMER_SIGNALS, {}),
+        "sets": (queries.CUSTOMER_CONCEPT_SETS, {}),
+        "channels": (queries.CUSTOMER_CHANNELS, {}),
+        "cases": (queries.CUSTOMER_CASES, {}),
+        "entities": (queries.CUSTOMER_ENTITIES, {"limit": top}),
+    }
+    futures = {name: SECTIONS.submit(graph.rows, query, customerId=customer_id, **params)
+               for name, (query, params) in asked.items()}
     stats = request.app.state.stats.get(graph)
+    got = {name: future.result() for name, future in futures.items()}
+    signals = got["signals"]
     pairs: dict[tuple[str, str], list[str]] = {}
-    for row in graph.rows(queries.CUSTOMER_CONCEPT_SETS, customerId=customer_id):
+    for row in got["sets"]:
         for pair in combinations(sorted(set(row["concepts"])), 2):
             pairs.setdefault(pair, []).append(row["interactionId"])
     top_pairs = sorted(pairs.items(), key=lambda item: (-len(item[1]), item[0]))[:top]
     return Customer360.model_validate({
         **profile,
-        "channels": graph.rows(queries.CUSTOMER_CHANNELS, customerId=customer_id),
-        "journey": journey, "journeyOffset": journey_offset,
-        "cases": graph.rows(queries.CUSTOMER_CASES, customerId=customer_id),
-        "concepts": [{**c, "trend": c["recent"] / c["volume"]} for c in concepts],
-        "entities": graph.rows(queries.CUSTOMER_ENTITIES, customerId=customer_id, limit=top),
+        "channels": got["channels"],
+        "journey": got["journey"], "journeyOffset": journey_offset,
+        "cases": got["cases"],
+        "concepts": [{**c, "trend": c["recent"] / c["volume"]} for c in got["concepts"]],
+        "entities": got["entities"],
         "intents": [s for s in signals if s["kind"] == "intent"],
         "emotions": [s for s in signals if s["kind"] == "emotion"],
         "coOccurringConcepts": [{

@@ -453,14 +453,17 @@ RETURN k.caseId AS caseId, k.caseStatus AS status, k.openedAt AS openedAt,
 ORDER BY openedAt DESC
 """
 
+# "recent" counts the interactions of the 90 days before the customer's newest one.
 CUSTOMER_CONCEPTS: Final[LiteralString] = """
 MATCH (c:Customer {customerId: $customerId})-[:HAS_IDENTITY]->(:Identity)
       <-[:AUTHORED_BY]-(i:Interaction)
-      -[:ABOUT_CONCEPT]->(k:Concept)
+WITH collect(i) AS authored, max(i.occurredAt) AS newest
+UNWIND authored AS i
+MATCH (i)-[:ABOUT_CONCEPT]->(k:Concept)
 OPTIONAL MATCH (i)-[:HAS_OPINION]->(o:Opinion)-[:ABOUT_ASPECT]->(k)
-WITH k, i, avg(o.polarityScore) AS score
+WITH k, i, newest, avg(o.polarityScore) AS score
 WITH k, count(i) AS volume, avg(score) AS sentiment,
-     count(CASE WHEN i.occurredAt >= $recentSince THEN 1 END) AS recent,
+     count(CASE WHEN i.occurredAt >= newest - duration({days: 90}) THEN 1 END) AS recent,
      collect(i.interactionId) AS interactionIds
 RETURN k.conceptId AS conceptId, k.prefLabel AS label, volume, sentiment, recent,
        interactionIds[..20] AS interactionIds
