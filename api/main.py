@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from api.routes import concepts, customers, insights, query, records
 from api.stats import StatsCache
 from kg import __version__
-from kg.errors import GraphError, GraphUnavailable
+from kg.errors import GraphError, GraphRequestError, GraphUnavailable
 from kg.extraction.pipeline import build_pipeline
 from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
@@ -55,6 +55,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(GraphUnavailable)
     async def unavailable(request: Request, error: GraphUnavailable) -> JSONResponse:
         return JSONResponse({"detail": str(error)}, status_code=503)
+
+    @app.exception_handler(GraphRequestError)
+    async def bad_value(request: Request, error: GraphRequestError) -> JSONResponse:
+        return JSONResponse({"detail": str(error)}, status_code=400)
 
     @app.exception_handler(GraphError)
     async def graph_error(request: Request, error: GraphError) -> JSONResponse:

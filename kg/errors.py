@@ -11,6 +11,7 @@
     ├── GraphError               talking to any Neo4j
     │   ├── GraphUnavailable     the server cannot be reached
     │   ├── GraphAuthError       wrong user or password
+    │   ├── GraphRequestError    Neo4j refused a parameter value (a bad request)
     │   └── ConstraintViolation  a write broke a uniqueness constraint
     └── OntologyError            an ontology, concept or shapes file is invalid
 """
@@ -59,6 +60,10 @@ class GraphUnavailable(GraphError):
 
 
 class GraphAuthError(GraphError):
+    pass
+
+
+class GraphRequestError(GraphError):
     pass
 
 

@@ -16,6 +16,16 @@ router = APIRouter(tags=["insights"])
 RECENT = timedelta(days=30)
 
 
+def _utc(moment: datetime | None) -> datetime | None:
+    """Query bounds in UTC (a bound without a zone is taken as UTC): Neo4j compares zoned
+    times only with zoned times, and the driver refuses offsets with seconds."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
 def _npmi(together: int, with_a: int, with_b: int, total: int) -> float | None:
     """Normalised pointwise mutual information in [-1, 1]."""
     if not together or not total:
@@ -35,7 +45,7 @@ def correlations(concept_id: str, graph: GraphDep, _: Reader,
     if not graph.rows("MATCH (k:Concept {conceptId: $id}) RETURN k.conceptId AS id",
                       id=concept_id):
         raise HTTPException(404, f"no concept {concept_id!r}")
-    filters = {"channel": channel, "since": since, "until": until}
+    filters = {"channel": channel, "since": _utc(since), "until": _utc(until)}
     [row] = graph.rows(queries.CONCEPT_CORRELATIONS, conceptId=concept_id, segment=segment,
                        **filters)
     total, volume = row["total"], row["volume"]
@@ -60,7 +70,7 @@ def pain_points(graph: GraphDep, _: Reader, since: datetime | None = None,
                 until: datetime | None = None,
                 limit: int = Query(10, ge=1, le=100)) -> list[dict[str, Any]]:
     newest = graph.rows(queries.NEWEST_INTERACTION)[0]["at"] or datetime.now(UTC)
-    rows = graph.rows(queries.PAIN_POINTS, since=since, until=until,
+    rows = graph.rows(queries.PAIN_POINTS, since=_utc(since), until=_utc(until),
                       recentSince=newest - RECENT, limit=limit)
     return [{**r, "trend": r["recent"] / r["negative"] if r["negative"] else 0.0} for r in rows]
 

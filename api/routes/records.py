@@ -12,7 +12,6 @@ from api.models import IngestResult
 from api.security import Reader, Writer
 from kg.graph import queries
 from kg.loading.adapters import Loaded, Rejected, SourceRef
-from kg.loading.deadletters import DeadLetters
 from kg.loading.loader import build_batch, derive_all
 from kg.loading.records import InteractionRecord
 from kg.loading.writer import write_batch
@@ -57,29 +56,10 @@ def ingest(body: dict[str, Any] | list[dict[str, Any]], request: Request, driver
                                   first["msg"]))
     collected: list[Rejected] = []
     mapping = load_mapping()
-    with _Collector(collected) as dead:
-        batch = build_batch(items, request.app.state.nlp(), settings, mapping, dead)
+    batch = build_batch(items, request.app.state.nlp(), settings, mapping, collected.append)
     write_batch(driver, settings, batch)
     derive_all(driver, settings, mapping)
     request.app.state.stats.invalidate()
     return IngestResult(received=len(records), loaded=batch.records,
                         rejected=[{"position": r.ref.position, "field": r.field,
                                    "reason": r.reason} for r in collected])
-
-
-class _Collector(DeadLetters):
-    """Dead letters of a request go back in the response instead of a file."""
-
-    def __init__(self, into: list[Rejected]) -> None:
-        self.into = into
-        self.count = 0
-
-    def __enter__(self) -> _Collector:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def add(self, rejected: Rejected) -> None:
-        self.into.append(rejected)
-        self.count += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import neo4j
 import typer
 
 from kg.errors import ConfigError
@@ -9,13 +10,13 @@ from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
 from kg.loading.cases import derive
 from kg.loading.resolution import resolve_graph
-from kg.settings import load_settings
+from kg.settings import Settings, load_settings
 
 app = typer.Typer(no_args_is_help=True, help="Merge and split customers (identity resolution).")
 
 
-def _identities(driver: object, settings: object, customer_id: str) -> list[str]:
-    rows = run_query(driver, settings, queries.READ_IDENTITIES_OF_CUSTOMER,  # type: ignore[arg-type]
+def _identities(driver: neo4j.Driver, settings: Settings, customer_id: str) -> list[str]:
+    rows = run_query(driver, settings, queries.READ_IDENTITIES_OF_CUSTOMER,
                      {"customerId": customer_id})
     if not rows:
         raise ConfigError(f"no customer {customer_id!r} (see GET /customers or the graph)")

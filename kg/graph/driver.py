@@ -14,6 +14,7 @@ from kg.errors import (
     ConstraintViolation,
     GraphAuthError,
     GraphError,
+    GraphRequestError,
     GraphUnavailable,
     StartTimeout,
 )
@@ -54,6 +55,12 @@ def graph_errors(uri: str) -> Iterator[None]:
             f"Neo4j at {uri} cannot be reached ({error}); is it running? "
             "(`kg neo4j status`, or check KG_NEO4J_URI)"
         ) from error
+    except neo4j_errors.ClientError as error:
+        if (error.code or "").startswith(("Neo.ClientError.Request.",
+                                          "Neo.ClientError.Statement.ArgumentError",
+                                          "Neo.ClientError.Statement.TypeError")):
+            raise GraphRequestError(f"Neo4j refused a value: {error.message}") from error
+        raise GraphError(f"Neo4j error {error.code}: {error.message}") from error
     except neo4j_errors.Neo4jError as error:
         raise GraphError(f"Neo4j error {error.code}: {error.message}") from error
 

@@ -140,7 +140,7 @@ def measure_phases_1_and_2(corpus: Path, folder: Path, nlp: Language, batch_size
     with create_driver(settings) as driver, DeadLetters(folder / "dead-writes.jsonl") as dead:
         items = ADAPTERS["jsonl"](corpus, AdapterOptions())
         while chunk := list(islice(items, batch_size)):
-            batch = build_batch(chunk, nlp, settings, mapping, dead)
+            batch = build_batch(chunk, nlp, settings, mapping, dead.add)
             began = time.perf_counter()
             write_batch(driver, settings, batch)
             write_seconds += time.perf_counter() - began

@@ -71,13 +71,14 @@ def _check_identities(item: Loaded) -> Item:
 
 
 def build_batch(items: list[Item], nlp: Language, settings: Settings, mapping: GraphMapping,
-                dead: DeadLetters) -> GraphBatch:
+                reject: Callable[[Rejected], None]) -> GraphBatch:
+    """Rows for a chunk of items; every record set aside goes to ``reject`` with its reason."""
     batch = GraphBatch()
     checked = [_check_identities(i) if isinstance(i, Loaded) else i for i in items]
     interactions: list[tuple[SourceRef, InteractionRecord]] = []
     for item in checked:
         if isinstance(item, Rejected):
-            dead.add(item)
+            reject(item)
         elif isinstance(item.record, CustomerRecord):
             add_customer_record(batch, item.record, mapping)
         else:
@@ -88,7 +89,7 @@ def build_batch(items: list[Item], nlp: Language, settings: Settings, mapping: G
     for number, (ref, record) in enumerate(interactions):
         result = results.get(number)
         if isinstance(result, ExtractionError):
-            dead.add(Rejected(ref, result.field, f"extraction: {result.error}"))
+            reject(Rejected(ref, result.field, f"extraction: {result.error}"))
             continue
         add_interaction(batch, record, result, mapping, store_redacted=settings.redact_pii)
     return batch
@@ -106,7 +107,7 @@ def load(source: str, paths: list[Path], *, driver: neo4j.Driver, settings: Sett
         pending: Future[None] | None = None
         while chunk := list(islice(items, batch_size)):
             before = dead.count
-            batch = build_batch(chunk, nlp, settings, mapping, dead)
+            batch = build_batch(chunk, nlp, settings, mapping, dead.add)
             if pending is not None:
                 pending.result()
                 _report(progress, summary)

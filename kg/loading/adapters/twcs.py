@@ -7,12 +7,19 @@ rebuilt from ``in_response_to_tweet_id``.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-from kg.loading.adapters.base import AdapterOptions, Item, Rejected, SourceRef, adapter, build
+from kg.loading.adapters.base import (
+    AdapterOptions,
+    Item,
+    Rejected,
+    SourceRef,
+    adapter,
+    build,
+    csv_rows,
+)
 from kg.loading.records import InteractionRecord
 
 TIME_FORMAT = "%a %b %d %H:%M:%S %z %Y"
@@ -20,25 +27,24 @@ TIME_FORMAT = "%a %b %d %H:%M:%S %z %Y"
 
 @adapter("twcs")
 def read_twcs(path: Path, options: AdapterOptions) -> Iterator[Item]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        for line, row in enumerate(csv.DictReader(handle), start=2):
-            ref = SourceRef(path.name, f"line {line} (tweet {row.get('tweet_id', '?')})")
-            try:
-                occurred = datetime.strptime(row["created_at"], TIME_FORMAT)
-            except (KeyError, ValueError) as error:
-                yield Rejected(ref, "created_at", f"not a tweet time: {error}")
-                continue
-            inbound = row.get("inbound") == "True"
-            parent = (row.get("in_response_to_tweet_id") or "").strip() or None
-            author = row.get("author_id", "").strip()
-            yield build(ref, InteractionRecord, {
-                "source": "twcs", "source_id": row.get("tweet_id", "").strip(),
-                "kind": "Reply" if parent else "Post", "channel": "twitter",
-                "occurred_at": occurred.isoformat(),
-                "direction": "inbound" if inbound else "outbound",
-                "text": row.get("text", ""),
-                "author": {"kind": "handle", "network": "twitter", "value": author}
-                if inbound and author else None,
-                "touchpoint": None if inbound else f"twitter:{author}",
-                "reply_to": parent,
-            })
+    for line, row in csv_rows(path):
+        ref = SourceRef(path.name, f"line {line} (tweet {row.get('tweet_id', '?')})")
+        try:
+            occurred = datetime.strptime(row["created_at"], TIME_FORMAT)
+        except (KeyError, ValueError) as error:
+            yield Rejected(ref, "created_at", f"not a tweet time: {error}")
+            continue
+        inbound = row.get("inbound") == "True"
+        parent = (row.get("in_response_to_tweet_id") or "").strip() or None
+        author = row.get("author_id", "").strip()
+        yield build(ref, InteractionRecord, {
+            "source": "twcs", "source_id": row.get("tweet_id", "").strip(),
+            "kind": "Reply" if parent else "Post", "channel": "twitter",
+            "occurred_at": occurred.isoformat(),
+            "direction": "inbound" if inbound else "outbound",
+            "text": row.get("text", ""),
+            "author": {"kind": "handle", "network": "twitter", "value": author}
+            if inbound and author else None,
+            "touchpoint": None if inbound else f"twitter:{author}",
+            "reply_to": parent,
+        })
