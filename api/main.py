@@ -3,10 +3,12 @@ first use, never at import time."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from functools import cache
 
+import neo4j
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
@@ -18,7 +20,23 @@ from kg.errors import GraphError, GraphRequestError, GraphUnavailable
 from kg.extraction.pipeline import build_pipeline
 from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
+from kg.ontology.mapping import load_mapping
+from kg.rdf.owner import MirrorBusy, MirrorOwner
 from kg.settings import Settings, load_settings
+
+MIRROR_WAIT_SECONDS = 60.0
+
+
+def _own_mirror(driver: neo4j.Driver, settings: Settings) -> MirrorOwner:
+    """Take ownership of the RDF mirror; a load that holds it briefly is waited for."""
+    deadline = time.monotonic() + MIRROR_WAIT_SECONDS
+    while True:
+        try:
+            return MirrorOwner(driver, settings, load_mapping())
+        except MirrorBusy:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -30,9 +48,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.driver = create_driver(resolved)
         app.state.nlp = cache(lambda: build_pipeline(resolved))  # built on first ingestion
         app.state.stats = StatsCache(resolved.api_stats_ttl_seconds)
+        app.state.mirror = _own_mirror(app.state.driver, resolved)
+        app.state.mirror.start()
         try:
             yield
         finally:
+            app.state.mirror.stop()
             app.state.driver.close()
 
     app = FastAPI(title="Customer knowledge graph", version=__version__, lifespan=lifespan,

@@ -125,7 +125,10 @@ class Erasure(BaseModel):
     derivedFacts: int
     journeys: int
     casesDeleted: int
-    mirrorTriples: int = Field(description="data triples in the RDF mirror after the erasure")
+    entitiesDeleted: int = Field(description="entities only the erased texts mentioned")
+    sequence: int = Field(description="the erasure's change number in the change feed")
+    mirrored: bool = Field(description="true when the RDF mirror already reflects the erasure; "
+                                       "otherwise it follows within moments")
 
 
 class CypherRequest(BaseModel):
@@ -142,4 +145,7 @@ class CypherResult(BaseModel):
 class IngestResult(BaseModel):
     received: int
     loaded: int
+    sequence: int = Field(description="the write's change number in the change feed")
+    mirrored: bool = Field(description="true when SPARQL already sees the write (read your "
+                                       "writes); otherwise the mirror follows within moments")
     rejected: list[dict[str, str]]

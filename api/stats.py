@@ -2,8 +2,9 @@
 
 Lift needs how often each concept and each pair of concepts occurs across all interactions;
 similar customers need every customer's concept set. Counting those per request would scan
-the graph each time, so they are built from one query, kept for ``KG_API_STATS_TTL_SECONDS``,
-and rebuilt sooner after an ingestion or an erasure.
+the graph each time, so they are built from one query and kept until the change feed moves
+(any write, in any process: an erasure is never shown as a similar customer afterwards) or
+``KG_API_STATS_TTL_SECONDS`` pass.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class CorpusStats:
     customer_concepts: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     concept_customers: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     built_at: float = 0.0
+    sequence: int = -1
 
     def lift(self, a: str, b: str) -> float:
         """P(a and b) / (P(a) P(b)) over every interaction."""
@@ -48,8 +50,8 @@ class CorpusStats:
         return scored[:limit]
 
 
-def build(graph: Graph) -> CorpusStats:
-    stats = CorpusStats(built_at=time.monotonic())
+def build(graph: Graph, sequence: int) -> CorpusStats:
+    stats = CorpusStats(built_at=time.monotonic(), sequence=sequence)
     for row in graph.rows(queries.CORPUS_CONCEPTS):
         stats.interactions += 1
         concepts = sorted(set(row["concepts"]))
@@ -69,9 +71,11 @@ class StatsCache:
         self._lock = threading.Lock()
 
     def get(self, graph: Graph) -> CorpusStats:
+        sequence = int(graph.rows(queries.LAST_SEQUENCE)[0]["last"])
         with self._lock:
-            if self._stats is None or time.monotonic() - self._stats.built_at > self.ttl:
-                self._stats = build(graph)
+            if (self._stats is None or self._stats.sequence != sequence
+                    or time.monotonic() - self._stats.built_at > self.ttl):
+                self._stats = build(graph, sequence)
             return self._stats
 
     def invalidate(self) -> None:

@@ -16,10 +16,10 @@ from api.models import (
     JourneyStep,
 )
 from api.security import Admin, Reader
+from kg.derivation.refresh import refresh
 from kg.graph import queries
+from kg.loading.erasure import erase_customer
 from kg.loading.identities import IdentityError, normalise
-from kg.ontology.mapping import load_mapping
-from kg.rdf import mirror
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 SECTIONS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="view-360")
@@ -103,14 +103,16 @@ def timeline(customer_id: str, graph: GraphDep, _: Reader,
 
 @router.delete("/{customer_id}", response_model=Erasure,
                summary="Erase a customer everywhere: graph and RDF mirror (admin)")
-def erase(customer_id: str, graph: GraphDep, driver: DriverDep, settings: SettingsDep,
+def erase(customer_id: str, driver: DriverDep, settings: SettingsDep,
           request: Request, _: Admin) -> Erasure:
-    _profile(graph, customer_id)
-    [removed] = graph.write(queries.ERASE_CUSTOMER, customerId=customer_id)
-    emptied = graph.write(queries.DELETE_CASES_IF_EMPTY, caseIds=removed["caseIds"])
-    triples = mirror.rebuild(driver, settings, load_mapping())
-    request.app.state.stats.invalidate()
-    return Erasure(customerId=customer_id, identityIds=removed["identityIds"],
-                   interactionIds=removed["interactionIds"], derivedFacts=removed["derived"],
-                   journeys=removed["journeys"],
-                   casesDeleted=emptied[0]["deleted"] if emptied else 0, mirrorTriples=triples)
+    erased = erase_customer(driver, settings, customer_id)
+    if erased is None:
+        raise HTTPException(404, f"no customer {customer_id!r}")
+    refresh(driver, settings)
+    mirrored = request.app.state.mirror.wait_for(erased.sequence,
+                                                 settings.query_timeout_seconds)
+    return Erasure(customerId=customer_id, identityIds=erased.identity_ids,
+                   interactionIds=erased.interaction_ids, derivedFacts=erased.derived_facts,
+                   journeys=erased.journeys, casesDeleted=erased.cases_deleted,
+                   entitiesDeleted=erased.entities_deleted, sequence=erased.sequence,
+                   mirrored=mirrored)

@@ -94,11 +94,12 @@ def _negotiate(accept: str, table: dict[str, Any], default: str) -> tuple[str, A
 
 def _run_sparql(request: Request, query: str, accept: str) -> Response:
     settings = request.app.state.settings
-    if not settings.rdf_store.exists():
-        raise HTTPException(503, "the RDF mirror is not built yet: run `kg rdf rebuild`")
+    mirror = request.app.state.mirror
+    if mirror.applied == 0:
+        raise HTTPException(503, "the RDF mirror is being built; try again in a moment")
 
     def execute() -> tuple[bytes, str]:
-        store = ox.Store.read_only(str(settings.rdf_store))
+        store = mirror.snapshot_store()
         try:
             results = store.query(query, use_default_graph_as_union=True)
         except SyntaxError as error:

@@ -10,9 +10,10 @@ from pydantic import ValidationError
 from api.deps import DriverDep, GraphDep, SettingsDep
 from api.models import IngestResult
 from api.security import Reader, Writer
+from kg.derivation.refresh import refresh
 from kg.graph import queries
 from kg.loading.adapters import Loaded, Rejected, SourceRef
-from kg.loading.loader import build_batch, derive_all
+from kg.loading.loader import build_batch
 from kg.loading.records import InteractionRecord
 from kg.loading.writer import write_batch
 from kg.ontology.mapping import load_mapping
@@ -55,11 +56,12 @@ def ingest(body: dict[str, Any] | list[dict[str, Any]], request: Request, driver
             items.append(Rejected(ref, ".".join(str(p) for p in first["loc"]) or "record",
                                   first["msg"]))
     collected: list[Rejected] = []
-    mapping = load_mapping()
-    batch = build_batch(items, request.app.state.nlp(), settings, mapping, collected.append)
-    write_batch(driver, settings, batch)
-    derive_all(driver, settings, mapping)
-    request.app.state.stats.invalidate()
-    return IngestResult(received=len(records), loaded=batch.records,
+    batch = build_batch(items, request.app.state.nlp(), settings, load_mapping(),
+                        collected.append)
+    sequence = write_batch(driver, settings, batch)
+    refresh(driver, settings)
+    mirrored = request.app.state.mirror.wait_for(sequence, settings.query_timeout_seconds)
+    return IngestResult(received=len(records), loaded=batch.records, sequence=sequence,
+                        mirrored=mirrored,
                         rejected=[{"position": r.ref.position, "field": r.field,
                                    "reason": r.reason} for r in collected])

@@ -11,6 +11,7 @@ from rich.console import Console
 from kg.cli import (
     customers,
     db,
+    derive,
     extract,
     generate,
     load,
@@ -28,6 +29,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(ontology.app, name="ontology")
 app.command(name="extract")(extract.command)
 app.command(name="load")(load.command)
+app.command(name="derive")(derive.command)
 app.command(name="generate")(generate.command)
 app.command(name="serve")(serve.command)
 app.add_typer(rdf.app, name="rdf")

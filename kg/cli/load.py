@@ -29,7 +29,9 @@ def command(
     dead_letters: Path | None = typer.Option(
         None, "--dead-letters", help="rejected records (default deadletters/SOURCE.jsonl)"),
     derive: bool = typer.Option(True, "--derive/--no-derive",
-                                help="resolve customers, cases and the RDF mirror at the end"),
+                                help="derive customers, cases, journeys and segments after "
+                                     "each batch and bring the RDF mirror up to date; with "
+                                     "--no-derive, `kg derive` does it later"),
 ) -> None:
     """Load records: read = loaded + rejected, and every rejection is in the dead-letter file."""
     settings = load_settings(extraction_processes=workers)
@@ -60,5 +62,9 @@ def command(
                f"({summary.read / max(seconds, 1e-9):,.0f} records/s, {summary.batches} batches)")
     if summary.rejected:
         typer.echo(f"rejected records and their reasons: {dead}")
-    for name, value in summary.derived.items():
-        typer.echo(f"{name}: {value:,}")
+    if derive:
+        for name, value in summary.derived.as_dict().items():
+            typer.echo(f"derived: {name}: {value:,}")
+        typer.echo(f"RDF mirror: {summary.mirror}")
+    else:
+        typer.echo("derivation left pending: run `kg derive`")

@@ -1,4 +1,4 @@
-"""``kg rdf rebuild | check``: the RDF mirror."""
+"""``kg rdf rebuild | sync | check``: the RDF mirror."""
 
 from __future__ import annotations
 
@@ -6,7 +6,10 @@ import typer
 
 from kg.graph.driver import create_driver
 from kg.ontology.mapping import load_mapping
-from kg.rdf import mirror
+from kg.rdf.owner import open_sink
+from kg.rdf.sync import check_offline
+from kg.rdf.sync import rebuild as rebuild_sink
+from kg.rdf.sync import sync as sync_sink
 from kg.settings import load_settings
 
 app = typer.Typer(no_args_is_help=True, help="The RDF mirror (SPARQL) of the graph.")
@@ -14,19 +17,34 @@ app = typer.Typer(no_args_is_help=True, help="The RDF mirror (SPARQL) of the gra
 
 @app.command()
 def rebuild() -> None:
-    """Rebuild the mirror from Neo4j."""
+    """Refill the mirror from Neo4j (repair); the server must not be running."""
     settings = load_settings()
     with create_driver(settings) as driver:
-        count = mirror.rebuild(driver, settings, load_mapping())
-    typer.echo(f"mirror rebuilt at {settings.rdf_store}: {count:,} data triples")
+        sink = open_sink(settings.rdf_store)
+        count = rebuild_sink(sink, driver, settings, load_mapping())
+    typer.echo(f"mirror rebuilt at {settings.rdf_store}: {count:,} data triples, "
+               f"watermark {sink.applied_sequence()}")
+
+
+@app.command()
+def sync() -> None:
+    """Apply the change feed to the mirror from its watermark (when no server owns it)."""
+    settings = load_settings()
+    with create_driver(settings) as driver:
+        sink = open_sink(settings.rdf_store)
+        result = sync_sink(sink, driver, settings, load_mapping())
+    typer.echo(f"mirror at change {result.applied_to} ({result.records:,} records applied"
+               f"{', rebuilt' if result.rebuilt else ''})")
 
 
 @app.command()
 def check() -> None:
     """Compare the mirror with Neo4j; exit code 1 on any difference."""
     settings = load_settings()
+    mapping = load_mapping()
     with create_driver(settings) as driver:
-        result = mirror.check(driver, settings, load_mapping())
+        open_sink(settings.rdf_store).store.flush()  # a clear error when a server owns it
+        result = check_offline(driver, settings, mapping)
     typer.echo(f"graph: {result.graph_triples:,} triples; mirror: {result.mirror_triples:,}")
     if not result.same:
         for predicate, difference in sorted(result.differences.items()):

@@ -89,6 +89,15 @@ OPTIONAL MATCH (i)-[r:ABOUT_CONCEPT|MENTIONS_ENTITY]->()
 DELETE r
 """
 
+# What REMOVE_DERIVED is about to delete, so the change record lists it for the mirror.
+READ_DERIVED_OF: Final[LiteralString] = """
+UNWIND $rows AS row
+MATCH (:Interaction {interactionId: row.interactionId})
+      -[:HAS_MENTION|HAS_OPINION|HAS_INTENT|HAS_EMOTION]->(d)
+RETURN [l IN labels(d) WHERE l IN ['Mention', 'Opinion', 'Intent', 'Emotion']][0] AS label,
+       coalesce(d.mentionId, d.opinionId, d.intentId, d.emotionId) AS key
+"""
+
 # Shared nodes (channels, touchpoints) come once per batch, so no row rewrites a hot node.
 MERGE_CHANNELS: Final[LiteralString] = """
 UNWIND $rows AS row
@@ -114,6 +123,7 @@ SET x.identifierValue = row.identifierValue, x.identityKind = row.identityKind,
     x.network = row.network,
     x.displayName = coalesce(row.displayName, x.displayName),
     x.postcode = coalesce(row.postcode, x.postcode),
+    x.postcodeKey = coalesce(row.postcodeKey, x.postcodeKey),
     x.segmentName = coalesce(row.segmentName, x.segmentName)
 SET x:$(row.labels)
 """
@@ -247,6 +257,208 @@ BATCH_STATEMENTS: Final[tuple[tuple[str, LiteralString], ...]] = (
     ("emotions", MERGE_EMOTIONS),
 )
 
+# ---------------------------------------------------------------- the change feed
+# Every write transaction starts by locking the feed head, so writes commit one after another
+# and sequence numbers follow commit order; it ends by appending its change record.
+LOCK_FEED: Final[LiteralString] = """
+MERGE (f:ChangeFeed {feedId: 'main'})
+WITH f CALL apoc.lock.nodes([f])
+RETURN f.lastSequence AS last
+"""
+
+APPEND_CHANGE: Final[LiteralString] = """
+MATCH (f:ChangeFeed {feedId: 'main'})
+SET f.lastSequence = coalesce(f.lastSequence, 0) + 1
+CREATE (r:ChangeRecord {sequenceNumber: f.lastSequence, touchedNodes: $nodes,
+        pendingInteractions: $interactions, pendingIdentities: $identities,
+        pendingCustomers: $customers, derivationPending: $pending, committedAt: datetime()})
+RETURN r.sequenceNumber AS sequence
+"""
+
+LAST_SEQUENCE: Final[LiteralString] = """
+OPTIONAL MATCH (f:ChangeFeed {feedId: 'main'})
+RETURN coalesce(f.lastSequence, 0) AS last
+"""
+
+READ_PENDING_CHANGES: Final[LiteralString] = """
+MATCH (r:ChangeRecord) WHERE r.derivationPending = true
+RETURN r.sequenceNumber AS sequence, r.pendingInteractions AS interactions,
+       r.pendingIdentities AS identities, r.pendingCustomers AS customers
+ORDER BY sequence LIMIT $limit
+"""
+
+MARK_DERIVED: Final[LiteralString] = """
+UNWIND $sequences AS sequence
+MATCH (r:ChangeRecord {sequenceNumber: sequence})
+SET r.derivationPending = false
+"""
+
+READ_CHANGES_AFTER: Final[LiteralString] = """
+MATCH (r:ChangeRecord) WHERE r.sequenceNumber > $after
+RETURN r.sequenceNumber AS sequence, r.touchedNodes AS nodes
+ORDER BY sequence LIMIT $limit
+"""
+
+# Records the mirror has applied and derivation has consumed are no longer needed.
+PRUNE_CHANGES: Final[LiteralString] = """
+MATCH (r:ChangeRecord) WHERE r.sequenceNumber <= $upTo AND r.derivationPending = false
+WITH r LIMIT 10000
+DELETE r
+RETURN count(*) AS pruned
+"""
+
+READ_NEWEST_SEEN: Final[LiteralString] = """
+MATCH (f:ChangeFeed {feedId: 'main'})
+RETURN f.newestInteractionAt AS newest
+"""
+
+WRITE_NEWEST_SEEN: Final[LiteralString] = """
+MATCH (f:ChangeFeed {feedId: 'main'})
+SET f.newestInteractionAt = $newest
+"""
+
+ALL_IDENTITY_IDS: Final[LiteralString] = """
+MATCH (x:Identity) RETURN x.identityId AS id ORDER BY id
+"""
+
+ALL_INTERACTION_IDS: Final[LiteralString] = """
+MATCH (i:Interaction) RETURN i.interactionId AS id ORDER BY id
+"""
+
+# ---------------------------------------------------------------- incremental derivation
+# The identities around a set of identities: linked ones, those of the same customer today.
+IDENTITY_NEIGHBOURHOOD: Final[LiteralString] = """
+UNWIND $ids AS id
+MATCH (x:Identity {identityId: id})
+RETURN x.identityId AS identityId, x.displayName AS displayName, x.postcodeKey AS postcodeKey,
+       [(x)-[:LINKED_WITH]-(y:Identity) | y.identityId] AS linked,
+       [(x)<-[:HAS_IDENTITY]-(:Customer)-[:HAS_IDENTITY]->(y:Identity) | y.identityId] AS mates,
+       [(x)<-[:HAS_IDENTITY]-(c:Customer) | c.customerId] AS customers,
+       x.identityId STARTS WITH 'crm:' AS isCrm
+"""
+
+# Identities under the same postcode key with a name: the fuzzy-matching block.
+POSTCODE_BLOCKS: Final[LiteralString] = """
+UNWIND $keys AS key
+MATCH (y:Identity {postcodeKey: key}) WHERE y.displayName IS NOT NULL
+RETURN key, collect({identityId: y.identityId, displayName: y.displayName}) AS members
+"""
+
+IDENTITIES_OF_CUSTOMERS: Final[LiteralString] = """
+UNWIND $customers AS customerId
+MATCH (:Customer {customerId: customerId})-[:HAS_IDENTITY]->(x:Identity)
+RETURN DISTINCT x.identityId AS identityId
+"""
+
+LINKS_AMONG: Final[LiteralString] = """
+UNWIND $ids AS id
+MATCH (a:Identity {identityId: id})-[l:LINKED_WITH]->(b:Identity)
+WHERE b.identityId IN $ids
+RETURN a.identityId AS a, b.identityId AS b, l.linkRule AS rule, l.linkScore AS score
+"""
+
+DELETE_LINKS_OF_RULE: Final[LiteralString] = """
+UNWIND $ids AS id
+MATCH (a:Identity {identityId: id})-[l:LINKED_WITH {linkRule: $rule}]-(:Identity)
+DELETE l
+"""
+
+NAME_THESE_CUSTOMERS: Final[LiteralString] = """
+UNWIND $customers AS customerId
+MATCH (c:Customer {customerId: customerId})-[:HAS_IDENTITY]->(x:Identity)
+WITH c, min(x.displayName) AS name
+SET c.displayName = name
+"""
+
+# Customers left without identities go, with their journeys; their ids are returned.
+DELETE_THESE_EMPTY_CUSTOMERS: Final[LiteralString] = """
+UNWIND $customers AS customerId
+MATCH (c:Customer {customerId: customerId}) WHERE NOT (c)-[:HAS_IDENTITY]->(:Identity)
+OPTIONAL MATCH (j:Journey)-[:JOURNEY_OF]->(c)
+DETACH DELETE c, j
+RETURN customerId
+"""
+
+# Interactions with what decides their cases, and the interactions around them.
+INTERACTION_NEIGHBOURHOOD: Final[LiteralString] = """
+UNWIND $ids AS id
+MATCH (i:Interaction {interactionId: id})
+RETURN i.interactionId AS interactionId, i.occurredAt AS at, i.direction AS direction,
+       [(i)-[:AUTHORED_BY]->(:Identity)<-[:HAS_IDENTITY]-(c:Customer) | c.customerId][0]
+         AS customerId,
+       [(i)-[:REPLY_TO]->(p:Interaction) | p.interactionId][0] AS parentId,
+       [(i)-[:VIA_CHANNEL]->(ch:Channel) | ch.channelId][0] AS channelId,
+       labels(i) AS labels,
+       [(i)-[:HAS_MENTION]->(m:Mention) WHERE m.referenceValue IS NOT NULL
+        | m.spanLabel + ':' + m.referenceValue] AS refs,
+       [(i)-[:ABOUT_CONCEPT]->(k:Concept) | k.conceptId] AS concepts,
+       [(i)<-[:REPLY_TO]-(r:Interaction) | r.interactionId] AS replies,
+       [(i)-[:PART_OF_CASE]->(:Case)<-[:PART_OF_CASE]-(o:Interaction) | o.interactionId]
+         AS caseMates,
+       [(i)-[:PART_OF_CASE]->(k:Case) | k.caseId] AS cases
+"""
+
+INTERACTIONS_WITH_REFERENCES: Final[LiteralString] = """
+UNWIND $refs AS ref
+MATCH (m:Mention {referenceValue: ref.value}) WHERE m.spanLabel = ref.label
+MATCH (o:Interaction)-[:HAS_MENTION]->(m)
+RETURN DISTINCT o.interactionId AS interactionId
+"""
+
+INTERACTIONS_OF_CUSTOMERS: Final[LiteralString] = """
+UNWIND $customers AS customerId
+MATCH (:Customer {customerId: customerId})-[:HAS_IDENTITY]->(:Identity)
+      <-[:AUTHORED_BY]-(o:Interaction)
+RETURN DISTINCT o.interactionId AS interactionId
+"""
+
+CASE_MEMBERS: Final[LiteralString] = """
+UNWIND $cases AS caseId
+MATCH (o:Interaction)-[:PART_OF_CASE]->(:Case {caseId: caseId})
+RETURN DISTINCT o.interactionId AS interactionId
+"""
+
+DELETE_THESE_EMPTY_CASES: Final[LiteralString] = """
+UNWIND $cases AS caseId
+MATCH (k:Case {caseId: caseId}) WHERE NOT ()-[:PART_OF_CASE]->(k)
+DETACH DELETE k
+"""
+
+# What journeys and segments of these customers are made of.
+CUSTOMER_ACTIVITY: Final[LiteralString] = """
+UNWIND $customers AS customerId
+MATCH (c:Customer {customerId: customerId})
+RETURN customerId,
+       [(c)-[:HAS_IDENTITY]->(:Identity)<-[:AUTHORED_BY]-(i:Interaction)
+        WHERE i.occurredAt IS NOT NULL
+        | {interactionId: i.interactionId, at: i.occurredAt, direction: i.direction,
+           channelId: [(i)-[:VIA_CHANNEL]->(ch:Channel) | ch.channelId][0],
+           replies: EXISTS { (i)-[:REPLY_TO]->(:Interaction) }}] AS interactions,
+       [(j:Journey)-[:JOURNEY_OF]->(c) | j.journeyId] AS journeys
+"""
+
+DELETE_THESE_JOURNEYS: Final[LiteralString] = """
+UNWIND $journeys AS journeyId
+MATCH (j:Journey {journeyId: journeyId})
+DETACH DELETE j
+"""
+
+CUSTOMERS_LAST_INBOUND_BETWEEN: Final[LiteralString] = """
+MATCH (c:Customer) WHERE c.lastInboundAt >= $low AND c.lastInboundAt <= $high
+RETURN c.customerId AS customerId
+"""
+
+NEWEST_INTERACTION_TIME: Final[LiteralString] = """
+MATCH (i:Interaction) WHERE i.occurredAt IS NOT NULL
+RETURN i.occurredAt AS at ORDER BY at DESC LIMIT 1
+"""
+
+WRITE_LAST_INBOUND: Final[LiteralString] = """
+UNWIND $rows AS row
+MATCH (c:Customer {customerId: row.customerId})
+SET c.lastInboundAt = row.lastInboundAt
+"""
+
 # ---------------------------------------------------------------- identity resolution
 READ_IDENTITIES: Final[LiteralString] = """
 MATCH (x:Identity)
@@ -365,14 +577,87 @@ WHERE size(keyed) > 0
 RETURN labels(n) AS labels, n[$keyOf[keyed[0]]] AS key, properties(n) AS props
 """
 
-EXPORT_RELATIONSHIPS: Final[LiteralString] = """
+# Relationships grouped by their start node, so each node's edges are translated together.
+EXPORT_RELATIONSHIPS_BY_START: Final[LiteralString] = """
+MATCH (a)
+WITH a, [label IN labels(a) WHERE label IN keys($keyOf)] AS keyedA
+WHERE size(keyedA) > 0
 MATCH (a)-[r]->(b)
-WITH a, r, b,
-     [label IN labels(a) WHERE label IN keys($keyOf)] AS keyedA,
-     [label IN labels(b) WHERE label IN keys($keyOf)] AS keyedB
-WHERE size(keyedA) > 0 AND size(keyedB) > 0
-RETURN labels(a) AS startLabels, a[$keyOf[keyedA[0]]] AS startKey, type(r) AS type,
-       properties(r) AS props, labels(b) AS endLabels, b[$keyOf[keyedB[0]]] AS endKey
+WITH a, keyedA, r, b, [label IN labels(b) WHERE label IN keys($keyOf)] AS keyedB
+WHERE size(keyedB) > 0
+RETURN keyedA[0] AS startKeyLabel, labels(a) AS startLabels, a[$keyOf[keyedA[0]]] AS startKey,
+       {type: type(r), props: properties(r), endLabels: labels(b),
+        endKey: b[$keyOf[keyedB[0]]]} AS edge
+"""
+
+# The current state of some nodes, each found by its keyed label: labels, properties and
+# outgoing relationships (with the end node's keyed labels and key). One UNION branch per keyed
+# label keeps every lookup on its uniqueness constraint; a unit test checks the branches cover
+# every keyed label of the ontology. A node that no longer exists returns no row.
+EXPORT_THESE_NODES: Final[LiteralString] = """
+UNWIND $rows AS row
+CALL (row) {
+  WITH row WHERE row.label = 'Customer'
+  MATCH (n:Customer {customerId: row.key}) RETURN n
+  UNION
+  WITH row WHERE row.label = 'Identity'
+  MATCH (n:Identity {identityId: row.key}) RETURN n
+  UNION
+  WITH row WHERE row.label = 'Consent'
+  MATCH (n:Consent {consentId: row.key}) RETURN n
+  UNION
+  WITH row WHERE row.label = 'Segment'
+  MATCH (n:Segment {segmentId: row.key}) RETURN n
+  UNION
+  WITH row WHERE row.label = 'Channel'
+  MATCH (n:Channel {channelId: row.key}) RETURN n
+  UNION
+  WITH row WHERE row.label = 'Touchpoint'
+  MATCH (n:Touchpoint {touchpointId: row.key}) RETURN n
+  UNION
+  WITH row WHERE row.label = 'Interaction'
+  MATCH (n:Interaction {interactionId: row.key}) RETURN n
+  UNION
+  WITH row WHERE row.label = 'Case'
+  MATCH (n:Case {caseId: row.key}) RETURN n
+  UNION
+  WITH row WHERE row.label = 'Journey'
+  MATCH (n:Journey {journeyId: row.key}) RETURN n
+  UNION
+  WITH row WHERE row.label = 'JourneyStage'
+  MATCH (n:JourneyStage {stageId: row.key}) RETURN n
+  UNION
+  WITH row WHERE row.label = 'JourneyEvent'
+  MATCH (n:JourneyEvent {journeyEventId: row.key}) RETURN n
+  UNION
+  WITH row WHERE row.label = 'Concept'
+  MATCH (n:Concept {conceptId: row.key}) RETURN n
+  UNION
+  WITH row WHERE row.label = 'Entity'
+  MATCH (n:Entity {entityId: row.key}) RETURN n
+  UNION
+  WITH row WHERE row.label = 'Mention'
+  MATCH (n:Mention {mentionId: row.key}) RETURN n
+  UNION
+  WITH row WHERE row.label = 'Opinion'
+  MATCH (n:Opinion {opinionId: row.key}) RETURN n
+  UNION
+  WITH row WHERE row.label = 'Emotion'
+  MATCH (n:Emotion {emotionId: row.key}) RETURN n
+  UNION
+  WITH row WHERE row.label = 'EmotionCategory'
+  MATCH (n:EmotionCategory {categoryId: row.key}) RETURN n
+  UNION
+  WITH row WHERE row.label = 'IntentCategory'
+  MATCH (n:IntentCategory {categoryId: row.key}) RETURN n
+  UNION
+  WITH row WHERE row.label = 'Intent'
+  MATCH (n:Intent {intentId: row.key}) RETURN n
+}
+RETURN row.label AS label, row.key AS key, labels(n) AS labels, properties(n) AS props,
+       [(n)-[r]->(m) WHERE any(l IN labels(m) WHERE l IN keys($keyOf))
+        | {type: type(r), props: properties(r), endLabels: labels(m),
+           endKey: m[$keyOf[[l IN labels(m) WHERE l IN keys($keyOf)][0]]]}] AS edges
 """
 
 # ---------------------------------------------------------------- customers (analysts)
@@ -588,6 +873,41 @@ FOREACH (n IN journeys | DETACH DELETE n)
 DETACH DELETE c
 RETURN identityIds, interactionIds, size(derived) AS derived, size(journeys) AS journeys,
        [k IN cases | k.caseId] AS caseIds
+"""
+
+# Before an erasure: every node it will delete or leave changed, for the change record.
+ERASURE_SCOPE: Final[LiteralString] = """
+MATCH (c:Customer {customerId: $customerId})
+OPTIONAL MATCH (c)-[:HAS_IDENTITY]->(x:Identity)
+OPTIONAL MATCH (x)<-[:AUTHORED_BY]-(i:Interaction)
+WITH c, collect(DISTINCT x) AS identities, collect(DISTINCT i) AS authored
+CALL (authored) {
+  UNWIND authored AS i
+  MATCH (i)<-[:REPLY_TO]-(answer:Interaction {direction: 'outbound'})
+  RETURN collect(DISTINCT answer) AS answers
+}
+WITH c, identities, authored + answers AS interactions
+RETURN [x IN identities | x.identityId] AS identityIds,
+       [i IN interactions | i.interactionId] AS interactionIds,
+       reduce(all = [], i IN interactions | all +
+         [(i)-[:HAS_MENTION|HAS_OPINION|HAS_INTENT|HAS_EMOTION]->(d) |
+          [l IN labels(d) WHERE l IN ['Mention', 'Opinion', 'Intent', 'Emotion']][0] + ':' +
+          coalesce(d.mentionId, d.opinionId, d.intentId, d.emotionId)]) AS derived,
+       reduce(all = [], i IN interactions | all +
+         [(i)-[:MENTIONS_ENTITY]->(e:Entity) | e.entityId]) AS entityIds,
+       reduce(all = [], i IN interactions | all +
+         [(i)-[:PART_OF_CASE]->(:Case)<-[:PART_OF_CASE]-(o:Interaction) | o.interactionId] +
+         [(i)<-[:REPLY_TO]-(o:Interaction) | o.interactionId]) AS around,
+       [(j:Journey)-[:JOURNEY_OF]->(c) | j.journeyId] AS journeyIds
+"""
+
+# Entities no interaction mentions any more (after an erasure, those made from its texts).
+DELETE_ORPHAN_ENTITIES: Final[LiteralString] = """
+UNWIND $entityIds AS entityId
+MATCH (e:Entity {entityId: entityId})
+WHERE NOT ()-[:MENTIONS_ENTITY]->(e) AND NOT ()-[:REFERS_TO]->(e)
+DETACH DELETE e
+RETURN count(*) AS deleted
 """
 
 DELETE_CASES_IF_EMPTY: Final[LiteralString] = """

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from spacy.language import Language
 
+from kg.derivation.refresh import derive_everything
 from kg.extraction.pipeline import build_pipeline, extract
 from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
@@ -33,12 +34,14 @@ from kg.graph.schema import init_schema, seed_reference_data
 from kg.loading.adapters import ADAPTERS, AdapterOptions, Loaded
 from kg.loading.deadletters import DeadLetters
 from kg.loading.generator import generate
-from kg.loading.loader import build_batch, derive_all
+from kg.loading.loader import build_batch
 from kg.loading.quality import pairwise_scores, read_truth
 from kg.loading.records import InteractionRecord
-from kg.loading.resolution import Link, resolve, resolve_graph
+from kg.loading.resolution import Link, resolve
 from kg.loading.writer import write_batch
 from kg.ontology.mapping import GraphMapping, load_mapping
+from kg.rdf.owner import open_sink
+from kg.rdf.sync import rebuild
 from kg.settings import load_settings
 
 
@@ -84,8 +87,8 @@ def graph_resolution(count: int) -> None:
                       "score": 1.0} for i in range(start, min(count - 1, start + 50_000), 3)]
             run_query(driver, settings, queries.MERGE_LINKS, {"rows": links}, write=True)
         began = time.perf_counter()
-        counts = resolve_graph(driver, settings)
-    _print(f"5. resolve_graph on {count:,} identities in Neo4j",
+        counts = derive_everything(driver, settings).as_dict()
+    _print(f"5. derivation (resolution, cases, journeys, segments) of {count:,} identities",
            f"{time.perf_counter() - began:.1f} s {json.dumps(counts)}")
     _wipe()
 
@@ -168,7 +171,9 @@ def end_to_end(folder: Path, corpus: Path, args: argparse.Namespace, extraction_
            f"loader peak RSS {peak:,.0f} MiB")
     began = time.perf_counter()
     with create_driver(settings) as driver:
-        derived = derive_all(driver, settings, mapping)
+        derived = derive_everything(driver, settings).as_dict()
+        derived["mirror triples"] = rebuild(open_sink(settings.rdf_store), driver, settings,
+                                            mapping)
         predicted = {r["identityId"]: r["customerId"] for r in
                      run_query(driver, settings, queries.READ_CUSTOMER_OF_IDENTITIES)}
     _print("   derived steps (resolution, cases, mirror)",

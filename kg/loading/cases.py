@@ -1,4 +1,4 @@
-"""Cases, journeys and engagement segments, derived from the whole graph after each load.
+"""Cases, journeys and engagement segments: the pure rules, applied by :mod:`kg.derivation`.
 
 Cases: interactions are one case when one replies to the other, when they share an order,
 booking, ticket or account number within ``case_window_days``, or when the same customer
@@ -11,28 +11,22 @@ Journeys: each customer's interactions in time order, positions from 1.
 Segments (engagement profile): ``creators`` start public conversations (posts, reviews);
 ``critics`` only react in public (replies); ``spectators`` speak only on private channels or
 are known only from internal systems; ``inactives`` have not spoken for ``inactive_days``
-before the newest interaction in the graph. (``joiners`` need follow/membership data, which no
-adapter reads yet.)
+before the newest interaction in the graph (a change that moves the newest interaction
+re-segments only the customers whose last inbound message crosses that line). ``joiners`` need
+follow or membership data, which no adapter reads yet.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, LiteralString
+from typing import Any
 
-import neo4j
-
-from kg.graph import queries
-from kg.graph.driver import graph_errors, run_query
 from kg.loading.unionfind import UnionFind
-from kg.settings import Settings
 
 REFERENCE_KINDS = ("ORDER:", "BOOKING:", "TICKET:", "ACCOUNT:")
 PUBLIC_CHANNELS = {"twitter", "facebook", "instagram", "social", "forum", "review"}
-WRITE_BATCH = 10_000
 
 
 @dataclass(frozen=True)
@@ -75,56 +69,8 @@ def group_cases(rows: list[Row], window: timedelta) -> dict[str, list[str]]:
     return {case_id_for(root): members for root, members in sets.groups().items()}
 
 
-def derive(driver: neo4j.Driver, settings: Settings, *, window_days: int = 7,
-           inactive_days: int = 180) -> dict[str, int]:
-    rows = [_row(r) for r in run_query(driver, settings, queries.READ_INTERACTIONS_FOR_CASES)]
-    by_id = {row.interaction: row for row in rows}
-    cases = group_cases(rows, timedelta(days=window_days))
-    case_rows, assignments = [], []
-    for case_id, members in sorted(cases.items()):
-        timed = sorted((by_id[m] for m in members if by_id[m].at is not None),
-                       key=lambda r: (r.at, r.interaction))
-        closed = bool(timed) and timed[-1].outbound
-        case_rows.append({
-            "caseId": case_id, "caseStatus": "closed" if closed else "open",
-            "openedAt": timed[0].at if timed else None,
-            "closedAt": timed[-1].at if closed else None,
-            "customers": sorted({c for m in members if (c := by_id[m].customer) is not None}),
-        })
-        assignments += [{"interactionId": m, "caseId": case_id} for m in members]
-    journeys: dict[str, list[Row]] = defaultdict(list)
-    for row in rows:
-        if row.customer and row.at is not None:
-            journeys[row.customer].append(row)
-    journey_rows = [{"customerId": customer, "journeyId": f"journey-{customer}",
-                     "steps": [r.interaction for r in sorted(items,
-                                                             key=lambda r: (r.at, r.interaction))]}
-                    for customer, items in sorted(journeys.items())]
-    segment_rows = _segments(driver, settings, journeys, inactive_days)
-    with graph_errors(settings.neo4j_uri), driver.session(
-        database=settings.neo4j_database
-    ) as session:
-        for statement, items in ((queries.ASSIGN_CASES, assignments),
-                                 (queries.DESCRIBE_CASES, case_rows),
-                                 (queries.WRITE_JOURNEYS, journey_rows),
-                                 (queries.ASSIGN_SEGMENTS, segment_rows)):
-            for start in range(0, len(items), WRITE_BATCH):
-                session.execute_write(_run_rows, statement, items[start:start + WRITE_BATCH])
-        for statement in (queries.DELETE_EMPTY_CASES, queries.DELETE_ORPHAN_JOURNEYS):
-            session.execute_write(_run_rows, statement, None)
-    return {"cases": len(case_rows), "journeys": len(journey_rows),
-            "segmented customers": len(segment_rows)}
-
-
-def _run_rows(tx: neo4j.ManagedTransaction, statement: LiteralString,
-              rows: list[dict[str, Any]] | None) -> None:
-    if rows is None:
-        tx.run(statement).consume()
-    else:
-        tx.run(statement, rows=rows).consume()
-
-
-def _row(record: dict[str, Any]) -> Row:
+def row_of(record: dict[str, Any]) -> Row:
+    """A :class:`Row` from a neighbourhood record of :mod:`kg.graph.queries`."""
     at = record["at"]
     return Row(
         interaction=record["interactionId"],
@@ -136,23 +82,27 @@ def _row(record: dict[str, Any]) -> Row:
     )
 
 
-def _segments(driver: neo4j.Driver, settings: Settings, journeys: dict[str, list[Row]],
-              inactive_days: int) -> list[dict[str, str]]:
-    customers = [r["customerId"] for r in run_query(driver, settings, queries.READ_CUSTOMER_IDS)]
-    newest = max((row.at for rows in journeys.values() for row in rows if row.at), default=None)
-    segments = []
-    for customer in sorted(customers):
-        inbound = [r for r in journeys.get(customer, []) if not r.outbound]
-        public = [r for r in inbound if r.channel in PUBLIC_CHANNELS]
-        if newest is not None and inbound and max(r.at for r in inbound if r.at) < (
-            newest - timedelta(days=inactive_days)
-        ):
-            segment = "inactives"
-        elif any(not r.parent for r in public):
-            segment = "creators"
-        elif public:
-            segment = "critics"
-        else:
-            segment = "spectators"
-        segments.append({"customerId": customer, "segmentId": segment})
-    return segments
+@dataclass(frozen=True)
+class Activity:
+    """One timed interaction of a customer, as journeys and segments see it."""
+
+    interaction: str
+    at: datetime
+    outbound: bool
+    channel: str | None
+    replies: bool
+
+
+def segment_of(activity: list[Activity], newest: datetime | None, inactive_days: int) -> str:
+    """The engagement segment of one customer from their timed interactions."""
+    inbound = [a for a in activity if not a.outbound]
+    public = [a for a in inbound if a.channel in PUBLIC_CHANNELS]
+    if newest is not None and inbound and max(a.at for a in inbound) < (
+        newest - timedelta(days=inactive_days)
+    ):
+        return "inactives"
+    if any(not a.replies for a in public):
+        return "creators"
+    if public:
+        return "critics"
+    return "spectators"

@@ -1,9 +1,10 @@
 """``kg load``: stream a source's records through extraction into Neo4j, batch by batch.
 
-Each batch is one transaction of idempotent ``UNWIND … MERGE`` statements, so a load killed at
-any point is resumed by running it again: batches already written merge onto themselves and
-the rest are added. After the last batch, identity resolution, cases, journeys, segments and
-the RDF mirror are derived again from the whole graph.
+Each batch is one transaction of idempotent ``UNWIND … MERGE`` statements plus its change
+record, so a load killed at any point is resumed by running it again: batches already written
+merge onto themselves and the rest are added. After each batch the refresh path derives what
+the batch touched (customers, cases, journeys, segments), and at the end the RDF mirror applies
+the change feed (or the running server that owns the mirror does).
 """
 
 from __future__ import annotations
@@ -17,19 +18,18 @@ from pathlib import Path
 import neo4j
 from spacy.language import Language
 
+from kg.derivation.refresh import RefreshSummary, refresh
 from kg.errors import ConfigError
 from kg.extraction.models import ExtractionError, ExtractionResult
 from kg.extraction.pipeline import extract
 from kg.loading.adapters import ADAPTERS, AdapterOptions, Item, Loaded, Rejected, SourceRef
-from kg.loading.cases import derive
 from kg.loading.deadletters import DeadLetters
 from kg.loading.identities import IdentityError, identity_id
 from kg.loading.records import CustomerRecord, InteractionRecord
-from kg.loading.resolution import resolve_graph
 from kg.loading.rows import GraphBatch, add_customer_record, add_interaction
 from kg.loading.writer import write_batch
 from kg.ontology.mapping import GraphMapping
-from kg.rdf import mirror
+from kg.rdf.owner import sync_if_free
 from kg.settings import Settings
 
 
@@ -40,7 +40,8 @@ class LoadSummary:
     rejected: int = 0
     batches: int = 0
     rows: int = 0
-    derived: dict[str, int] = field(default_factory=dict)
+    derived: RefreshSummary = field(default_factory=RefreshSummary)
+    mirror: str = "not synced"
 
 
 Progress = Callable[[LoadSummary], None]
@@ -111,7 +112,8 @@ def load(source: str, paths: list[Path], *, driver: neo4j.Driver, settings: Sett
             if pending is not None:
                 pending.result()
                 _report(progress, summary)
-            pending = writer.submit(write_batch, driver, settings, batch)
+            pending = writer.submit(_write_and_refresh, driver, settings, batch,
+                                    summary if derive_after else None)
             summary.read += len(chunk)
             summary.rejected += dead.count - before
             summary.loaded += batch.records
@@ -121,19 +123,19 @@ def load(source: str, paths: list[Path], *, driver: neo4j.Driver, settings: Sett
             pending.result()
             _report(progress, summary)
     if derive_after:
-        summary.derived = derive_all(driver, settings, mapping)
+        synced = sync_if_free(driver, settings, mapping)
+        summary.mirror = ("owned by a running server, which applies the change feed"
+                          if synced is None else f"applied up to change {synced.applied_to}")
     return summary
+
+
+def _write_and_refresh(driver: neo4j.Driver, settings: Settings, batch: GraphBatch,
+                       summary: LoadSummary | None) -> None:
+    write_batch(driver, settings, batch)
+    if summary is not None:
+        summary.derived.add(refresh(driver, settings))
 
 
 def _report(progress: Progress | None, summary: LoadSummary) -> None:
     if progress is not None:
         progress(summary)
-
-
-def derive_all(driver: neo4j.Driver, settings: Settings, mapping: GraphMapping
-               ) -> dict[str, int]:
-    """Everything computed from the whole graph: customers, cases, journeys, segments, mirror."""
-    derived = resolve_graph(driver, settings)
-    derived.update(derive(driver, settings))
-    derived["mirror triples"] = mirror.rebuild(driver, settings, mapping)
-    return derived

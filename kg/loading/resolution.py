@@ -26,16 +26,11 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 
-import neo4j
 from rapidfuzz import fuzz
 
-from kg.graph import queries
-from kg.graph.driver import graph_errors, run_query
 from kg.loading.unionfind import UnionFind
-from kg.settings import Settings
 
 FUZZY_RULE, FUZZY_THRESHOLD = "fuzzy:name+postcode", 88.0
-WRITE_BATCH = 10_000
 
 
 def customer_id_for(smallest_identity: str) -> str:
@@ -94,61 +89,47 @@ def _priority(rule: str) -> int:
 
 def _fuzzy_links(identities: list[dict[str, str | None]], sets: UnionFind,
                  vetoed: set[frozenset[str]]) -> list[Link]:
+    """Name matches under one postcode, applied best first, so the outcome is the same
+    whether a whole population or one connected part of it is resolved."""
     by_postcode: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for row in identities:
         name, postcode = row.get("displayName"), row.get("postcode")
         if name and postcode:
-            by_postcode[postcode.replace(" ", "").upper()].append(
-                (str(row["identityId"]), name.lower()))
-    crm_of: dict[str, set[str]] = defaultdict(set)
-    for row in identities:
-        identity = str(row["identityId"])
-        if identity.startswith("crm:crm:"):
-            crm_of[sets.find(identity)].add(identity)
-    found: list[Link] = []
+            by_postcode[postcode_key(postcode)].append((str(row["identityId"]), name.lower()))
+    candidates: list[tuple[float, str, str]] = []
     for group in by_postcode.values():
         group.sort()
         for i, (a, name_a) in enumerate(group):
             for b, name_b in group[i + 1:]:
-                if sets.find(a) == sets.find(b) or frozenset((a, b)) in vetoed:
+                if frozenset((a, b)) in vetoed:
                     continue
                 score = fuzz.token_sort_ratio(name_a, name_b)
-                if score < FUZZY_THRESHOLD:
-                    continue
-                crm_a, crm_b = crm_of[sets.find(a)], crm_of[sets.find(b)]
-                if crm_a and crm_b and crm_a != crm_b:
-                    continue  # two customers the CRM keeps apart stay apart
-                found.append(Link(a, b, FUZZY_RULE, round(score / 100, 4)))
-                merged = crm_a | crm_b
-                sets.union(a, b)
-                crm_of[sets.find(a)] = merged
+                if score >= FUZZY_THRESHOLD:
+                    candidates.append((-score, a, b))
+    crm_of: dict[str, set[str]] = defaultdict(set)
+    for row in identities:
+        identity = str(row["identityId"])
+        if identity.startswith("crm:"):
+            crm_of[sets.find(identity)].add(identity)
+    found: list[Link] = []
+    for negative_score, a, b in sorted(candidates):
+        if sets.find(a) == sets.find(b):
+            continue
+        crm_a, crm_b = crm_of[sets.find(a)], crm_of[sets.find(b)]
+        if crm_a and crm_b and crm_a != crm_b:
+            continue  # two customers the CRM keeps apart stay apart
+        found.append(Link(a, b, FUZZY_RULE, round(-negative_score / 100, 4)))
+        merged = crm_a | crm_b
+        sets.union(a, b)
+        crm_of[sets.find(a)] = merged
     return found
 
 
-def resolve_graph(driver: neo4j.Driver, settings: Settings) -> dict[str, int]:
-    """Read identities and links, resolve, and write customers and their identity links."""
-    identities = run_query(driver, settings, queries.READ_IDENTITIES)
-    links = [Link(r["a"], r["b"], r["rule"], float(r["score"]))
-             for r in run_query(driver, settings, queries.READ_LINKS)]
-    result = resolve(identities, links)
-    names = {str(r["identityId"]): r.get("displayName") for r in identities}
-    rows = [{"identityId": identity, "customerId": customer,
-             "linkRule": result.link_of[identity][0], "linkScore": result.link_of[identity][1],
-             "displayName": names.get(identity)}
-            for identity, customer in sorted(result.customer_of.items())]
-    fuzzy_rows = [{"from": link.a, "to": link.b, "rule": link.rule, "score": link.score}
-                  for link in result.fuzzy_links]
-    with graph_errors(settings.neo4j_uri), driver.session(
-        database=settings.neo4j_database
-    ) as session:
-        for start in range(0, len(fuzzy_rows), WRITE_BATCH):
-            session.execute_write(lambda tx, part: tx.run(queries.MERGE_LINKS, rows=part).consume(),
-                                  fuzzy_rows[start:start + WRITE_BATCH])
-        for start in range(0, len(rows), WRITE_BATCH):
-            session.execute_write(
-                lambda tx, part: tx.run(queries.ASSIGN_CUSTOMERS, rows=part).consume(),
-                rows[start:start + WRITE_BATCH])
-        session.execute_write(lambda tx: tx.run(queries.NAME_CUSTOMERS).consume())
-        session.execute_write(lambda tx: tx.run(queries.DELETE_EMPTY_CUSTOMERS).consume())
-    return {"identities": len(rows), "customers": len(set(result.customer_of.values())),
-            "fuzzy links": len(fuzzy_rows)}
+def postcode_key(postcode: str) -> str:
+    """The blocking key of a postcode: no spaces, upper case."""
+    return postcode.replace(" ", "").upper()
+
+
+def names_match(name_a: str, name_b: str) -> bool:
+    """The fuzzy rule's name test, shared by whole and incremental resolution."""
+    return fuzz.token_sort_ratio(name_a.lower(), name_b.lower()) >= FUZZY_THRESHOLD

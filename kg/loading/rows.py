@@ -14,6 +14,7 @@ from typing import Any
 from kg.extraction.models import ExtractionResult
 from kg.loading.identities import IDENTITY_LABELS, identity_id, network_of, normalise
 from kg.loading.records import CustomerRecord, IdentityRef, InteractionRecord
+from kg.loading.resolution import postcode_key
 from kg.ontology.mapping import GraphMapping
 
 CHANNEL_LABELS = {"twitter": "SocialNetwork", "facebook": "SocialNetwork",
@@ -59,7 +60,9 @@ def _identity_row(ref: IdentityRef, mapping: GraphMapping, segment: str | None =
     return {
         "identityId": identity_id(ref), "identifierValue": normalise(ref.kind, ref.value),
         "identityKind": ref.kind, "network": network_of(ref),
-        "displayName": ref.display_name, "postcode": ref.postcode, "segmentName": segment,
+        "displayName": ref.display_name, "postcode": ref.postcode,
+        "postcodeKey": postcode_key(ref.postcode) if ref.postcode else None,
+        "segmentName": segment,
         "labels": mapping.labels_of(IDENTITY_LABELS[ref.kind]),
     }
 
@@ -105,6 +108,10 @@ def add_interaction(batch: GraphBatch, record: InteractionRecord,
     }
     if record.rating is not None:
         props["rating"] = record.rating
+    if record.subject:
+        props["subjectLine"] = record.subject
+    if record.thread_id:
+        props["threadId"] = record.thread_id
     if result is not None and result.language:
         props["language"] = result.language
     _add_channel(batch, record.channel, mapping)

@@ -14,6 +14,7 @@ from typing import Any
 import neo4j
 from neo4j import exceptions as neo4j_errors
 
+from kg.derivation.changes import Change, append_change, lock_feed
 from kg.errors import GraphUnavailable
 from kg.graph import queries
 from kg.graph.driver import graph_errors
@@ -24,24 +25,64 @@ RETRYABLE = (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired,
              neo4j_errors.TransientError, OSError)
 
 
-def _write(tx: neo4j.ManagedTransaction, batch: GraphBatch) -> None:
+# Node keys each batch statement writes (statement, row field, label): the batch's change
+# record lists them so the RDF mirror exports exactly these nodes again.
+TOUCHES: tuple[tuple[str, str, str], ...] = (
+    ("channels", "channelId", "Channel"),
+    ("interactions", "interactionId", "Interaction"),
+    ("identities", "identityId", "Identity"),
+    ("links", "from", "Identity"),
+    ("replies", "interactionId", "Interaction"),
+    ("replies", "parentId", "Interaction"),
+    ("touchpoints", "touchpointId", "Touchpoint"),
+    ("concept_mentions", "mentionId", "Mention"),
+    ("concept_mentions", "conceptId", "Concept"),
+    ("entity_mentions", "entityId", "Entity"),
+    ("entity_mentions", "mentionId", "Mention"),
+    ("identifier_mentions", "mentionId", "Mention"),
+    ("opinions", "opinionId", "Opinion"),
+    ("opinions", "conceptId", "Concept"),
+    ("intents", "signalId", "Intent"),
+    ("intents", "categoryId", "IntentCategory"),
+    ("emotions", "signalId", "Emotion"),
+    ("emotions", "categoryId", "EmotionCategory"),
+)
+
+
+def change_of(batch: GraphBatch) -> Change:
+    """What a batch touches: nodes for the mirror, interactions and identities to derive."""
+    change = Change()
+    for statement, key, label in TOUCHES:
+        change.touch(label, (row[key] for row in batch.rows.get(statement, [])))
+    change.interactions = {row["interactionId"] for row in batch.rows.get("interactions", [])}
+    change.identities = {row["identityId"] for row in batch.rows.get("identities", [])}
+    return change
+
+
+def _write(tx: neo4j.ManagedTransaction, batch: GraphBatch) -> int:
+    lock_feed(tx)
+    change = change_of(batch)
+    if batch.rows.get("derived"):
+        for row in tx.run(queries.READ_DERIVED_OF, rows=batch.rows["derived"]):
+            change.touch(row["label"], [row["key"]])
     for name, statement in queries.BATCH_STATEMENTS:
         rows = batch.rows.get(name)
         if rows:
             tx.run(statement, rows=rows).consume()
+    return append_change(tx, change, pending=True)
 
 
 def write_batch(driver: neo4j.Driver, settings: Settings, batch: GraphBatch, *,
                 attempts: int = 5, first_wait: float = 1.0,
-                sleep: Callable[[float], Any] = time.sleep) -> None:
+                sleep: Callable[[float], Any] = time.sleep) -> int:
+    """Write the batch and its change record; returns the record's sequence number."""
     wait = first_wait
     for attempt in range(1, attempts + 1):
         try:
             with graph_errors(settings.neo4j_uri), driver.session(
                 database=settings.neo4j_database
             ) as session:
-                session.execute_write(_write, batch)
-            return
+                return session.execute_write(_write, batch)
         except GraphUnavailable as error:
             if attempt == attempts:
                 raise GraphUnavailable(
@@ -50,3 +91,4 @@ def write_batch(driver: neo4j.Driver, settings: Settings, batch: GraphBatch, *,
                 ) from error
             sleep(wait)
             wait *= 2
+    raise AssertionError("unreachable: the last attempt returns or raises")

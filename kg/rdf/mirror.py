@@ -1,27 +1,29 @@
-"""The RDF mirror: the same facts as Neo4j, in an on-disk Oxigraph store, for SPARQL.
+"""The RDF mirror: the same facts as Neo4j, for SPARQL, kept up to date from the change feed.
 
-Neo4j is the system of record and the mirror is a function of it: ``rebuild`` exports every
-node and relationship through the ontology mapping (classes and superclasses as ``rdf:type``,
-keys as IRIs, properties as typed literals, relationship properties on reified statements)
-into a fresh store, then swaps it in, so readers never see a half-built mirror. Instance data
-is in the named graph ``…/graph/data``, the ontology and concept scheme in ``…/graph/ontology``.
+Neo4j is the system of record and the mirror is a function of it. Every node is exported
+through the ontology mapping (classes and superclasses as ``rdf:type``, keys as IRIs, properties
+as typed literals, relationship properties on reified statements) with the same function whether
+the whole graph is exported (:func:`export_all`, used by ``kg rdf rebuild`` and ``kg rdf
+check``) or only the nodes a change record names (:mod:`kg.rdf.sync`). Instance data is in the
+named graph ``…/graph/data``, the ontology and concept scheme in ``…/graph/ontology``, and the
+mirror's watermark (the last change record applied) in ``…/graph/feed``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import shutil
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import neo4j
 import pyoxigraph as ox
 
+from kg.derivation.changes import NOT_MIRRORED
 from kg.graph import queries
 from kg.graph.driver import graph_errors
-from kg.ontology.files import OntologyFiles, default_ontology_dir
 from kg.ontology.mapping import GraphMapping
 from kg.rdf.terms import (
     RDF_OBJECT,
@@ -37,49 +39,45 @@ from kg.settings import Settings
 
 DATA_GRAPH = ox.NamedNode("https://w3id.org/customer-kg/graph/data")
 ONTOLOGY_GRAPH = ox.NamedNode("https://w3id.org/customer-kg/graph/ontology")
-CHUNK = 50_000
+FEED_GRAPH = ox.NamedNode("https://w3id.org/customer-kg/graph/feed")
+APPLIED_SEQUENCE = ox.NamedNode("https://w3id.org/customer-kg/ontology#appliedSequence")
 
 
-def data_triples(driver: neo4j.Driver, settings: Settings, mapping: GraphMapping
-                 ) -> Iterator[ox.Triple]:
-    """Every fact of the graph as RDF triples, streamed."""
-    key_of = dict(mapping.keys)
-    with graph_errors(settings.neo4j_uri), driver.session(
-        database=settings.neo4j_database, default_access_mode=neo4j.READ_ACCESS
-    ) as session:
-        for record in session.run(queries.EXPORT_NODES, keyOf=key_of):
-            labels = [label for label in record["labels"] if label in mapping.labels]
-            if not labels or record["key"] is None:
-                continue
-            subject = node_term(mapping, labels, str(record["key"]))
-            for label in labels:
-                yield ox.Triple(subject, RDF_TYPE, ox.NamedNode(str(mapping.labels[label])))
-            for name, value in sorted(record["props"].items()):
-                yield from _values(subject, name, value, mapping)
-        # Edges with properties may run in parallel (two pieces of evidence linking the same
-        # identities): the fact is stated once, each edge's properties on its own statement.
-        stated: set[tuple[str, str, str]] = set()
-        for record in session.run(queries.EXPORT_RELATIONSHIPS, keyOf=key_of):
-            if record["type"] not in mapping.relationship_types:
-                continue
-            start = node_term(mapping, record["startLabels"], str(record["startKey"]))
-            end = node_term(mapping, record["endLabels"], str(record["endKey"]))
-            predicate = ox.NamedNode(str(mapping.relationship_types[record["type"]]))
-            if not record["props"]:
-                yield ox.Triple(start, predicate, end)
-                continue
-            fact = (start.value, predicate.value, end.value)
-            if fact not in stated:
-                stated.add(fact)
-                yield ox.Triple(start, predicate, end)
-            if record["props"]:
-                statement = edge_statement(start, predicate, end, record["props"])
-                yield ox.Triple(statement, RDF_TYPE, RDF_STATEMENT)
-                yield ox.Triple(statement, RDF_SUBJECT, start)
-                yield ox.Triple(statement, RDF_PREDICATE, predicate)
-                yield ox.Triple(statement, RDF_OBJECT, end)
-                for name, value in sorted(record["props"].items()):
-                    yield from _values(statement, name, value, mapping)
+def mirrored_keys(mapping: GraphMapping) -> dict[str, str]:
+    """Keyed labels whose nodes the mirror holds (the change feed's bookkeeping is not)."""
+    return {label: key for label, key in mapping.keys.items() if label not in NOT_MIRRORED}
+
+
+def node_triples(mapping: GraphMapping, labels: list[str], key: str, props: dict[str, Any],
+                 edges: Iterable[dict[str, Any]]) -> Iterator[ox.Triple]:
+    """One node's facts: its types, properties, outgoing relationships and their properties."""
+    labels = [label for label in labels if label in mapping.labels]
+    if not labels:
+        return
+    subject = node_term(mapping, labels, key)
+    for label in labels:
+        yield ox.Triple(subject, RDF_TYPE, ox.NamedNode(str(mapping.labels[label])))
+    for name, value in sorted(props.items()):
+        yield from _values(subject, name, value, mapping)
+    # Edges with properties may run in parallel (two pieces of evidence linking the same
+    # identities): the fact is stated once, each edge's properties on its own statement.
+    stated: set[tuple[str, str]] = set()
+    for edge in edges:
+        if edge["type"] not in mapping.relationship_types or edge["endKey"] is None:
+            continue
+        end = node_term(mapping, edge["endLabels"], str(edge["endKey"]))
+        predicate = ox.NamedNode(str(mapping.relationship_types[edge["type"]]))
+        if (predicate.value, end.value) not in stated:
+            stated.add((predicate.value, end.value))
+            yield ox.Triple(subject, predicate, end)
+        if edge["props"]:
+            statement = edge_statement(subject, predicate, end, edge["props"])
+            yield ox.Triple(statement, RDF_TYPE, RDF_STATEMENT)
+            yield ox.Triple(statement, RDF_SUBJECT, subject)
+            yield ox.Triple(statement, RDF_PREDICATE, predicate)
+            yield ox.Triple(statement, RDF_OBJECT, end)
+            for name, value in sorted(edge["props"].items()):
+                yield from _values(statement, name, value, mapping)
 
 
 def _values(subject: ox.NamedNode, name: str, value: object, mapping: GraphMapping
@@ -92,35 +90,36 @@ def _values(subject: ox.NamedNode, name: str, value: object, mapping: GraphMappi
         yield ox.Triple(subject, predicate, literal(item, range_iri))
 
 
-def rebuild(driver: neo4j.Driver, settings: Settings, mapping: GraphMapping) -> int:
-    """Export the graph into a new store beside the mirror, then swap it in."""
-    target = settings.rdf_store
-    building = target.with_name(target.name + ".building")
-    shutil.rmtree(building, ignore_errors=True)
-    building.parent.mkdir(parents=True, exist_ok=True)
-    store = ox.Store(str(building))
-    count = 0
-    chunk: list[ox.Quad] = []
-    for triple in data_triples(driver, settings, mapping):
-        chunk.append(ox.Quad(triple.subject, triple.predicate, triple.object, DATA_GRAPH))
-        if len(chunk) >= CHUNK:
-            store.bulk_extend(chunk)
-            count += len(chunk)
-            chunk = []
-    store.bulk_extend(chunk)
-    count += len(chunk)
-    files = OntologyFiles(default_ontology_dir())
-    for path in files.vocabulary():
-        store.bulk_load(path=str(path), format=ox.RdfFormat.TURTLE, to_graph=ONTOLOGY_GRAPH)
-    store.flush()
-    del store
-    old = target.with_name(target.name + ".old")
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        target.rename(old)
-    building.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
-    return count
+def export_all(driver: neo4j.Driver, settings: Settings, mapping: GraphMapping
+               ) -> Iterator[ox.Triple]:
+    """Every fact of the graph as RDF triples, streamed: nodes, then their relationships."""
+    key_of = mirrored_keys(mapping)
+    with graph_errors(settings.neo4j_uri), driver.session(
+        database=settings.neo4j_database, default_access_mode=neo4j.READ_ACCESS
+    ) as session:
+        for record in session.run(queries.EXPORT_NODES, keyOf=key_of):
+            if record["key"] is not None:
+                yield from node_triples(mapping, record["labels"], str(record["key"]),
+                                        record["props"], [])
+        current: tuple[str, ...] | None = None
+        edges: list[dict[str, Any]] = []
+        labels: list[str] = []
+        for record in session.run(queries.EXPORT_RELATIONSHIPS_BY_START, keyOf=key_of):
+            start = (record["startKeyLabel"], str(record["startKey"]))
+            if start != current:
+                if current is not None:
+                    yield from _edge_triples(mapping, labels, current[1], edges)
+                current, edges, labels = start, [], record["startLabels"]
+            edges.append(dict(record["edge"]))
+        if current is not None:
+            yield from _edge_triples(mapping, labels, current[1], edges)
+
+
+def _edge_triples(mapping: GraphMapping, labels: list[str], key: str,
+                  edges: list[dict[str, Any]]) -> Iterator[ox.Triple]:
+    for triple in node_triples(mapping, labels, key, {}, edges):
+        if triple.predicate != RDF_TYPE or triple.object == RDF_STATEMENT:
+            yield triple
 
 
 @dataclass(frozen=True)
@@ -151,25 +150,20 @@ def canonical(triple: ox.Triple) -> str:
     return str(triple)
 
 
-def _digest(lines: Iterator[tuple[str, str]]) -> tuple[int, int, Counter[str]]:
+def digest(triples: Iterable[ox.Triple]) -> tuple[int, int, Counter[str]]:
+    """An order-independent digest of a set of triples, their count and count per predicate."""
     total, count, per_predicate = 0, 0, Counter[str]()
-    for predicate, line in lines:
-        digest = hashlib.sha1(line.encode()).digest()[:16]  # noqa: S324 - a checksum
-        total = (total + int.from_bytes(digest, "big")) % (1 << 128)
+    for triple in triples:
+        line = canonical(triple)
+        value = hashlib.sha1(line.encode()).digest()[:16]  # noqa: S324 - a checksum
+        total = (total + int.from_bytes(value, "big")) % (1 << 128)
         count += 1
-        per_predicate[predicate] += 1
+        per_predicate[triple.predicate.value] += 1
     return total, count, per_predicate
 
 
-def check(driver: neo4j.Driver, settings: Settings, mapping: GraphMapping) -> MirrorCheck:
-    """Compare the graph's facts with the mirror's data graph, triple by triple (by digest)."""
-    if not settings.rdf_store.exists():
-        return MirrorCheck(0, 0, False, {"(mirror missing)": 1})
-    expected = _digest((t.predicate.value, canonical(t))
-                       for t in data_triples(driver, settings, mapping))
-    store = ox.Store.read_only(str(settings.rdf_store))
-    actual = _digest((q.predicate.value, canonical(ox.Triple(q.subject, q.predicate, q.object)))
-                     for q in store.quads_for_pattern(None, None, None, DATA_GRAPH))
+def compare(expected: tuple[int, int, Counter[str]], actual: tuple[int, int, Counter[str]]
+            ) -> MirrorCheck:
     differences = {p: expected[2][p] - actual[2][p]
                    for p in set(expected[2]) | set(actual[2]) if expected[2][p] != actual[2][p]}
     return MirrorCheck(expected[1], actual[1], expected[:2] == actual[:2], differences)

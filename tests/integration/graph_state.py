@@ -11,7 +11,11 @@ import neo4j
 from kg.graph import queries
 from kg.settings import Settings
 
-FINGERPRINT_NODES = "MATCH (n) RETURN labels(n) AS labels, properties(n) AS props"
+# The change feed is bookkeeping (its records differ with the history of writes), not a fact.
+FINGERPRINT_NODES = """
+MATCH (n) WHERE NOT n:ChangeRecord AND NOT n:ChangeFeed
+RETURN labels(n) AS labels, properties(n) AS props
+"""
 FINGERPRINT_RELATIONSHIPS = """
 MATCH (a)-[r]->(b)
 RETURN labels(a) AS a, properties(a) AS ap, type(r) AS type, properties(r) AS props,

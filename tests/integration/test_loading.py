@@ -23,6 +23,7 @@ from kg.loading.rows import GraphBatch
 from kg.loading.writer import write_batch
 from kg.ontology.mapping import load_mapping
 from kg.rdf import mirror
+from kg.rdf.sync import check_offline, open_store, rebuild
 from kg.settings import Settings
 from tests.integration.graph_state import fingerprint, wipe
 
@@ -108,10 +109,10 @@ def test_reloading_changes_nothing(
     load_settings_: Settings, nlp: Language, tmp_path: Path, driver: neo4j.Driver
 ) -> None:
     _, _, before = loaded
-    triples_before = mirror.check(driver, load_settings_, load_mapping())
+    triples_before = check_offline(driver, load_settings_, load_mapping())
     load_corpus(corpus[0], load_settings_, nlp, tmp_path / "dead.jsonl")
     assert fingerprint(driver, load_settings_) == before
-    after = mirror.check(driver, load_settings_, load_mapping())
+    after = check_offline(driver, load_settings_, load_mapping())
     assert after.same and triples_before.same
     assert after.mirror_triples == triples_before.mirror_triples > 0
 
@@ -247,14 +248,14 @@ def test_a_load_killed_midway_and_run_again_ends_in_the_same_graph(
 def test_mirror_check_reports_a_difference(loaded: object, load_settings_: Settings,
                                            driver: neo4j.Driver, tmp_path: Path) -> None:
     mapping = load_mapping()
-    mirror.rebuild(driver, load_settings_, mapping)
-    assert mirror.check(driver, load_settings_, mapping).same
+    rebuild(open_store(load_settings_), driver, load_settings_, mapping)
+    assert check_offline(driver, load_settings_, mapping).same
     store = ox.Store(str(load_settings_.rdf_store))
     store.add(ox.Quad(ox.NamedNode("https://w3id.org/customer-kg/id/customer/intruder"),
                       ox.NamedNode("https://w3id.org/customer-kg/ontology#displayName"),
                       ox.Literal("Mallory"), mirror.DATA_GRAPH))
     del store
-    result = mirror.check(driver, load_settings_, mapping)
+    result = check_offline(driver, load_settings_, mapping)
     assert not result.same
     assert result.differences == {"https://w3id.org/customer-kg/ontology#displayName": -1}
     env = _env(load_settings_)
@@ -262,8 +263,8 @@ def test_mirror_check_reports_a_difference(loaded: object, load_settings_: Setti
                          capture_output=True, text=True, check=False)
     assert cli.returncode == 1
     assert "differs" in cli.stderr
-    mirror.rebuild(driver, load_settings_, mapping)
-    assert mirror.check(driver, load_settings_, mapping).same
+    rebuild(open_store(load_settings_), driver, load_settings_, mapping)
+    assert check_offline(driver, load_settings_, mapping).same
 
 
 def test_merge_and_split_are_reversible(loaded: object, load_settings_: Settings,

@@ -1,0 +1,156 @@
+"""Cases, journeys and segments around the interactions and customers a change touched.
+
+Cases are closed the same way identities are: starting from the touched interactions, add the
+interactions they reply to or that reply to them, their current case-mates, every interaction
+sharing an order, booking, ticket or account number with them, and every interaction of a
+customer whose concept keys they carry. Nothing outside that part can share a case key with it,
+so grouping it with the pure :func:`kg.loading.cases.group_cases` equals a whole-graph run.
+Journeys and segments are per customer; the one corpus-wide input, the newest interaction's
+time, re-segments only the customers whose last inbound message crosses the inactivity line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import neo4j
+
+from kg.derivation.changes import Change
+from kg.graph import queries
+from kg.loading.cases import REFERENCE_KINDS, Activity, group_cases, row_of, segment_of
+
+
+@dataclass
+class CaseOutcome:
+    interactions: int = 0
+    cases: int = 0
+    customers_of_interactions: set[str] = field(default_factory=set)
+
+
+def _case_closure(tx: neo4j.ManagedTransaction, seeds: set[str]) -> dict[str, dict[str, Any]]:
+    rows: dict[str, dict[str, Any]] = {}
+    asked: set[str] = set()
+    refs_done: set[str] = set()
+    customers_done: set[str] = set()
+    frontier = set(seeds)
+    while frontier:
+        asked |= frontier
+        found = tx.run(queries.INTERACTION_NEIGHBOURHOOD, ids=sorted(frontier)).data()
+        reached: set[str] = set()
+        for row in found:
+            rows[row["interactionId"]] = row
+            reached.update(row["replies"], row["caseMates"])
+            if row["parentId"]:
+                reached.add(row["parentId"])
+        refs = {ref for row in found for ref in row["refs"]
+                if ref.startswith(REFERENCE_KINDS)} - refs_done
+        if refs:
+            refs_done |= refs
+            pairs = [dict(zip(("label", "value"), ref.split(":", 1), strict=True))
+                     for ref in sorted(refs)]
+            reached.update(r["interactionId"]
+                           for r in tx.run(queries.INTERACTIONS_WITH_REFERENCES, refs=pairs))
+        customers = {row["customerId"] for row in found
+                     if row["customerId"] and row["concepts"]
+                     and row["direction"] != "outbound"} - customers_done
+        if customers:
+            customers_done |= customers
+            reached.update(r["interactionId"] for r in tx.run(
+                queries.INTERACTIONS_OF_CUSTOMERS, customers=sorted(customers)))
+        frontier = reached - asked
+    return rows
+
+
+def cases_around(tx: neo4j.ManagedTransaction, *, interactions: set[str], window_days: int,
+                 change: Change) -> CaseOutcome:
+    rows = _case_closure(tx, interactions)
+    outcome = CaseOutcome(interactions=len(rows))
+    outcome.customers_of_interactions = {
+        c for i in interactions if i in rows and (c := rows[i]["customerId"]) is not None}
+    old_case = {i: (row["cases"] or [None])[0] for i, row in rows.items()}
+    old_cases = {c for c in old_case.values() if c is not None}
+    by_id = {i: row_of(row) for i, row in rows.items()}
+    grouped = group_cases(list(by_id.values()), timedelta(days=window_days))
+    assignments, described = [], []
+    for case_id, members in sorted(grouped.items()):
+        timed = sorted((by_id[m] for m in members if by_id[m].at is not None),
+                       key=lambda r: (r.at, r.interaction))
+        closed = bool(timed) and timed[-1].outbound
+        described.append({
+            "caseId": case_id, "caseStatus": "closed" if closed else "open",
+            "openedAt": timed[0].at if timed else None,
+            "closedAt": timed[-1].at if closed else None,
+            "customers": sorted({c for m in members if (c := by_id[m].customer) is not None}),
+        })
+        assignments += [{"interactionId": m, "caseId": case_id} for m in members
+                        if old_case[m] != case_id]
+    tx.run(queries.ASSIGN_CASES, rows=assignments).consume()
+    tx.run(queries.DESCRIBE_CASES, rows=described).consume()
+    gone = sorted(old_cases - grouped.keys())
+    tx.run(queries.DELETE_THESE_EMPTY_CASES, cases=gone).consume()
+    change.touch("Interaction", (a["interactionId"] for a in assignments))
+    change.touch("Case", old_cases | grouped.keys())
+    outcome.cases = len(grouped)
+    return outcome
+
+
+def journeys_and_segments(tx: neo4j.ManagedTransaction, *, customers: set[str],
+                          inactive_days: int, change: Change) -> int:
+    """Rewrite the journeys and segments of these customers (and of those whose inactivity
+    the newest interaction's move decides); returns how many customers were segmented."""
+    newest_row = tx.run(queries.NEWEST_INTERACTION_TIME).single()
+    newest = _native(newest_row["at"]) if newest_row else None
+    seen_row = tx.run(queries.READ_NEWEST_SEEN).single()
+    seen = _native(seen_row["newest"]) if seen_row else None
+    segment_only: set[str] = set()
+    if newest != seen:
+        line = timedelta(days=inactive_days)
+        bounds = sorted(t - line for t in (newest, seen) if t is not None)
+        segment_only = {r["customerId"] for r in tx.run(
+            queries.CUSTOMERS_LAST_INBOUND_BETWEEN, low=bounds[0], high=bounds[-1])}
+        tx.run(queries.WRITE_NEWEST_SEEN, newest=newest).consume()
+    everyone = customers | segment_only
+    if not everyone:
+        return 0
+    journeys, stale_journeys, segments, last_inbound = [], [], [], []
+    for record in tx.run(queries.CUSTOMER_ACTIVITY, customers=sorted(everyone)):
+        customer = record["customerId"]
+        activity = sorted((Activity(a["interactionId"], _timestamp(a["at"]),
+                                    a["direction"] == "outbound", a["channelId"], a["replies"])
+                           for a in record["interactions"]),
+                          key=lambda a: (a.at, a.interaction))
+        segments.append({"customerId": customer,
+                         "segmentId": segment_of(activity, newest, inactive_days)})
+        inbound = [a.at for a in activity if not a.outbound]
+        last_inbound.append({"customerId": customer,
+                             "lastInboundAt": max(inbound) if inbound else None})
+        if customer not in customers:
+            continue
+        journey_id = f"journey-{customer}"
+        if activity:
+            journeys.append({"customerId": customer, "journeyId": journey_id,
+                             "steps": [a.interaction for a in activity]})
+        stale_journeys += [j for j in record["journeys"] if j != journey_id or not activity]
+        change.touch("Journey", [journey_id, *record["journeys"]])
+    tx.run(queries.DELETE_THESE_JOURNEYS, journeys=stale_journeys).consume()
+    tx.run(queries.WRITE_JOURNEYS, rows=journeys).consume()
+    tx.run(queries.ASSIGN_SEGMENTS, rows=segments).consume()
+    tx.run(queries.WRITE_LAST_INBOUND, rows=last_inbound).consume()
+    change.touch("Customer", everyone)
+    return len(segments)
+
+
+def _native(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    native = value.to_native() if hasattr(value, "to_native") else value
+    assert isinstance(native, datetime)
+    return native
+
+
+def _timestamp(value: Any) -> datetime:
+    native = _native(value)
+    assert native is not None, "the activity query keeps timed interactions only"
+    return native

@@ -1,0 +1,67 @@
+"""Change records: what one write touched, written in the same transaction as the write.
+
+A change record carries two lists. ``touchedNodes`` (``Label:key``) tells the RDF mirror which
+nodes to export again; ``pending*`` tells derivation which interactions, identities and customers
+still need their customers, cases, journeys and segments refreshed. Every write transaction first
+locks the feed head (:data:`~kg.graph.queries.LOCK_FEED`), so writes commit one at a time and
+sequence numbers follow commit order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import neo4j
+
+from kg.graph import queries
+
+NOT_MIRRORED = frozenset({"ChangeFeed", "ChangeRecord"})
+
+
+def node_key(label: str, key: str) -> str:
+    """``Label:key``; labels never contain a colon, keys may."""
+    return f"{label}:{key}"
+
+
+def split_node_key(value: str) -> tuple[str, str]:
+    label, _, key = value.partition(":")
+    return label, key
+
+
+@dataclass
+class Change:
+    """What one write did: nodes to mirror again, and what derivation must look at."""
+
+    nodes: set[str] = field(default_factory=set)
+    interactions: set[str] = field(default_factory=set)
+    identities: set[str] = field(default_factory=set)
+    customers: set[str] = field(default_factory=set)
+
+    def touch(self, label: str, keys: Iterable[str | None]) -> None:
+        self.nodes.update(node_key(label, key) for key in keys if key is not None)
+
+    def update(self, other: Change) -> None:
+        self.nodes |= other.nodes
+        self.interactions |= other.interactions
+        self.identities |= other.identities
+        self.customers |= other.customers
+
+    @property
+    def needs_derivation(self) -> bool:
+        return bool(self.interactions or self.identities or self.customers)
+
+
+def lock_feed(tx: neo4j.ManagedTransaction) -> None:
+    """Serialise this transaction with every other write (held until commit)."""
+    tx.run(queries.LOCK_FEED).consume()
+
+
+def append_change(tx: neo4j.ManagedTransaction, change: Change, *, pending: bool) -> int:
+    """Write the change record of this transaction; returns its sequence number."""
+    record = tx.run(queries.APPEND_CHANGE, nodes=sorted(change.nodes),
+                    interactions=sorted(change.interactions),
+                    identities=sorted(change.identities), customers=sorted(change.customers),
+                    pending=pending).single()
+    assert record is not None
+    return int(record["sequence"])

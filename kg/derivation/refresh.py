@@ -1,0 +1,104 @@
+"""The one refresh path: derive what pending changes touched, and nothing else.
+
+Every write (a load batch, an ingested record, an erasure, a merge or split) commits a change
+record marked ``derivationPending``. :func:`refresh` takes pending records in sequence order and,
+in one transaction per group of records, resolves the identities around them, regroups the
+cases around their interactions, rewrites the journeys and segments of the customers concerned,
+appends its own change record (the nodes it rewrote, for the RDF mirror) and marks the records
+derived. A crash anywhere rolls the transaction back and leaves the records pending, so running
+``refresh`` again (``kg derive``) finishes the work. ``derive_everything`` marks every identity
+and interaction pending and refreshes: the repair path, and the reference for equality tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import neo4j
+
+from kg.derivation.cases import cases_around, journeys_and_segments
+from kg.derivation.changes import Change, append_change, lock_feed
+from kg.derivation.identities import resolve_around
+from kg.graph import queries
+from kg.graph.driver import graph_errors, run_query
+from kg.settings import Settings
+
+RECORDS_PER_TRANSACTION = 20
+IDS_PER_RECORD = 2_000
+CASE_WINDOW_DAYS = 7
+INACTIVE_DAYS = 180
+
+
+@dataclass
+class RefreshSummary:
+    changes: int = 0
+    identities: int = 0
+    customers_deleted: int = 0
+    interactions: int = 0
+    cases: int = 0
+    segmented: int = 0
+
+    def add(self, other: RefreshSummary) -> None:
+        for item in fields(self):
+            setattr(self, item.name, getattr(self, item.name) + getattr(other, item.name))
+
+    def as_dict(self) -> dict[str, int]:
+        return {item.name.replace("_", " "): getattr(self, item.name) for item in fields(self)}
+
+
+def _refresh_once(tx: neo4j.ManagedTransaction) -> RefreshSummary | None:
+    lock_feed(tx)
+    pending = tx.run(queries.READ_PENDING_CHANGES, limit=RECORDS_PER_TRANSACTION).data()
+    if not pending:
+        return None
+    interactions = {i for record in pending for i in record["interactions"] or []}
+    identities = {i for record in pending for i in record["identities"] or []}
+    customers = {c for record in pending for c in record["customers"] or []}
+    change = Change()
+    resolution = resolve_around(tx, identities=identities, customers=customers, change=change)
+    if resolution.changed_customers:
+        interactions |= {r["interactionId"] for r in tx.run(
+            queries.INTERACTIONS_OF_CUSTOMERS, customers=sorted(resolution.changed_customers))}
+    cases = cases_around(tx, interactions=interactions, window_days=CASE_WINDOW_DAYS,
+                         change=change)
+    concerned = (resolution.changed_customers | cases.customers_of_interactions
+                 | (customers - resolution.deleted_customers))
+    segmented = journeys_and_segments(tx, customers=concerned, inactive_days=INACTIVE_DAYS,
+                                      change=change)
+    append_change(tx, change, pending=False)
+    tx.run(queries.MARK_DERIVED, sequences=[r["sequence"] for r in pending]).consume()
+    return RefreshSummary(changes=len(pending), identities=resolution.identities,
+                          customers_deleted=len(resolution.deleted_customers),
+                          interactions=cases.interactions, cases=cases.cases,
+                          segmented=segmented)
+
+
+def refresh(driver: neo4j.Driver, settings: Settings) -> RefreshSummary:
+    """Derive every pending change; returns what was looked at."""
+    total = RefreshSummary()
+    with graph_errors(settings.neo4j_uri), driver.session(
+        database=settings.neo4j_database
+    ) as session:
+        while (done := session.execute_write(_refresh_once)) is not None:
+            total.add(done)
+    return total
+
+
+def _mark_pending(tx: neo4j.ManagedTransaction, change: Change) -> None:
+    lock_feed(tx)
+    append_change(tx, change, pending=True)
+
+
+def derive_everything(driver: neo4j.Driver, settings: Settings) -> RefreshSummary:
+    """Mark every identity and interaction pending, then refresh: the repair path."""
+    identity_ids = [r["id"] for r in run_query(driver, settings, queries.ALL_IDENTITY_IDS)]
+    interaction_ids = [r["id"] for r in run_query(driver, settings,
+                                                  queries.ALL_INTERACTION_IDS)]
+    with graph_errors(settings.neo4j_uri), driver.session(
+        database=settings.neo4j_database
+    ) as session:
+        for start in range(0, max(len(identity_ids), len(interaction_ids)), IDS_PER_RECORD):
+            change = Change(identities=set(identity_ids[start:start + IDS_PER_RECORD]),
+                            interactions=set(interaction_ids[start:start + IDS_PER_RECORD]))
+            session.execute_write(_mark_pending, change)
+    return refresh(driver, settings)

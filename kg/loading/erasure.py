@@ -1,0 +1,68 @@
+"""Erasure: a customer removed everywhere, as one write with its change record.
+
+The customer, their identities, the interactions they wrote and the company's answers to them,
+what extraction made of those (mentions, opinions, intents, emotions, and entities no other
+interaction mentions), their journey and the cases left empty go in one transaction. Its change
+record names every removed node, so the RDF mirror drops them, and marks the interactions that
+shared a case with or replied to the removed ones for derivation, so their cases are regrouped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import neo4j
+
+from kg.derivation.changes import Change, append_change, lock_feed
+from kg.graph import queries
+from kg.graph.driver import graph_errors
+from kg.settings import Settings
+
+
+@dataclass
+class Erasure:
+    customer_id: str
+    identity_ids: list[str] = field(default_factory=list)
+    interaction_ids: list[str] = field(default_factory=list)
+    derived_facts: int = 0
+    journeys: int = 0
+    cases_deleted: int = 0
+    entities_deleted: int = 0
+    sequence: int = 0
+
+
+def _erase(tx: neo4j.ManagedTransaction, customer_id: str) -> Erasure | None:
+    lock_feed(tx)
+    scope = tx.run(queries.ERASURE_SCOPE, customerId=customer_id).single()
+    if scope is None:
+        return None
+    removed = tx.run(queries.ERASE_CUSTOMER, customerId=customer_id).single()
+    assert removed is not None
+    emptied = tx.run(queries.DELETE_CASES_IF_EMPTY, caseIds=removed["caseIds"]).single()
+    entities = tx.run(queries.DELETE_ORPHAN_ENTITIES,
+                      entityIds=sorted(set(scope["entityIds"]))).single()
+    erased = set(scope["interactionIds"])
+    change = Change(interactions=set(scope["around"]) - erased, customers={customer_id})
+    change.touch("Customer", [customer_id])
+    change.touch("Identity", scope["identityIds"])
+    change.touch("Interaction", erased)
+    change.touch("Journey", scope["journeyIds"])
+    change.touch("Case", removed["caseIds"])
+    change.touch("Entity", set(scope["entityIds"]))
+    change.nodes.update(scope["derived"])
+    sequence = append_change(tx, change, pending=True)
+    return Erasure(customer_id=customer_id, identity_ids=sorted(scope["identityIds"]),
+                   interaction_ids=sorted(erased), derived_facts=len(set(scope["derived"])),
+                   journeys=len(scope["journeyIds"]),
+                   cases_deleted=emptied["deleted"] if emptied else 0,
+                   entities_deleted=entities["deleted"] if entities else 0, sequence=sequence)
+
+
+def erase_customer(driver: neo4j.Driver, settings: Settings, customer_id: str
+                   ) -> Erasure | None:
+    """Erase one customer; ``None`` when there is no such customer. Derivation and the
+    mirror follow through the refresh path and the change feed."""
+    with graph_errors(settings.neo4j_uri), driver.session(
+        database=settings.neo4j_database
+    ) as session:
+        return session.execute_write(_erase, customer_id)

@@ -1,0 +1,161 @@
+"""The mirror's one owner: the process that holds the store writes it and serves its queries.
+
+An on-disk Oxigraph store may be opened for writing by one process only, and opening it
+read-only while another process writes it is undefined behaviour. So the process that opens
+the store (``kg serve``, or a ``kg load`` when no server runs) is its only writer: a follower
+thread applies the change feed as records commit. Queries never read the live store: they read a
+snapshot, a checkpoint the owner takes (hard links, milliseconds) when the watermark has moved
+since the last one. A snapshot is never written, so any process may open it read-only, and a
+reader never sees a half-applied change.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import neo4j
+import pyoxigraph as ox
+
+from kg.errors import GraphError
+from kg.ontology.mapping import GraphMapping
+from kg.rdf.sink import OxigraphSink
+from kg.rdf.sync import SyncResult, rebuild, sync
+from kg.settings import Settings
+
+log = logging.getLogger(__name__)
+SNAPSHOT_GRACE_SECONDS = 120.0
+
+
+class MirrorBusy(RuntimeError):
+    """Another process owns the mirror store."""
+
+
+def open_sink(path: Path) -> OxigraphSink:
+    try:
+        return OxigraphSink.open(path)
+    except OSError as error:
+        raise MirrorBusy(f"the RDF mirror at {path} is owned by another running process "
+                         f"(kg serve or a load); it applies the change feed itself") from error
+
+
+def sync_if_free(driver: neo4j.Driver, settings: Settings, mapping: GraphMapping
+                 ) -> SyncResult | None:
+    """Bring the mirror up to date when no other process owns it; ``None`` when one does."""
+    try:
+        sink = open_sink(settings.rdf_store)
+    except MirrorBusy:
+        return None
+    try:
+        if sink.applied_sequence() == 0:
+            rebuild(sink, driver, settings, mapping)
+            return SyncResult(sink.applied_sequence(), 0, rebuilt=True)
+        return sync(sink, driver, settings, mapping)
+    finally:
+        sink.store.flush()
+        del sink
+
+
+class MirrorOwner:
+    """Holds the store, follows the feed in a thread, and hands out query snapshots."""
+
+    def __init__(self, driver: neo4j.Driver, settings: Settings, mapping: GraphMapping, *,
+                 poll_seconds: float = 0.2) -> None:
+        self.driver, self.settings, self.mapping = driver, settings, mapping
+        self.poll_seconds = poll_seconds
+        self.sink = open_sink(settings.rdf_store)
+        self.applied = self.sink.applied_sequence()
+        self.snapshots = settings.rdf_store.with_name(settings.rdf_store.name + ".snapshots")
+        shutil.rmtree(self.snapshots, ignore_errors=True)
+        self._changed = threading.Condition()
+        self._nudge = threading.Event()
+        self._stop = threading.Event()
+        self._snapshot_lock = threading.Lock()
+        self._snapshot: tuple[int, Path, ox.Store] | None = None
+        self._retired: list[tuple[float, Path]] = []
+        self._thread = threading.Thread(target=self._follow, name="mirror-writer", daemon=True)
+        self.last_error: str | None = None
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._nudge.set()
+        self._thread.join(timeout=30)
+        self.sink.store.flush()
+        shutil.rmtree(self.snapshots, ignore_errors=True)
+
+    def rebuild(self) -> int:
+        """Refill the store from the graph (``kg rdf rebuild`` while the server runs)."""
+        with self._changed:
+            count = rebuild(self.sink, self.driver, self.settings, self.mapping)
+            self.applied = self.sink.applied_sequence()
+            self._changed.notify_all()
+        return count
+
+    def _follow(self) -> None:
+        while not self._stop.is_set():
+            try:
+                with self._changed:
+                    if self.applied == 0 and self.sink.applied_sequence() == 0:
+                        rebuild(self.sink, self.driver, self.settings, self.mapping)
+                    result = sync(self.sink, self.driver, self.settings, self.mapping)
+                    self.applied = result.applied_to
+                    self._changed.notify_all()
+                self.last_error = None
+            except (GraphError, OSError, ValueError) as error:  # Neo4j away: retry
+                self.last_error = str(error)
+                log.warning("mirror writer: %s; retrying", error)
+            self._nudge.wait(self.poll_seconds)
+            self._nudge.clear()
+
+    def wait_for(self, sequence: int, timeout: float) -> bool:
+        """Block until the mirror has applied ``sequence``; False after ``timeout`` s."""
+        deadline = time.monotonic() + timeout
+        self._nudge.set()
+        with self._changed:
+            while self.applied < sequence:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._nudge.set()
+                self._changed.wait(min(left, self.poll_seconds))
+        return True
+
+    def snapshot(self) -> tuple[int, Path]:
+        """A read-only checkpoint at the current watermark: (sequence, folder)."""
+        with self._snapshot_lock:
+            with self._changed:
+                applied = self.applied
+                current = self._snapshot
+                if current is None or current[0] < applied:
+                    self.snapshots.mkdir(parents=True, exist_ok=True)
+                    folder = self.snapshots / f"at-{applied}-{time.monotonic_ns()}"
+                    self.sink.store.backup(str(folder))
+                    if current is not None:
+                        self._retired.append((time.monotonic(), current[1]))
+                    current = (applied, folder, ox.Store.read_only(str(folder)))
+                    self._snapshot = current
+            self._drop_old_snapshots()
+            return current[0], current[1]
+
+    def snapshot_store(self) -> ox.Store:
+        """The store object of the current snapshot, shared by readers in this process."""
+        self.snapshot()
+        assert self._snapshot is not None
+        return self._snapshot[2]
+
+    def _drop_old_snapshots(self) -> None:
+        cutoff = time.monotonic() - max(SNAPSHOT_GRACE_SECONDS,
+                                        4 * self.settings.query_timeout_seconds)
+        keep = []
+        for retired_at, folder in self._retired:
+            if retired_at < cutoff:
+                shutil.rmtree(folder, ignore_errors=True)
+            else:
+                keep.append((retired_at, folder))
+        self._retired = keep

@@ -1,0 +1,93 @@
+"""Where the mirror is written: a small interface, and the embedded Oxigraph store.
+
+A sink takes SPARQL 1.1 Update requests, each applied atomically (all or nothing), reports
+the watermark it holds, answers queries, and can be refilled whole. Anything that speaks SPARQL
+1.1 Query and Update can be one; the embedded Oxigraph store is the default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Protocol
+
+import pyoxigraph as ox
+
+from kg.ontology.files import OntologyFiles, default_ontology_dir
+from kg.rdf.mirror import APPLIED_SEQUENCE, DATA_GRAPH, FEED_GRAPH, ONTOLOGY_GRAPH
+
+CHUNK = 50_000
+
+
+class MirrorSink(Protocol):
+    """The one thing the mirror writer needs from a triple store."""
+
+    def applied_sequence(self) -> int:
+        """The sequence number of the last change record applied (0: none)."""
+        ...
+
+    def update(self, request: str) -> None:
+        """Apply one SPARQL Update request atomically."""
+        ...
+
+    def replace_all(self, triples: Iterable[ox.Triple], sequence: int) -> int:
+        """Replace the data graph with these triples and set the watermark; returns the count."""
+        ...
+
+    def data_triples(self) -> Iterable[ox.Triple]:
+        """Every triple of the data graph (for ``kg rdf check``)."""
+        ...
+
+
+def watermark_update(sequence: int) -> str:
+    return (f"DELETE WHERE {{ GRAPH {FEED_GRAPH} {{ {DATA_GRAPH} {APPLIED_SEQUENCE} ?n }} }} ;\n"
+            f"INSERT DATA {{ GRAPH {FEED_GRAPH} {{ {DATA_GRAPH} {APPLIED_SEQUENCE} "
+            f"{sequence} }} }}")
+
+
+class OxigraphSink:
+    """The embedded on-disk store. Only the process that opened it may write or read it."""
+
+    def __init__(self, store: ox.Store) -> None:
+        self.store = store
+
+    @classmethod
+    def open(cls, path: Path) -> OxigraphSink:
+        """Open for writing; raises OSError when another process holds the store."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return cls(ox.Store(str(path)))
+
+    def applied_sequence(self) -> int:
+        for quad in self.store.quads_for_pattern(DATA_GRAPH, APPLIED_SEQUENCE, None,
+                                                 FEED_GRAPH):
+            value = quad.object
+            assert isinstance(value, ox.Literal)
+            return int(value.value)
+        return 0
+
+    def update(self, request: str) -> None:
+        self.store.update(request)
+
+    def replace_all(self, triples: Iterable[ox.Triple], sequence: int) -> int:
+        # Not one transaction: readers must query a snapshot taken before or after.
+        self.store.clear()
+        count = 0
+        chunk: list[ox.Quad] = []
+        for triple in triples:
+            chunk.append(ox.Quad(triple.subject, triple.predicate, triple.object, DATA_GRAPH))
+            if len(chunk) >= CHUNK:
+                self.store.bulk_extend(chunk)
+                count += len(chunk)
+                chunk = []
+        self.store.bulk_extend(chunk)
+        count += len(chunk)
+        for path in OntologyFiles(default_ontology_dir()).vocabulary():
+            self.store.bulk_load(path=str(path), format=ox.RdfFormat.TURTLE,
+                                 to_graph=ONTOLOGY_GRAPH)
+        self.store.update(watermark_update(sequence))
+        self.store.flush()
+        return count
+
+    def data_triples(self) -> Iterable[ox.Triple]:
+        return (ox.Triple(q.subject, q.predicate, q.object)
+                for q in self.store.quads_for_pattern(None, None, None, DATA_GRAPH))

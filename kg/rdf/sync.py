@@ -1,0 +1,145 @@
+"""The mirror writer: applies the change feed to a sink, in order, from its watermark.
+
+Each step reads the change records after the sink's watermark, exports the current state of
+every node they name from Neo4j, and sends the sink one SPARQL Update that removes what the
+mirror says about those nodes (their triples, the reified statements of their relationships, and
+for deleted nodes what other nodes say about them), inserts their current triples, and moves the
+watermark: all or nothing. Because it exports current state, applying a record twice changes
+nothing, so a crash between Neo4j and the mirror is recovered by applying again from the
+watermark. If the feed no longer holds the records after the watermark (pruned), the sink is
+rebuilt whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import neo4j
+
+from kg.derivation.changes import split_node_key
+from kg.graph import queries
+from kg.graph.driver import graph_errors, run_query
+from kg.ontology.mapping import GraphMapping
+from kg.rdf.mirror import (
+    DATA_GRAPH,
+    MirrorCheck,
+    compare,
+    digest,
+    export_all,
+    mirrored_keys,
+    node_triples,
+)
+from kg.rdf.sink import MirrorSink, OxigraphSink, watermark_update
+from kg.rdf.terms import RDF_OBJECT, RDF_SUBJECT
+from kg.settings import Settings
+
+RECORDS_PER_STEP = 50
+NODES_PER_EXPORT = 5_000
+KEEP_APPLIED = 1_000  # change records kept behind the watermark, for inspection
+
+
+@dataclass
+class SyncResult:
+    applied_to: int
+    records: int
+    rebuilt: bool = False
+
+
+def last_sequence(driver: neo4j.Driver, settings: Settings) -> int:
+    return int(run_query(driver, settings, queries.LAST_SEQUENCE)[0]["last"])
+
+
+def rebuild(sink: MirrorSink, driver: neo4j.Driver, settings: Settings,
+            mapping: GraphMapping) -> int:
+    """Refill the sink from the whole graph; the watermark is the last sequence seen before
+    the export began, so later records are applied on top (harmlessly, if already in)."""
+    sequence = last_sequence(driver, settings)
+    return sink.replace_all(export_all(driver, settings, mapping), sequence)
+
+
+def sync(sink: MirrorSink, driver: neo4j.Driver, settings: Settings, mapping: GraphMapping,
+         *, until: int | None = None) -> SyncResult:
+    """Apply every change record after the sink's watermark (up to ``until`` when given)."""
+    after = sink.applied_sequence()
+    applied = 0
+    while until is None or after < until:
+        records = run_query(driver, settings, queries.READ_CHANGES_AFTER,
+                            {"after": after, "limit": RECORDS_PER_STEP})
+        if not records:
+            break
+        if records[0]["sequence"] != after + 1:
+            rebuild(sink, driver, settings, mapping)
+            return SyncResult(sink.applied_sequence(), applied, rebuilt=True)
+        nodes = sorted({node for record in records for node in record["nodes"]})
+        last = int(records[-1]["sequence"])
+        sink.update(_update(nodes, last, driver, settings, mapping))
+        applied += len(records)
+        after = last
+    if applied:
+        run_query(driver, settings, queries.PRUNE_CHANGES,
+                  {"upTo": after - KEEP_APPLIED}, write=True)
+    return SyncResult(after, applied)
+
+
+def _update(nodes: list[str], sequence: int, driver: neo4j.Driver, settings: Settings,
+            mapping: GraphMapping) -> str:
+    key_of = mirrored_keys(mapping)
+    wanted = [dict(zip(("label", "key"), split_node_key(n), strict=True)) for n in nodes]
+    wanted = [w for w in wanted if w["label"] in key_of]
+    present: set[tuple[str, str]] = set()
+    inserts: list[str] = []
+    with graph_errors(settings.neo4j_uri), driver.session(
+        database=settings.neo4j_database, default_access_mode=neo4j.READ_ACCESS
+    ) as session:
+        for start in range(0, len(wanted), NODES_PER_EXPORT):
+            for record in session.run(queries.EXPORT_THESE_NODES, keyOf=key_of,
+                                      rows=wanted[start:start + NODES_PER_EXPORT]):
+                present.add((record["label"], record["key"]))
+                inserts += (f"{t.subject} {t.predicate} {t.object} ." for t in node_triples(
+                    mapping, record["labels"], str(record["key"]), record["props"],
+                    record["edges"]))
+    iris = [str(mapping.node_iri(w["label"], w["key"])) for w in wanted]
+    gone = [str(mapping.node_iri(w["label"], w["key"])) for w in wanted
+            if (w["label"], w["key"]) not in present]
+    parts = list(_deletes(iris, gone))
+    if inserts:
+        parts.append(f"INSERT DATA {{ GRAPH {DATA_GRAPH} {{\n" + "\n".join(inserts) + "\n} }")
+    parts.append(watermark_update(sequence))
+    return " ;\n".join(parts)
+
+
+def _deletes(iris: list[str], gone: list[str]) -> Iterator[str]:
+    graph = DATA_GRAPH
+    if iris:
+        values = " ".join(f"<{iri}>" for iri in iris)
+        yield (f"DELETE {{ GRAPH {graph} {{ ?st ?p ?o }} }} WHERE {{ VALUES ?s {{ {values} }} "
+               f"GRAPH {graph} {{ ?st {RDF_SUBJECT} ?s . ?st ?p ?o }} }}")
+        yield (f"DELETE {{ GRAPH {graph} {{ ?s ?p ?o }} }} WHERE {{ VALUES ?s {{ {values} }} "
+               f"GRAPH {graph} {{ ?s ?p ?o }} }}")
+    if gone:
+        values = " ".join(f"<{iri}>" for iri in gone)
+        yield (f"DELETE {{ GRAPH {graph} {{ ?st ?p ?o }} }} WHERE {{ VALUES ?s {{ {values} }} "
+               f"GRAPH {graph} {{ ?st {RDF_OBJECT} ?s . ?st ?p ?o }} }}")
+        yield (f"DELETE {{ GRAPH {graph} {{ ?x ?p ?s }} }} WHERE {{ VALUES ?s {{ {values} }} "
+               f"GRAPH {graph} {{ ?x ?p ?s }} }}")
+
+
+
+
+def check(sink: MirrorSink, driver: neo4j.Driver, settings: Settings, mapping: GraphMapping
+          ) -> MirrorCheck:
+    """Compare the sink's data graph with the graph's facts, triple by triple (by digest)."""
+    return compare(digest(export_all(driver, settings, mapping)), digest(sink.data_triples()))
+
+
+def check_offline(driver: neo4j.Driver, settings: Settings, mapping: GraphMapping
+                  ) -> MirrorCheck:
+    """Open the store (no server may own it), apply the feed, then compare."""
+    sink = open_store(settings)
+    sync(sink, driver, settings, mapping)
+    return check(sink, driver, settings, mapping)
+
+
+def open_store(settings: Settings) -> OxigraphSink:
+    return OxigraphSink.open(settings.rdf_store)
