@@ -95,8 +95,9 @@ def _negotiate(accept: str, table: dict[str, Any], default: str) -> tuple[str, A
 def _run_sparql(request: Request, query: str, accept: str) -> Response:
     settings = request.app.state.settings
     mirror = request.app.state.mirror
-    if mirror.applied == 0:
-        raise HTTPException(503, "the RDF mirror is being built; try again in a moment")
+    if not mirror.ready.wait(settings.query_timeout_seconds):
+        raise HTTPException(503, "the RDF mirror is being built from the graph; try again in "
+                                 f"a moment ({mirror.last_error or 'building'})")
 
     def execute() -> tuple[bytes, str]:
         store = mirror.snapshot_store()

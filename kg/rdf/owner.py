@@ -78,6 +78,7 @@ class MirrorOwner:
         self._retired: list[tuple[float, Path]] = []
         self._thread = threading.Thread(target=self._follow, name="mirror-writer", daemon=True)
         self.last_error: str | None = None
+        self.ready = threading.Event()  # set once the store holds the graph
 
     def start(self) -> None:
         self._thread.start()
@@ -106,6 +107,7 @@ class MirrorOwner:
                     result = sync(self.sink, self.driver, self.settings, self.mapping)
                     self.applied = result.applied_to
                     self._changed.notify_all()
+                self.ready.set()
                 self.last_error = None
             except (GraphError, OSError, ValueError) as error:  # Neo4j away: retry
                 self.last_error = str(error)

@@ -3,6 +3,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -71,8 +72,14 @@ def test_keys_and_roles(client: TestClient) -> None:
         == 200
 
 
-def test_dev_key_only_in_development_mode(api_settings: Settings) -> None:
-    dev = api_settings.model_copy(update={"api_dev_mode": True, "api_keys": {}})
+def own_mirror(settings: Settings, tmp_path: Path) -> Settings:
+    """Another server process of its own: one process owns a mirror store at a time."""
+    return settings.model_copy(update={"rdf_store": tmp_path / "mirror"})
+
+
+def test_dev_key_only_in_development_mode(api_settings: Settings, tmp_path: Path) -> None:
+    dev = own_mirror(api_settings, tmp_path).model_copy(
+        update={"api_dev_mode": True, "api_keys": {}})
     with TestClient(create_app(dev)) as dev_client:
         assert dev_client.get("/concepts", headers=h("dev")).status_code == 200
 
@@ -208,9 +215,10 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_a_standard_sparql_client_can_query(api_settings: Settings) -> None:
+def test_a_standard_sparql_client_can_query(api_settings: Settings, tmp_path: Path) -> None:
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(api_settings), host="127.0.0.1",
+    app = create_app(own_mirror(api_settings, tmp_path))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1",
                                            port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
