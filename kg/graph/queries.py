@@ -317,6 +317,15 @@ MATCH (f:ChangeFeed {feedId: 'main'})
 SET f.newestInteractionAt = $newest
 """
 
+# Everything derivation made, removed so ``derive --all`` can be compared with a clean slate.
+FORGET_DERIVED: Final[LiteralString] = """
+CALL () { MATCH (c:Customer) DETACH DELETE c }
+CALL () { MATCH (k:Case) DETACH DELETE k }
+CALL () { MATCH (j:Journey) DETACH DELETE j }
+CALL () { MATCH (:Identity)-[l:LINKED_WITH {linkRule: $fuzzyRule}]->(:Identity) DELETE l }
+CALL () { MATCH (f:ChangeFeed) REMOVE f.newestInteractionAt }
+"""
+
 ALL_IDENTITY_IDS: Final[LiteralString] = """
 MATCH (x:Identity) RETURN x.identityId AS id ORDER BY id
 """

@@ -46,6 +46,7 @@ def seed_reference_data(driver: neo4j.Driver, settings: Settings) -> int:
     """Concepts with their hierarchy, and the segment, emotion, intent and stage individuals."""
     from rdflib import RDF, URIRef
 
+    from kg.derivation.changes import Change, append_change, lock_feed
     from kg.ontology.files import OntologyFiles, default_ontology_dir, load_vocabulary
     from kg.ontology.mapping import local_name
     from kg.ontology.namespaces import CKC, CKG, SKOS
@@ -62,8 +63,21 @@ def seed_reference_data(driver: neo4j.Driver, settings: Settings) -> int:
     reference_rows = [{"label": label, "key": str(graph.value(s, key)),
                        "prefLabel": str(graph.value(s, CKG.prefLabel))}
                       for label, key in keys.items() for s in graph.subjects(RDF.type, CKG[label])]
-    for statement, rows in ((queries.MERGE_CONCEPTS, concept_rows),
-                            (queries.MERGE_BROADER, broader_rows),
-                            (queries.MERGE_REFERENCE_NODES, reference_rows)):
-        run_query(driver, settings, statement, {"rows": rows}, write=True)
+    change = Change()
+    change.touch("Concept", (row["conceptId"] for row in concept_rows))
+    for row in reference_rows:
+        change.touch(row["label"], [row["key"]])
+
+    def write(tx: neo4j.ManagedTransaction) -> None:
+        lock_feed(tx)
+        for statement, rows in ((queries.MERGE_CONCEPTS, concept_rows),
+                                (queries.MERGE_BROADER, broader_rows),
+                                (queries.MERGE_REFERENCE_NODES, reference_rows)):
+            tx.run(statement, rows=rows).consume()
+        append_change(tx, change, pending=False)
+
+    with graph_errors(settings.neo4j_uri), driver.session(
+        database=settings.neo4j_database
+    ) as session:
+        session.execute_write(write)
     return len(concept_rows) + len(reference_rows)
