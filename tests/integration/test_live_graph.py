@@ -170,3 +170,64 @@ def test_subject_and_thread_are_written(live: tuple[neo4j.Driver, Settings], nlp
         MATCH (i:Interaction {interactionId: 'mail:m1'})
         RETURN i.subjectLine AS subject, i.threadId AS thread""")
     assert row == {"subject": "Invoice 42", "thread": "t-7"}
+
+
+def test_a_cli_load_and_api_ingests_at_once_never_fail(
+    live: tuple[neo4j.Driver, Settings], tmp_path: Path
+) -> None:
+    """Two writers (a `kg load` process and API ingests) while the API owns the mirror:
+    every request succeeds, and afterwards the mirror equals the graph."""
+    import os
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    import httpx
+    import uvicorn
+
+    from api.main import create_app
+    from tests.integration.test_api import _free_port
+
+    driver, settings = live
+    folder = tmp_path / "corpus"
+    generate(folder, customers=20, interactions=150, seed=9)
+    configured = settings.model_copy(update={"api_keys": {"w": "writer"}})
+    app = create_app(configured)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    env = {**os.environ, "KG_NEO4J_URI": settings.neo4j_uri,
+           "KG_NEO4J_HOME": str(settings.neo4j_home), "KG_RDF_STORE": str(settings.rdf_store)}
+    try:
+        loader = subprocess.Popen(
+            [sys.executable, "-m", "kg", "load", "jsonl", str(folder / "interactions.jsonl"),
+             "--batch-size", "20", "--dead-letters", str(tmp_path / "dead.jsonl")],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        statuses = []
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
+            for number in range(8):
+                record = {"source": "chat", "source_id": f"c{number}", "kind": "ChatSession",
+                          "channel": "chat", "occurred_at": "2025-02-01T10:00:00Z",
+                          "text": f"Still waiting for my refund, order {1000 + number}",
+                          "author": {"kind": "email", "value": f"p{number}@example.org"}}
+                response = client.post("/interactions", json=record, headers={"X-API-Key": "w"})
+                statuses.append(response.status_code)
+                assert response.status_code == 200, response.text
+        out, err = loader.communicate(timeout=600)
+        assert loader.returncode == 0, err
+        assert "owned by a running server" in out
+        assert statuses == [200] * 8
+        owner = app.state.mirror
+        last = run_query(driver, settings, queries.LAST_SEQUENCE)[0]["last"]
+        assert owner.wait_for(last, 60)
+        with owner._changed:  # the owner's own view of its store, between two applies
+            assert check(owner.sink, driver, settings, load_mapping()).same
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
