@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     neo4j_start_timeout: float = Field(default=120.0, gt=0)
     neo4j_stop_timeout: float = Field(default=60.0, gt=0)
 
+    id_secret: SecretStr | None = Field(
+        default=None,
+        description="key of the keyed hash behind customer ids and the suppression list; unset: "
+                    "generated once and kept (mode 0600) in id_secret_file")
+    id_secret_file: Path = Field(default_factory=lambda: _default_cache() / "id-secret")
+
     rdf_store: Path = Field(default_factory=lambda: _default_cache() / "rdf",
                             description="folder of the on-disk Oxigraph store (the RDF mirror)")
 

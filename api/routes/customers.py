@@ -18,7 +18,7 @@ from api.models import (
 from api.security import Admin, Reader
 from kg.derivation.refresh import refresh
 from kg.graph import queries
-from kg.loading.erasure import erase_customer
+from kg.loading.erasure import erase_customer, forget_query_statistics
 from kg.loading.identities import IdentityError, normalise
 
 router = APIRouter(prefix="/customers", tags=["customers"])
@@ -111,6 +111,7 @@ def erase(customer_id: str, driver: DriverDep, settings: SettingsDep,
     refresh(driver, settings)
     mirrored = request.app.state.mirror.wait_for(erased.sequence,
                                                  settings.query_timeout_seconds)
+    forget_query_statistics(driver, settings)
     return Erasure(customerId=customer_id, identityIds=erased.identity_ids,
                    interactionIds=erased.interaction_ids, derivedFacts=erased.derived_facts,
                    journeys=erased.journeys, casesDeleted=erased.cases_deleted,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -15,6 +16,7 @@ from kg.graph import queries
 from kg.loading.adapters import Loaded, Rejected, SourceRef
 from kg.loading.loader import build_batch
 from kg.loading.records import InteractionRecord
+from kg.loading.suppression import suppressed
 from kg.loading.writer import write_batch
 from kg.ontology.mapping import load_mapping
 
@@ -57,7 +59,7 @@ def ingest(body: dict[str, Any] | list[dict[str, Any]], request: Request, driver
                                   first["msg"]))
     collected: list[Rejected] = []
     batch = build_batch(items, request.app.state.nlp(), settings, load_mapping(),
-                        collected.append)
+                        collected.append, suppressed=partial(suppressed, driver, settings))
     sequence = write_batch(driver, settings, batch)
     refresh(driver, settings)
     mirrored = request.app.state.mirror.wait_for(sequence, settings.query_timeout_seconds)

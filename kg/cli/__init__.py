@@ -19,6 +19,7 @@ from kg.cli import (
     ontology,
     rdf,
     serve,
+    suppression,
 )
 from kg.errors import KgError
 
@@ -34,6 +35,7 @@ app.command(name="generate")(generate.command)
 app.command(name="serve")(serve.command)
 app.add_typer(rdf.app, name="rdf")
 app.add_typer(customers.app, name="customers")
+app.add_typer(suppression.app, name="suppression")
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ import neo4j
 
 from kg.graph import queries
 
-NOT_MIRRORED = frozenset({"ChangeFeed", "ChangeRecord"})
+NOT_MIRRORED = frozenset({"ChangeFeed", "ChangeRecord", "Suppression"})
 
 
 def node_key(label: str, key: str) -> str:

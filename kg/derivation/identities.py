@@ -54,7 +54,7 @@ def _closure(tx: neo4j.ManagedTransaction, seeds: Iterable[str]) -> dict[str, di
 
 
 def resolve_around(tx: neo4j.ManagedTransaction, *, identities: set[str],
-                   customers: set[str], change: Change) -> ResolutionOutcome:
+                   customers: set[str], key: bytes, change: Change) -> ResolutionOutcome:
     """Resolve the closed part of the graph around these identities and customers."""
     seeds = set(identities)
     if customers:
@@ -71,7 +71,7 @@ def resolve_around(tx: neo4j.ManagedTransaction, *, identities: set[str],
     links = [Link(r["a"], r["b"], r["rule"], float(r["score"]))
              for r in tx.run(queries.LINKS_AMONG, ids=ids) if r["rule"] != FUZZY_RULE]
     result = resolve([{"identityId": i, "displayName": rows[i]["displayName"],
-                       "postcode": rows[i]["postcodeKey"]} for i in ids], links)
+                       "postcode": rows[i]["postcodeKey"]} for i in ids], links, key=key)
     tx.run(queries.DELETE_LINKS_OF_RULE, ids=ids, rule=FUZZY_RULE).consume()
     fuzzy_rows = [{"from": link.a, "to": link.b, "rule": link.rule, "score": link.score}
                   for link in result.fuzzy_links]

@@ -19,6 +19,7 @@ import neo4j
 from kg.derivation.cases import cases_around, journeys_and_segments
 from kg.derivation.changes import Change, append_change, lock_feed
 from kg.derivation.identities import resolve_around
+from kg.derivation.ids import installation_key
 from kg.graph import queries
 from kg.graph.driver import graph_errors, run_query
 from kg.settings import Settings
@@ -46,7 +47,7 @@ class RefreshSummary:
         return {item.name.replace("_", " "): getattr(self, item.name) for item in fields(self)}
 
 
-def _refresh_once(tx: neo4j.ManagedTransaction) -> RefreshSummary | None:
+def _refresh_once(tx: neo4j.ManagedTransaction, key: bytes) -> RefreshSummary | None:
     lock_feed(tx)
     pending = tx.run(queries.READ_PENDING_CHANGES, limit=RECORDS_PER_TRANSACTION).data()
     if not pending:
@@ -55,7 +56,8 @@ def _refresh_once(tx: neo4j.ManagedTransaction) -> RefreshSummary | None:
     identities = {i for record in pending for i in record["identities"] or []}
     customers = {c for record in pending for c in record["customers"] or []}
     change = Change()
-    resolution = resolve_around(tx, identities=identities, customers=customers, change=change)
+    resolution = resolve_around(tx, identities=identities, customers=customers, key=key,
+                                change=change)
     if resolution.changed_customers:
         interactions |= {r["interactionId"] for r in tx.run(
             queries.INTERACTIONS_OF_CUSTOMERS, customers=sorted(resolution.changed_customers))}
@@ -76,10 +78,11 @@ def _refresh_once(tx: neo4j.ManagedTransaction) -> RefreshSummary | None:
 def refresh(driver: neo4j.Driver, settings: Settings) -> RefreshSummary:
     """Derive every pending change; returns what was looked at."""
     total = RefreshSummary()
+    key = installation_key(settings)
     with graph_errors(settings.neo4j_uri), driver.session(
         database=settings.neo4j_database
     ) as session:
-        while (done := session.execute_write(_refresh_once)) is not None:
+        while (done := session.execute_write(_refresh_once, key)) is not None:
             total.add(done)
     return total
 

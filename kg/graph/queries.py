@@ -910,6 +910,35 @@ RETURN [x IN identities | x.identityId] AS identityIds,
        [(j:Journey)-[:JOURNEY_OF]->(c) | j.journeyId] AS journeyIds
 """
 
+SUPPRESS: Final[LiteralString] = """
+UNWIND $keys AS key
+MERGE (s:Suppression {suppressionKey: key})
+SET s.suppressedAt = datetime()
+"""
+
+SUPPRESSED_AMONG: Final[LiteralString] = """
+UNWIND $keys AS key
+MATCH (s:Suppression {suppressionKey: key})
+RETURN s.suppressionKey AS key
+"""
+
+LIFT_SUPPRESSION: Final[LiteralString] = """
+UNWIND $keys AS key
+MATCH (s:Suppression {suppressionKey: key})
+DELETE s
+RETURN count(*) AS lifted
+"""
+
+# Query statistics keep recent queries with their parameters: an erased value must not stay.
+# They cannot be cleared while collecting: stop, clear, and collect again if it was running.
+QUERY_STATISTICS_STATUS: Final[LiteralString] = """
+CALL db.stats.status() YIELD section, status
+WHERE section = 'QUERIES' RETURN status
+"""
+STOP_QUERY_STATISTICS: Final[LiteralString] = "CALL db.stats.stop('QUERIES')"
+CLEAR_QUERY_STATISTICS: Final[LiteralString] = "CALL db.stats.clear('QUERIES')"
+COLLECT_QUERY_STATISTICS: Final[LiteralString] = "CALL db.stats.collect('QUERIES')"
+
 # Entities no interaction mentions any more (after an erasure, those made from its texts).
 DELETE_ORPHAN_ENTITIES: Final[LiteralString] = """
 UNWIND $entityIds AS entityId

@@ -5,6 +5,8 @@ what extraction made of those (mentions, opinions, intents, emotions, and entiti
 interaction mentions), their journey and the cases left empty go in one transaction. Its change
 record names every removed node, so the RDF mirror drops them, and marks the interactions that
 shared a case with or replied to the removed ones for derivation, so their cases are regrouped.
+The erased identities join the suppression list (keyed hashes), and Neo4j's query statistics,
+which keep recent parameters, are cleared.
 """
 
 from __future__ import annotations
@@ -14,8 +16,11 @@ from dataclasses import dataclass, field
 import neo4j
 
 from kg.derivation.changes import Change, append_change, lock_feed
+from kg.derivation.ids import installation_key
+from kg.errors import GraphError
 from kg.graph import queries
-from kg.graph.driver import graph_errors
+from kg.graph.driver import graph_errors, run_query
+from kg.loading.suppression import suppression_key
 from kg.settings import Settings
 
 
@@ -31,7 +36,7 @@ class Erasure:
     sequence: int = 0
 
 
-def _erase(tx: neo4j.ManagedTransaction, customer_id: str) -> Erasure | None:
+def _erase(tx: neo4j.ManagedTransaction, customer_id: str, key: bytes) -> Erasure | None:
     lock_feed(tx)
     scope = tx.run(queries.ERASURE_SCOPE, customerId=customer_id).single()
     if scope is None:
@@ -41,6 +46,8 @@ def _erase(tx: neo4j.ManagedTransaction, customer_id: str) -> Erasure | None:
     emptied = tx.run(queries.DELETE_CASES_IF_EMPTY, caseIds=removed["caseIds"]).single()
     entities = tx.run(queries.DELETE_ORPHAN_ENTITIES,
                       entityIds=sorted(set(scope["entityIds"]))).single()
+    tx.run(queries.SUPPRESS, keys=[suppression_key(key, identity)
+                                   for identity in scope["identityIds"]]).consume()
     erased = set(scope["interactionIds"])
     change = Change(interactions=set(scope["around"]) - erased, customers={customer_id})
     change.touch("Customer", [customer_id])
@@ -65,4 +72,18 @@ def erase_customer(driver: neo4j.Driver, settings: Settings, customer_id: str
     with graph_errors(settings.neo4j_uri), driver.session(
         database=settings.neo4j_database
     ) as session:
-        return session.execute_write(_erase, customer_id)
+        return session.execute_write(_erase, customer_id, installation_key(settings))
+
+
+def forget_query_statistics(driver: neo4j.Driver, settings: Settings) -> None:
+    """Clear Neo4j's query statistics, which keep recent parameters: run after an erasure
+    and everything that followed it (derivation, the mirror) has run."""
+    status = run_query(driver, settings, queries.QUERY_STATISTICS_STATUS)
+    collecting = bool(status) and status[0]["status"] == "collecting"
+    if collecting:
+        run_query(driver, settings, queries.STOP_QUERY_STATISTICS, write=True)
+    [cleared] = run_query(driver, settings, queries.CLEAR_QUERY_STATISTICS, write=True)
+    if not cleared["success"]:
+        raise GraphError(f"Neo4j did not clear its query statistics: {cleared['message']}")
+    if collecting:
+        run_query(driver, settings, queries.COLLECT_QUERY_STATISTICS, write=True)

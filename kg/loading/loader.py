@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import islice
 from pathlib import Path
 
@@ -25,8 +26,9 @@ from kg.extraction.pipeline import extract
 from kg.loading.adapters import ADAPTERS, AdapterOptions, Item, Loaded, Rejected, SourceRef
 from kg.loading.deadletters import DeadLetters
 from kg.loading.identities import IdentityError, identity_id
-from kg.loading.records import CustomerRecord, InteractionRecord
+from kg.loading.records import CustomerRecord, IdentityRef, InteractionRecord
 from kg.loading.rows import GraphBatch, add_customer_record, add_interaction
+from kg.loading.suppression import suppressed
 from kg.loading.writer import write_batch
 from kg.ontology.mapping import GraphMapping
 from kg.rdf.owner import sync_if_free
@@ -56,26 +58,52 @@ def read_items(source: str, paths: Iterable[Path], options: AdapterOptions) -> I
         yield from ADAPTERS[source](path, options)
 
 
+Suppressed = Callable[[set[str]], set[str]]
+
+
+def _refs(record: CustomerRecord | InteractionRecord) -> list[tuple[str, IdentityRef]]:
+    if isinstance(record, CustomerRecord):
+        return [("identities", ref) for ref in record.identities]
+    named = [("author", record.author)] if record.author is not None else []
+    return named + [("also_known_as", ref) for ref in record.also_known_as]
+
+
 def _check_identities(item: Loaded) -> Item:
     """Identifiers that cannot be normalised reject the record, naming the field."""
-    record = item.record
-    refs = ([*record.identities] if isinstance(record, CustomerRecord)
-            else [r for r in (record.author, *record.also_known_as) if r is not None])
-    for position, ref in enumerate(refs):
+    for where, ref in _refs(item.record):
         try:
             identity_id(ref)
         except IdentityError as error:
-            where = ("identities" if isinstance(record, CustomerRecord)
-                     else "author" if position == 0 else "also_known_as")
             return Rejected(item.ref, f"{where}.{ref.kind}", str(error))
     return item
 
 
+def _check_suppressed(items: list[Item], suppressed: Suppressed) -> list[Item]:
+    """Records naming an erased (suppressed) identity are set aside, naming the field."""
+    named = {identity_id(ref) for item in items if isinstance(item, Loaded)
+             for _, ref in _refs(item.record)}
+    erased = suppressed(named) if named else set()
+    if not erased:
+        return items
+    checked: list[Item] = []
+    for item in items:
+        hit = next(((where, ref) for where, ref in _refs(item.record)
+                    if identity_id(ref) in erased), None) if isinstance(item, Loaded) else None
+        checked.append(item if hit is None else Rejected(
+            item.ref, f"{hit[0]}.{hit[1].kind}",
+            "this identity was erased on request and is suppressed; an operator can lift it "
+            "with `kg suppression lift`"))
+    return checked
+
+
 def build_batch(items: list[Item], nlp: Language, settings: Settings, mapping: GraphMapping,
-                reject: Callable[[Rejected], None]) -> GraphBatch:
+                reject: Callable[[Rejected], None], *,
+                suppressed: Suppressed | None = None) -> GraphBatch:
     """Rows for a chunk of items; every record set aside goes to ``reject`` with its reason."""
     batch = GraphBatch()
     checked = [_check_identities(i) if isinstance(i, Loaded) else i for i in items]
+    if suppressed is not None:
+        checked = _check_suppressed(checked, suppressed)
     interactions: list[tuple[SourceRef, InteractionRecord]] = []
     for item in checked:
         if isinstance(item, Rejected):
@@ -108,7 +136,8 @@ def load(source: str, paths: list[Path], *, driver: neo4j.Driver, settings: Sett
         pending: Future[None] | None = None
         while chunk := list(islice(items, batch_size)):
             before = dead.count
-            batch = build_batch(chunk, nlp, settings, mapping, dead.add)
+            batch = build_batch(chunk, nlp, settings, mapping, dead.add,
+                                suppressed=partial(suppressed, driver, settings))
             if pending is not None:
                 pending.result()
                 _report(progress, summary)

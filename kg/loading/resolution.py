@@ -16,25 +16,26 @@ Linking policy (also in the README):
 - Analysts decide last: ``kg customers merge`` adds a ``manual:merge`` link; ``kg customers
   split`` adds ``manual:split`` links of score 0, which veto every other link between the pair.
 
-Every customer id is derived from its smallest identity id, so the result does not depend on
-load order, and resolving twice changes nothing.
+Every customer id is a keyed hash of its smallest identity id (see :mod:`kg.derivation.ids`),
+so the result does not depend on load order, and resolving twice changes nothing.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from kg.derivation.ids import keyed
 from kg.loading.unionfind import UnionFind
 
 FUZZY_RULE, FUZZY_THRESHOLD = "fuzzy:name+postcode", 88.0
 
 
-def customer_id_for(smallest_identity: str) -> str:
-    return "cust-" + hashlib.sha1(smallest_identity.encode()).hexdigest()[:16]  # noqa: S324
+def customer_id_for(smallest_identity: str, key: bytes) -> str:
+    """A keyed hash: stable for the installation, not computable from an identifier alone."""
+    return "cust-" + keyed(key, smallest_identity)
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,8 @@ class Resolution:
     fuzzy_links: list[Link]
 
 
-def resolve(identities: list[dict[str, str | None]], links: list[Link]) -> Resolution:
+def resolve(identities: list[dict[str, str | None]], links: list[Link], *,
+            key: bytes) -> Resolution:
     """Pure resolution over identity rows (identityId, displayName, postcode) and links."""
     vetoed = {frozenset((link.a, link.b)) for link in links if link.score <= 0}
     positive = [link for link in links
@@ -74,7 +76,7 @@ def resolve(identities: list[dict[str, str | None]], links: list[Link]) -> Resol
                 best[identity] = candidate
     customer_of: dict[str, str] = {}
     for root, members in sets.groups().items():
-        customer = customer_id_for(root)
+        customer = customer_id_for(root, key)
         for identity in members:
             customer_of[identity] = customer
             score, _, rule = best.get(identity, (1.0, 0, "deterministic:identifier"))

@@ -14,7 +14,7 @@ from SPARQLWrapper import JSON, SPARQLWrapper
 
 from api.main import create_app
 from kg.extraction.pipeline import build_pipeline
-from kg.graph.driver import create_driver
+from kg.graph.driver import create_driver, run_query
 from kg.settings import Settings
 from tests.integration.graph_state import wipe
 from tests.integration.test_loading import load_corpus
@@ -296,6 +296,40 @@ def test_erasure_removes_the_customer_everywhere(client: TestClient) -> None:
         assert sparql.status_code == 200, sparql.text
         assert sparql.json()["results"]["bindings"][0]["n"]["value"] == "0", value
     assert client.get(f"/customers/{customer['id']}/360", headers=h("r")).status_code == 404
+    others = client.get("/customers", params={"q": "a", "limit": 50}, headers=h("r")).json()
+    assert others["items"]
+    for other in others["items"][:10]:
+        similar = client.get(f"/customers/{other['customerId']}/360", headers=h("r")).json()
+        assert customer["id"] not in [s["customerId"] for s in similar["similarCustomers"]]
+    identity = view["identities"][0]
+    again = client.post("/interactions", headers=h("w"), json={
+        "source": "api-test", "source_id": "after-erasure", "kind": "Post",
+        "channel": "twitter", "occurred_at": "2025-01-02T10:00:00Z", "text": "hello again",
+        "author": {"kind": identity["kind"], "value": identity["value"],
+                   "network": identity["network"]}})
+    assert again.status_code == 200, again.text
+    assert again.json()["loaded"] == 0
+    [refusal] = again.json()["rejected"]
+    assert refusal["field"] == f"author.{identity['kind']}" and "suppressed" in refusal["reason"]
+
+
+
+def _statistics(settings: Settings) -> str:
+    with create_driver(settings) as driver:
+        rows = run_query(driver, settings,
+                         "CALL db.stats.retrieve('QUERIES') YIELD data RETURN data")
+    return json.dumps(rows, default=str)
+
+
+def test_erasure_clears_query_statistics(client: TestClient, api_settings: Settings) -> None:
+    customer = busiest_customer(client)
+    with create_driver(api_settings) as driver:
+        run_query(driver, api_settings, "CALL db.stats.collect('QUERIES')", write=True)
+    assert client.get("/customers", params={"q": customer["values"][0]},
+                      headers=h("r")).status_code == 200
+    assert customer["values"][0] in _statistics(api_settings)
+    assert client.delete(f"/customers/{customer['id']}", headers=h("adm")).status_code == 200
+    assert customer["values"][0] not in _statistics(api_settings)
 
 
 def test_concept_correlations_with_filters(client: TestClient) -> None:

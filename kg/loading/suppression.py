@@ -1,0 +1,42 @@
+"""The suppression list: identities erased on request stay out of later loads.
+
+An erasure removes a customer everywhere, but the source files they came from are outside the
+product: loading them again would bring the customer back. Erasure therefore records each
+erased identity as a keyed hash (never the identifier itself); a record naming a suppressed
+identity is set aside with its reason, until an operator lifts the suppression
+(``kg suppression lift IDENTIFIER``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import neo4j
+
+from kg.derivation.ids import installation_key, keyed
+from kg.graph import queries
+from kg.graph.driver import run_query
+from kg.settings import Settings
+
+
+def suppression_key(key: bytes, identity_id: str) -> str:
+    return "sup-" + keyed(key, identity_id, length=32)
+
+
+def suppressed(driver: neo4j.Driver, settings: Settings, identity_ids: Iterable[str]
+               ) -> set[str]:
+    """The identity ids among these that are suppressed."""
+    key = installation_key(settings)
+    by_key = {suppression_key(key, identity): identity for identity in set(identity_ids)}
+    if not by_key:
+        return set()
+    rows = run_query(driver, settings, queries.SUPPRESSED_AMONG, {"keys": sorted(by_key)})
+    return {by_key[row["key"]] for row in rows}
+
+
+def lift(driver: neo4j.Driver, settings: Settings, identity_ids: Iterable[str]) -> int:
+    key = installation_key(settings)
+    rows = run_query(driver, settings, queries.LIFT_SUPPRESSION,
+                     {"keys": sorted(suppression_key(key, i) for i in identity_ids)},
+                     write=True)
+    return int(rows[0]["lifted"]) if rows else 0
