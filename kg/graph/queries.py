@@ -408,8 +408,8 @@ RETURN i.interactionId AS interactionId, i.occurredAt AS at, i.direction AS dire
 """
 
 INTERACTIONS_WITH_REFERENCES: Final[LiteralString] = """
-UNWIND $refs AS ref
-MATCH (m:Mention {referenceValue: ref.value}) WHERE m.spanLabel = ref.label
+UNWIND $refs AS row
+MATCH (m:Mention {referenceValue: row.value}) WHERE m.spanLabel = row.label
 MATCH (o:Interaction)-[:HAS_MENTION]->(m)
 RETURN DISTINCT o.interactionId AS interactionId
 """

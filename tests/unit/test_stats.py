@@ -19,7 +19,7 @@ def test_lift_and_similarity_from_base_rates() -> None:
         {"customerId": "b", "concepts": ["refund", "delay"]},
         {"customerId": "c", "concepts": ["app-crash"]},
         {"customerId": None, "concepts": []},
-    ]))
+    ]), sequence=7)
     assert stats.interactions == 5
     assert stats.concept_counts["refund"] == 3
     # P(refund, delay) = 2/5, P(refund) = 3/5, P(delay) = 2/5 → lift = 0.4 / 0.24
@@ -27,3 +27,4 @@ def test_lift_and_similarity_from_base_rates() -> None:
     assert stats.lift("refund", "app-crash") == 0.0
     assert stats.similar("a", 5) == [("b", ["delay", "refund"], 1.0)]
     assert stats.similar("c", 5) == []
+    assert stats.sequence == 7
