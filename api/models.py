@@ -148,4 +148,6 @@ class IngestResult(BaseModel):
     sequence: int = Field(description="the write's change number in the change feed")
     mirrored: bool = Field(description="true when SPARQL already sees the write (read your "
                                        "writes); otherwise the mirror follows within moments")
+    mirrorLagMs: float = Field(description="from the write's commit until derivation and the "
+                                           "mirror had applied it, in milliseconds")
     rejected: list[dict[str, str]]

@@ -57,6 +57,17 @@ class Settings(BaseSettings):
                     "generated once and kept (mode 0600) in id_secret_file")
     id_secret_file: Path = Field(default_factory=lambda: _default_cache() / "id-secret")
 
+    mirror_sink: Literal["oxigraph", "fuseki"] = Field(
+        default="oxigraph",
+        description="where `kg rdf sync` writes the mirror: the embedded store, or a SPARQL 1.1 "
+                    "Update / Graph Store Protocol server at KG_SPARQL_STORE_URL")
+    sparql_store_url: str = Field(
+        default="http://127.0.0.1:3030/mirror",
+        description="base URL of a dataset with /query, /update and /data endpoints (Fuseki)")
+    fuseki_home: Path = Field(default_factory=lambda: _default_cache() / "fuseki")
+    fuseki_port: int = Field(default=3030, ge=1, le=65535)
+    fuseki_version: str = "5.6.0"
+
     rdf_store: Path = Field(default_factory=lambda: _default_cache() / "rdf",
                             description="folder of the on-disk Oxigraph store (the RDF mirror)")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from functools import partial
 from typing import Any
 
@@ -61,9 +62,11 @@ def ingest(body: dict[str, Any] | list[dict[str, Any]], request: Request, driver
     batch = build_batch(items, request.app.state.nlp(), settings, load_mapping(),
                         collected.append, suppressed=partial(suppressed, driver, settings))
     sequence = write_batch(driver, settings, batch)
+    written = time.perf_counter()
     refresh(driver, settings)
     mirrored = request.app.state.mirror.wait_for(sequence, settings.query_timeout_seconds)
     return IngestResult(received=len(records), loaded=batch.records, sequence=sequence,
                         mirrored=mirrored,
+                        mirrorLagMs=round((time.perf_counter() - written) * 1000, 1),
                         rejected=[{"position": r.ref.position, "field": r.field,
                                    "reason": r.reason} for r in collected])

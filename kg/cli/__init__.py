@@ -13,6 +13,7 @@ from kg.cli import (
     db,
     derive,
     extract,
+    fuseki,
     generate,
     load,
     neo4j_server,
@@ -34,6 +35,7 @@ app.command(name="derive")(derive.command)
 app.command(name="generate")(generate.command)
 app.command(name="serve")(serve.command)
 app.add_typer(rdf.app, name="rdf")
+app.add_typer(fuseki.app, name="fuseki")
 app.add_typer(customers.app, name="customers")
 app.add_typer(suppression.app, name="suppression")
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import typer
 
 from kg.graph.driver import create_driver
 from kg.ontology.mapping import load_mapping
-from kg.rdf.owner import open_sink
+from kg.rdf.owner import open_sink, sink_for
 from kg.rdf.sync import check_offline
 from kg.rdf.sync import rebuild as rebuild_sink
 from kg.rdf.sync import sync as sync_sink
@@ -27,14 +29,28 @@ def rebuild() -> None:
 
 
 @app.command()
-def sync() -> None:
-    """Apply the change feed to the mirror from its watermark (when no server owns it)."""
+def sync(follow: bool = typer.Option(
+        False, "--follow", help="keep applying changes as they commit (Ctrl-C stops)"),
+         interval: float = typer.Option(0.5, "--interval", help="seconds between polls")
+         ) -> None:
+    """Apply the change feed to the configured sink (KG_MIRROR_SINK) from its watermark.
+
+    The embedded store needs no server running (kg serve owns it while it runs); a SPARQL
+    server sink (fuseki) is kept up to date by exactly one `kg rdf sync --follow`."""
     settings = load_settings()
+    mapping = load_mapping()
     with create_driver(settings) as driver:
-        sink = open_sink(settings.rdf_store)
-        result = sync_sink(sink, driver, settings, load_mapping())
-    typer.echo(f"mirror at change {result.applied_to} ({result.records:,} records applied"
-               f"{', rebuilt' if result.rebuilt else ''})")
+        sink = sink_for(settings)
+        if sink.applied_sequence() == 0:
+            rebuild_sink(sink, driver, settings, mapping)
+        while True:
+            result = sync_sink(sink, driver, settings, mapping)
+            if result.records or not follow:
+                typer.echo(f"mirror at change {result.applied_to} ({result.records:,} records "
+                           f"applied{', rebuilt' if result.rebuilt else ''})")
+            if not follow:
+                return
+            time.sleep(interval)
 
 
 @app.command()

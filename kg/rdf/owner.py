@@ -22,7 +22,8 @@ import pyoxigraph as ox
 
 from kg.errors import GraphError
 from kg.ontology.mapping import GraphMapping
-from kg.rdf.sink import OxigraphSink
+from kg.rdf.sink import MirrorSink, OxigraphSink
+from kg.rdf.sparql_sink import SparqlStoreSink
 from kg.rdf.sync import SyncResult, rebuild, sync
 from kg.settings import Settings
 
@@ -40,6 +41,13 @@ def open_sink(path: Path) -> OxigraphSink:
     except OSError as error:
         raise MirrorBusy(f"the RDF mirror at {path} is owned by another running process "
                          f"(kg serve or a load); it applies the change feed itself") from error
+
+
+def sink_for(settings: Settings) -> MirrorSink:
+    """The configured sink: the embedded store (opened for writing) or a SPARQL server."""
+    if settings.mirror_sink == "fuseki":
+        return SparqlStoreSink(settings.sparql_store_url)
+    return open_sink(settings.rdf_store)
 
 
 def sync_if_free(driver: neo4j.Driver, settings: Settings, mapping: GraphMapping

@@ -231,3 +231,45 @@ def test_a_cli_load_and_api_ingests_at_once_never_fail(
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+def test_the_change_feed_keeps_a_sparql_server_in_step(
+    live: tuple[neo4j.Driver, Settings], nlp: Language, tmp_path: Path
+) -> None:
+    """The same writer, pointed at a real Fuseki through SPARQL Update and the Graph Store
+    Protocol: after a load and after an erasure, Fuseki holds exactly the graph's facts."""
+    from kg import fuseki_local
+    from kg.rdf.sparql_sink import SparqlStoreSink
+
+    driver, settings = live
+    server = settings.model_copy(update={"fuseki_home": tmp_path / "fuseki",
+                                         "fuseki_port": _free_port()})
+    url = fuseki_local.start(server)
+    sink = SparqlStoreSink(url)
+    try:
+        mapping = load_mapping()
+        folder = tmp_path / "corpus"
+        generate(folder, customers=10, interactions=40, seed=4)
+        load("jsonl", [folder / "interactions.jsonl"], driver=driver, settings=settings,
+             nlp=nlp, mapping=mapping, dead_letters=tmp_path / "dead.jsonl", batch_size=15)
+        assert sink.applied_sequence() == 0
+        first = sync(sink, driver, settings, mapping)
+        assert first.records > 0 and sink.applied_sequence() == first.applied_to
+        assert check(sink, driver, settings, mapping).same
+        erase_customer(driver, settings, sorted(_customers(driver, settings))[0])
+        refresh(driver, settings)
+        assert not check(sink, driver, settings, mapping).same
+        sync(sink, driver, settings, mapping)
+        result = check(sink, driver, settings, mapping)
+        assert result.same and result.mirror_triples > 100
+    finally:
+        sink.close()
+        fuseki_local.stop(server)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
