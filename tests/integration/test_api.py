@@ -1,47 +1,23 @@
 import json
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
+from rdflib.namespace import RDF, SKOS
 from SPARQLWrapper import JSON, SPARQLWrapper
 
 from api.main import create_app
-from kg.extraction.pipeline import build_pipeline
-from kg.graph.driver import create_driver
+from kg.ontology.files import OntologyFiles, default_ontology_dir, parse_turtle
 from kg.settings import Settings
-from tests.integration.graph_state import wipe
-from tests.integration.test_loading import load_corpus
+from tests.integration.support import serving
 
 pytestmark = pytest.mark.integration
-KEYS = {"r": "reader", "a": "analyst", "w": "writer", "adm": "admin"}
 
 
 def h(key: str) -> dict[str, str]:
     return {"X-API-Key": key}
-
-
-@pytest.fixture(scope="module")
-def api_settings(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    from kg.loading.generator import generate
-    from kg.neo4j_local import server
-
-    server.start(settings)
-    configured = settings.model_copy(update={
-        "rdf_store": tmp_path_factory.mktemp("api-rdf") / "mirror", "api_keys": KEYS,
-        "query_max_rows": 50, "api_max_body_bytes": 200_000})
-    folder = tmp_path_factory.mktemp("api-corpus")
-    generate(folder, customers=40, interactions=200, seed=5)
-    with create_driver(configured) as driver:
-        wipe(driver, configured)
-    load_corpus(folder, configured, build_pipeline(configured),
-                tmp_path_factory.mktemp("api-dead") / "dead.jsonl")
-    return configured
 
 
 @pytest.fixture(scope="module")
@@ -98,6 +74,7 @@ def test_360_view_correlates_and_cites_interactions(client: TestClient) -> None:
     times = [step["occurredAt"] for step in body["journey"]]
     assert times == sorted(times, reverse=True)
     for section in ("concepts", "entities", "intents", "emotions", "coOccurringConcepts"):
+        assert body[section], section
         assert all(fact["interactionIds"] for fact in body[section]), section
     assert body["concepts"]
     journey_ids = {s["interactionId"] for s in client.get(
@@ -132,10 +109,22 @@ def test_case_and_interaction_details(client: TestClient) -> None:
 
 def test_concept_tree_with_counts(client: TestClient) -> None:
     tree = client.get("/concepts", headers=h("r")).json()
-    assert len(tree) >= 10
-    delivery = next(t for t in tree if t["conceptId"] == "delivery-logistics")
-    assert delivery["total"] == delivery["interactions"] + sum(
-        n["total"] for n in delivery["narrower"])
+    graph = parse_turtle(OntologyFiles(default_ontology_dir()).concepts)
+    concepts = {str(c).rsplit("/", 1)[1]: c for c in graph.subjects(RDF.type, SKOS.Concept)}
+    tops = sorted(i for i, c in concepts.items() if (c, SKOS.broader, None) not in graph)
+    assert len(tops) == 14 and len(concepts) == 85
+    assert sorted(t["conceptId"] for t in tree) == tops
+    seen: list[str] = []
+
+    def check(node: dict[str, Any]) -> None:
+        seen.append(node["conceptId"])
+        assert node["total"] == node["interactions"] + sum(n["total"] for n in node["narrower"])
+        for child in node["narrower"]:
+            check(child)
+
+    for root in tree:
+        check(root)
+    assert sorted(seen) == sorted(concepts)
     assert sum(t["total"] for t in tree) > 0
 
 
@@ -202,32 +191,15 @@ def test_sparql_updates_are_refused(client: TestClient) -> None:
                       headers=h("a")).status_code == 400
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_a_standard_sparql_client_can_query(api_settings: Settings) -> None:
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(api_settings), host="127.0.0.1",
-                                           port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 30
-        while not server.started and time.monotonic() < deadline:
-            time.sleep(0.05)
-        client = SPARQLWrapper(f"http://127.0.0.1:{port}/sparql")
+    with serving(create_app(api_settings)) as base:
+        client = SPARQLWrapper(f"{base}/sparql")
         client.addCustomHttpHeader("X-API-Key", "a")
         client.setQuery(SELECT)
         client.setReturnFormat(JSON)
         result = client.queryAndConvert()
-        assert isinstance(result, dict)
-        assert len(result["results"]["bindings"]) == 3
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    assert isinstance(result, dict)
+    assert len(result["results"]["bindings"]) == 3
 
 
 def test_ingest_through_the_loader_path(client: TestClient) -> None:
@@ -296,6 +268,7 @@ def test_concept_correlations_with_filters(client: TestClient) -> None:
     body = client.get(f"/concepts/{busiest['conceptId']}/correlations", headers=h("r")).json()
     assert body["volume"] == busiest["interactions"] > 0
     assert body["sampleInteractionIds"]
+    assert body["coOccurring"], "the busiest concept co-occurs with others in the corpus"
     for pair in body["coOccurring"]:
         assert pair["count"] > 0 and pair["lift"] > 0 and -1 <= pair["npmi"] <= 1
     assert body["sentimentByChannelAndMonth"]
@@ -318,3 +291,4 @@ def test_pain_points_and_channels(client: TestClient) -> None:
     channels = {c["channel"]: c for c in client.get("/insights/channels", headers=h("r")).json()}
     assert channels["twitter"]["answered"] > 0
     assert channels["twitter"]["meanResponseSeconds"] > 0
+
