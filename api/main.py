@@ -3,14 +3,15 @@ first use, never at import time."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import cache
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 
+from api.body_guard import BodyGuard
 from api.routes import concepts, customers, insights, query, records
 from api.stats import StatsCache
 from kg import __version__
@@ -43,14 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=resolved.api_cors_origins,
                            allow_methods=["GET", "POST", "DELETE"], allow_headers=["*"])
 
-    @app.middleware("http")
-    async def limit_body(request: Request,
-                         call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        length = request.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > resolved.api_max_body_bytes:
-            return JSONResponse({"detail": f"request body over {resolved.api_max_body_bytes} "
-                                           "bytes (KG_API_MAX_BODY_BYTES)"}, status_code=413)
-        return await call_next(request)
+    app.add_middleware(BodyGuard, settings=resolved)
 
     @app.exception_handler(GraphUnavailable)
     async def unavailable(request: Request, error: GraphUnavailable) -> JSONResponse:

@@ -3,6 +3,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from rdflib.namespace import RDF, SKOS
@@ -292,3 +293,44 @@ def test_pain_points_and_channels(client: TestClient) -> None:
     assert channels["twitter"]["answered"] > 0
     assert channels["twitter"]["meanResponseSeconds"] > 0
 
+
+def _counting(app: Any, seen: list[int]) -> Any:
+    """The app, with a tally of the body bytes it reads."""
+    async def wrapped(scope: Any, receive: Any, send: Any) -> None:
+        async def counted() -> Any:
+            message = await receive()
+            seen.append(len(message.get("body", b"")))
+            return message
+        await app(scope, counted, send)
+    return wrapped
+
+
+def _chunks(payload: bytes, size: int = 65_536) -> Iterator[bytes]:
+    for start in range(0, len(payload), size):
+        yield payload[start:start + size]
+
+
+def test_a_chunked_body_over_the_limit_is_refused(api_settings: Settings) -> None:
+    payload = json.dumps({"query": "RETURN size($pad) AS n",
+                          "parameters": {"pad": "x" * 1_000_000}}).encode()
+    with serving(create_app(api_settings)) as base, httpx.Client(base_url=base) as http:
+        response = http.post("/query/cypher", content=_chunks(payload),
+                             headers={**h("a"), "Content-Type": "application/json"})
+        assert response.status_code == 413, response.text
+        assert "KG_API_MAX_BODY_BYTES" in response.json()["detail"]
+        small = http.post("/query/cypher", content=_chunks(b'{"query": "RETURN 2 AS n"}'),
+                          headers={**h("a"), "Content-Type": "application/json"})
+        assert small.json()["rows"] == [{"n": 2}]
+
+
+def test_a_body_is_not_read_before_the_key_is_checked(api_settings: Settings) -> None:
+    seen: list[int] = []
+    payload = json.dumps([{"text": "x" * 100_000}]).encode()
+    with serving(_counting(create_app(api_settings), seen)) as base, \
+            httpx.Client(base_url=base) as http:
+        for headers in ({}, h("nope")):
+            seen.clear()
+            response = http.post("/interactions", content=_chunks(payload),
+                                 headers={**headers, "Content-Type": "application/json"})
+            assert response.status_code == 401
+            assert sum(seen) == 0
