@@ -12,6 +12,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 from neo4j import exceptions as neo4j_errors
 
+from api.cypher_policy import Refused, check_plan
 from api.deps import DriverDep, SettingsDep
 from api.models import CypherRequest, CypherResult
 from api.security import Analyst
@@ -62,6 +63,10 @@ def cypher(body: CypherRequest, driver: DriverDep, settings: SettingsDep,
             if plan.query_type != "r":
                 raise HTTPException(403, "only read queries are allowed: this query writes "
                                          f"(query type {plan.query_type!r})")
+            try:
+                check_plan(body.query, plan.plan or {})
+            except Refused as error:
+                raise HTTPException(403, str(error)) from error
             result = session.run(neo4j.Query(body.query, timeout=timeout),
                                  body.parameters)
             columns = list(result.keys())

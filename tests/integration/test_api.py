@@ -1,4 +1,5 @@
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
@@ -10,6 +11,7 @@ from rdflib.namespace import RDF, SKOS
 from SPARQLWrapper import JSON, SPARQLWrapper
 
 from api.main import create_app
+from kg.graph.driver import create_driver
 from kg.ontology.files import OntologyFiles, default_ontology_dir, parse_turtle
 from kg.settings import Settings
 from tests.integration.support import serving
@@ -334,3 +336,71 @@ def test_a_body_is_not_read_before_the_key_is_checked(api_settings: Settings) ->
                                  headers={**headers, "Content-Type": "application/json"})
             assert response.status_code == 401
             assert sum(seen) == 0
+
+
+ADMINISTRATION = (
+    "SHOW TRANSACTIONS YIELD transactionId AS t TERMINATE TRANSACTIONS t "
+    "YIELD transactionId RETURN transactionId",
+    "SHOW TRANSACTIONS",
+    "SHOW SETTINGS",
+    "SHOW PROCEDURES",
+    "CALL db.stats.retrieve('GRAPH COUNTS')",
+    "CALL dbms.components()",
+    "CALL db.info()",
+    "CALL apoc.periodic.iterate('MATCH (n) RETURN n', 'RETURN 1', {})",
+)
+
+
+def test_analysts_cannot_administer_the_server(client: TestClient, settings: Settings) -> None:
+    for query in ADMINISTRATION:
+        refused = client.post("/query/cypher", headers=h("a"), json={"query": query})
+        assert refused.status_code == 403, (query, refused.text)
+    allowed = ("CALL db.labels() YIELD label RETURN label",
+               "MATCH p=(:Customer)-[:HAS_IDENTITY]->(:Identity) RETURN length(p) AS n LIMIT 1",
+               "RETURN date.truncate('month', date('2025-05-17')) AS m, "
+               "apoc.text.join(['a', 'b'], '-') AS j")
+    for query in allowed:
+        response = client.post("/query/cypher", headers=h("a"), json={"query": query})
+        assert response.status_code == 200, (query, response.text)
+    # a transaction of someone else's survives an analyst's attempt to terminate it
+    with create_driver(settings) as driver, driver.session() as other:
+        transaction = other.begin_transaction(metadata={"app": "other-session"})
+        transaction.run("RETURN 1").consume()
+        try:
+            response = client.post("/query/cypher", headers=h("a"), json={"query": (
+                "SHOW TRANSACTIONS YIELD transactionId AS t, metaData "
+                "WHERE metaData.app = 'other-session' TERMINATE TRANSACTIONS t "
+                "YIELD transactionId RETURN transactionId")})
+            assert response.status_code == 403
+            assert transaction.run("RETURN 2 AS n").single()["n"] == 2  # type: ignore[index]
+        finally:
+            transaction.rollback()
+
+
+def _running_queries(settings: Settings, marker: str) -> list[str]:
+    with create_driver(settings) as driver:
+        records, _, _ = driver.execute_query(
+            "SHOW TRANSACTIONS YIELD currentQuery WHERE currentQuery CONTAINS $marker "
+            "AND NOT currentQuery CONTAINS 'SHOW TRANSACTIONS' RETURN currentQuery",
+            marker=marker, database_=settings.neo4j_database)
+    return [r["currentQuery"] for r in records]
+
+
+def test_nothing_an_analyst_sends_runs_past_the_timeout(api_settings: Settings) -> None:
+    quick = api_settings.model_copy(update={"query_timeout_seconds": 2.0})
+    heavy = "UNWIND range(1, 4000000000) AS x WITH x WHERE x = -1 RETURN count(*) AS n"
+    with TestClient(create_app(quick)) as client:
+        for query in (
+                f"CALL apoc.cypher.runTimeboxed('{heavy} // boxed', {{}}, 30000)",
+                f"RETURN apoc.cypher.runFirstColumnSingle('{heavy} // first', {{}}) AS n",
+                f"CALL apoc.cypher.run('{heavy} // run', {{}}) YIELD value RETURN value",
+                "CALL apoc.util.sleep(30000)"):
+            refused = client.post("/query/cypher", headers=h("a"), json={"query": query})
+            assert refused.status_code == 403, (query, refused.text)
+        timed_out = client.post("/query/cypher", headers=h("a"),
+                                json={"query": heavy + " // plain"})
+        assert timed_out.status_code == 504, timed_out.text
+    deadline = time.monotonic() + 10
+    while _running_queries(quick, "x = -1") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _running_queries(quick, "x = -1") == []
