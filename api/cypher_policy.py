@@ -14,8 +14,13 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+
+def _names(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # Plan operators that read the graph or compute over rows (Neo4j 5 Cypher operators).
-READ_OPERATORS = frozenset("""
+READ_OPERATORS = _names("""
 AllNodesScan NodeByLabelScan NodeByIdSeek NodeByElementIdSeek NodeIndexSeek NodeUniqueIndexSeek
 MultiNodeIndexSeek AssertingMultiNodeIndexSeek NodeIndexSeekByRange NodeUniqueIndexSeekByRange
 NodeIndexContainsScan NodeIndexEndsWithScan NodeIndexScan IntersectionNodeByLabelsScan
@@ -46,7 +51,7 @@ Filter Limit ExhaustiveLimit Skip Sort PartialSort Top PartialTop Union OrderedU
 Projection Aggregation EagerAggregation OrderedAggregation Distinct OrderedDistinct
 CacheProperties Eager EmptyResult EmptyRow ProduceResults AssertSameNode
 AssertSameRelationship ProcedureCall
-""".split())
+""")
 
 # Procedures an analyst may call: the schema, and APOC's read-only path expanders.
 PROCEDURES = frozenset({

@@ -19,6 +19,7 @@ from kg.errors import GraphError, GraphRequestError, GraphUnavailable
 from kg.extraction.pipeline import build_pipeline
 from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
+from kg.rdf.query_runner import ProcessQueryRunner
 from kg.settings import Settings, load_settings
 
 
@@ -31,6 +32,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.driver = create_driver(resolved)
         app.state.nlp = cache(lambda: build_pipeline(resolved))  # built on first ingestion
         app.state.stats = StatsCache(resolved.api_stats_ttl_seconds)
+        app.state.sparql = ProcessQueryRunner(resolved.rdf_store,
+                                              workers=resolved.sparql_workers,
+                                              max_bytes=resolved.api_max_response_bytes)
         try:
             yield
         finally:

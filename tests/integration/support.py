@@ -20,7 +20,7 @@ from kg.loading.loader import LoadSummary, load
 from kg.ontology.mapping import load_mapping
 from kg.settings import Settings
 
-API_KEYS = {"r": "reader", "a": "analyst", "w": "writer", "adm": "admin"}
+API_KEYS = {"r": "reader", "a": "analyst", "a2": "analyst", "w": "writer", "adm": "admin"}
 
 
 def load_corpus(folder: Path, settings: Settings, nlp: Language, dead: Path,

@@ -1,10 +1,14 @@
+import http.server
 import json
+import threading
 import time
 from collections.abc import Iterator
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, ClassVar
 from urllib.parse import quote
 
 import httpx
+import psutil
 import pytest
 from fastapi.testclient import TestClient
 from rdflib.namespace import RDF, SKOS
@@ -404,3 +408,102 @@ def test_nothing_an_analyst_sends_runs_past_the_timeout(api_settings: Settings) 
     while _running_queries(quick, "x = -1") and time.monotonic() < deadline:
         time.sleep(0.2)
     assert _running_queries(quick, "x = -1") == []
+
+
+class _Endpoint(http.server.BaseHTTPRequestHandler):
+    """A SPARQL endpoint on loopback that counts the requests it gets."""
+
+    requests: ClassVar[list[str]] = []
+
+    def _answer(self) -> None:
+        type(self).requests.append(self.path)
+        body = json.dumps({"head": {"vars": ["x"]}, "results": {"bindings": [
+            {"x": {"type": "literal", "value": "remote"}}]}}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_no_outbound_requests_unless_an_endpoint_is_allowed(api_settings: Settings) -> None:
+    _Endpoint.requests = []
+    listener = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Endpoint)
+    threading.Thread(target=listener.serve_forever, daemon=True).start()
+    endpoint = f"http://127.0.0.1:{listener.server_address[1]}/sparql"
+    service = f"SELECT ?x WHERE {{ SERVICE <{endpoint}> {{ ?x ?p ?o }} }}"
+    try:
+        with TestClient(create_app(api_settings)) as client:
+            for query in (service, service.replace("SERVICE", "SERVICE SILENT"),
+                          service.replace("SERVICE", "service").replace(f"<{endpoint}>", "?e"),
+                          service.replace("SERVICE", "\\u0053ERVICE")):
+                refused = client.get("/sparql", params={"query": query}, headers=h("a"))
+                assert refused.status_code == 403, (query, refused.text)
+            wording = client.get("/sparql", headers=h("a"), params={"query": (
+                'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o FILTER(?o = "customer service") }')})
+            assert wording.status_code == 200, wording.text
+            for query in (f"LOAD CSV FROM '{endpoint}' AS row RETURN row",
+                          f"CALL apoc.load.json('{endpoint}') YIELD value RETURN value",
+                          f"CALL apoc.load.jsonParams('{endpoint}', {{}}, null) YIELD value "
+                          "RETURN value"):
+                refused = client.post("/query/cypher", headers=h("a"), json={"query": query})
+                assert refused.status_code == 403, (query, refused.text)
+        assert _Endpoint.requests == []
+        allowed = api_settings.model_copy(update={"sparql_federation_endpoints": [endpoint]})
+        with TestClient(create_app(allowed)) as client:
+            answered = client.get("/sparql", params={"query": service}, headers=h("a"))
+            assert answered.status_code == 200, answered.text
+            assert answered.json()["results"]["bindings"] == [
+                {"x": {"type": "literal", "value": "remote"}}]
+        assert len(_Endpoint.requests) == 1
+    finally:
+        listener.shutdown()
+        listener.server_close()
+
+
+CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+def _query_workers() -> list[psutil.Process]:
+    """Processes running SPARQL queries: the children of this process's fork server."""
+    return [worker for child in psutil.Process().children()
+            if "forkserver" in " ".join(child.cmdline())
+            for worker in child.children(recursive=True)]
+
+
+def test_a_timed_out_sparql_query_is_stopped(api_settings: Settings) -> None:
+    quick = api_settings.model_copy(update={"query_timeout_seconds": 2.0})
+    with TestClient(create_app(quick)) as client:
+        for key in ("a", "a2", "a"):  # more runaway queries than there are workers
+            stopped = client.get("/sparql", params={"query": CARTESIAN}, headers=h(key))
+            assert stopped.status_code == 504, stopped.text
+            assert _query_workers() == []
+        fine = client.get("/sparql", params={"query": SELECT}, headers=h("a2"))
+        assert fine.status_code == 200, fine.text
+
+
+def test_one_analyst_cannot_hold_every_worker(api_settings: Settings) -> None:
+    slow = api_settings.model_copy(update={"query_timeout_seconds": 6.0})
+    with TestClient(create_app(slow)) as client:
+        started = threading.Event()
+
+        def runaway() -> int:
+            started.set()
+            return client.get("/sparql", params={"query": CARTESIAN},
+                              headers=h("a")).status_code
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            first = pool.submit(runaway)
+            started.wait()
+            while not _query_workers():
+                time.sleep(0.05)
+            second = client.get("/sparql", params={"query": CARTESIAN}, headers=h("a"))
+            assert second.status_code == 429, second.text
+            other = client.get("/sparql", params={"query": SELECT}, headers=h("a2"))
+            assert other.status_code == 200, other.text
+            assert first.result() == 504
