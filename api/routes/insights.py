@@ -23,7 +23,11 @@ def _utc(moment: datetime | None) -> datetime | None:
         return None
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError as error:
+        raise HTTPException(400, f"{moment.isoformat()} is outside the calendar once taken to "
+                                 "UTC") from error
 
 
 def _npmi(together: int, with_a: int, with_b: int, total: int) -> float | None:

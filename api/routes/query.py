@@ -6,12 +6,14 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import neo4j
+import orjson
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 from neo4j import exceptions as neo4j_errors
 from starlette.concurrency import run_in_threadpool
 
 from api.cypher_policy import Refused, check_plan
+from api.cypher_values import BadValue, check_parameters, plain
 from api.deps import DriverDep, SettingsDep
 from api.models import CypherRequest, CypherResult
 from api.security import Analyst
@@ -28,26 +30,15 @@ from kg.rdf.query_runner import (
 )
 
 router = APIRouter(tags=["query"])
-def _plain(value: Any) -> Any:
-    """Neo4j values as JSON: nodes and relationships become their properties."""
-    if isinstance(value, neo4j.graph.Node):
-        return {"labels": sorted(value.labels), **dict(value)}
-    if isinstance(value, neo4j.graph.Relationship):
-        return {"type": value.type, **dict(value)}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if hasattr(value, "iso_format"):
-        return value.iso_format()
-    return value
-
-
 @router.post("/query/cypher", response_model=CypherResult,
              summary="Read-only Cypher with parameters, a timeout and a row cap (analyst)")
 def cypher(body: CypherRequest, driver: DriverDep, settings: SettingsDep,
            _: Analyst) -> CypherResult:
     timeout = settings.query_timeout_seconds
+    try:
+        check_parameters(body.parameters)
+    except BadValue as error:
+        raise HTTPException(400, str(error)) from error
     try:
         with driver.session(database=settings.neo4j_database,
                             default_access_mode=neo4j.READ_ACCESS) as session:
@@ -65,11 +56,22 @@ def cypher(body: CypherRequest, driver: DriverDep, settings: SettingsDep,
             columns = list(result.keys())
             rows: list[dict[str, Any]] = []
             truncated = False
+            size = 0
             for record in result:
                 if len(rows) == settings.query_max_rows:
                     truncated = True
                     break
-                rows.append({k: _plain(v) for k, v in zip(columns, record.values(), strict=True)})
+                row = {k: plain(v, k) for k, v in zip(columns, record.values(), strict=True)}
+                size += len(orjson.dumps(row))
+                if size > settings.api_max_response_bytes:
+                    truncated = True  # the byte cap (KG_API_MAX_RESPONSE_BYTES)
+                    break
+                rows.append(row)
+    except BadValue as error:
+        raise HTTPException(400, str(error)) from error
+    except neo4j_errors.BrokenRecordError as error:
+        raise HTTPException(400, f"a result value cannot be represented ({error}: "
+                                 f"{error.__cause__})") from error
     except neo4j_errors.ClientError as error:
         code = error.code or ""
         if "Timeout" in code or "TransactionTimedOut" in code:
@@ -79,6 +81,9 @@ def cypher(body: CypherRequest, driver: DriverDep, settings: SettingsDep,
         raise HTTPException(400, f"bad query: {error.message}") from error
     except neo4j_errors.TransientError as error:
         raise HTTPException(504, f"the query was stopped: {error.message}") from error
+    except neo4j_errors.Neo4jError as error:  # DatabaseError and any code not mapped above
+        raise HTTPException(400, f"Neo4j could not run the query ({error.code}): "
+                                 f"{error.message}") from error
     return CypherResult(columns=columns, rows=rows, truncated=truncated)
 
 

@@ -46,10 +46,19 @@ def ingest(body: dict[str, Any] | list[dict[str, Any]], request: Request, driver
     if len(records) > MAX_BATCH:
         raise HTTPException(413, f"at most {MAX_BATCH} records per request")
     items: list[Loaded | Rejected] = []
+    first_of: dict[tuple[str, str], int] = {}
     for number, data in enumerate(records):
         ref = SourceRef("request", f"record {number}")
         try:
-            items.append(Loaded(ref, InteractionRecord.model_validate(data)))
+            record = InteractionRecord.model_validate(data)
+            key = (record.source, record.source_id)
+            if key in first_of:
+                items.append(Rejected(ref, "source_id", (
+                    f"{record.source}:{record.source_id} is already record {first_of[key]} "
+                    "of this request; send each record once")))
+            else:
+                first_of[key] = number
+                items.append(Loaded(ref, record))
         except ValidationError as error:
             first = error.errors()[0]
             items.append(Rejected(ref, ".".join(str(p) for p in first["loc"]) or "record",

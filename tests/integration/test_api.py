@@ -507,3 +507,114 @@ def test_one_analyst_cannot_hold_every_worker(api_settings: Settings) -> None:
             other = client.get("/sparql", params={"query": SELECT}, headers=h("a2"))
             assert other.status_code == 200, other.text
             assert first.result() == 504
+
+
+def test_hostile_cypher_values_are_a_bad_request(client: TestClient) -> None:
+    def cypher(query: str, **parameters: Any) -> httpx.Response:
+        return client.post("/query/cypher", headers={**h("a"), "Content-Type":
+                                                      "application/json"},
+                           content=json.dumps({"query": query, "parameters": parameters}))
+    for value, named in ((2**63, "$x"), (-(2**63) - 1, "$x"), ({"a": [2**70]}, "$x.a[0]"),
+                         ("\udc80", "$x"), (["ok", "\ud800"], "$x[1]")):
+        refused = cypher("RETURN $x AS x", x=value)
+        assert refused.status_code == 400, (value, refused.text)
+        assert named in refused.json()["detail"]
+    deep: Any = []
+    for _ in range(900):
+        deep = [deep]
+    nested = cypher("RETURN $x AS x", x=deep)
+    assert nested.status_code == 400 and "nested" in nested.json()["detail"]
+    assert cypher("RETURN $x AS x", x=2**63 - 1).json()["rows"] == [{"x": 2**63 - 1}]
+    overflow = cypher("RETURN date('9999-12-31') + duration('P1D') AS d")
+    assert overflow.status_code == 400, overflow.text
+    for query in ("RETURN 1 / 0 AS x", "RETURN toInteger('9' + '0' * 30) + 1 AS x",
+                  "UNWIND [1, 'a'] AS x RETURN x + {} AS y"):
+        failed = cypher(query)
+        assert failed.status_code == 400, (query, failed.text)
+    odd = cypher("RETURN 0.0 / 0.0 AS nan, 1e308 * 10 AS inf").json()["rows"]
+    assert odd == [{"nan": "NaN", "inf": "Infinity"}]
+
+
+def test_paths_serialise_as_nodes_and_relationships(client: TestClient) -> None:
+    response = client.post("/query/cypher", headers=h("a"), json={"query": """
+        MATCH p=(c:Customer)-[:HAS_IDENTITY]->(x:Identity)
+        RETURN p, c.customerId AS c, x.identityId AS x ORDER BY c, x LIMIT 1"""})
+    assert response.status_code == 200, response.text
+    [row] = response.json()["rows"]
+    path = row["p"]
+    assert "Customer" in path["nodes"][0]["labels"]
+    assert "Identity" in path["nodes"][1]["labels"]
+    assert path["nodes"][0]["customerId"] == row["c"]
+    assert path["nodes"][1]["identityId"] == row["x"]
+    assert [r["type"] for r in path["relationships"]] == ["HAS_IDENTITY"]
+    assert path["relationships"][0]["linkRule"]
+    anonymous = client.post("/query/cypher", headers=h("a"),
+                            json={"query": "MATCH p=()-[]->() RETURN p LIMIT 3"})
+    assert anonymous.status_code == 200 and len(anonymous.json()["rows"]) == 3
+
+
+def test_hostile_ingest_and_time_bounds_are_a_bad_request(client: TestClient) -> None:
+    record = {"source": "api-hostile", "source_id": "1", "kind": "Post", "channel": "twitter",
+              "occurred_at": "2025-01-01T10:00:00Z", "text": "fine",
+              "author": {"kind": "handle", "network": "twitter", "value": "hostile"}}
+    bad = [{**record, "source_id": "s", "text": "bad \udc80 text"},
+           {**record, "source_id": "early", "occurred_at": "0001-01-01T00:00:00+14:00"},
+           {**record, "source_id": "late", "occurred_at": "9999-12-31T23:59:59-12:00"},
+           {**record, "source_id": "future", "occurred_at": "9999-01-01T00:00:00Z"}]
+    done = client.post("/interactions", headers={**h("w"), "Content-Type": "application/json"},
+                       content=json.dumps(bad))
+    assert done.status_code == 200, done.text
+    body = done.json()
+    assert body["loaded"] == 0
+    assert [(r["position"], r["field"]) for r in body["rejected"]] == [
+        ("record 0", "text"), ("record 1", "occurred_at"), ("record 2", "occurred_at"),
+        ("record 3", "occurred_at")]
+    assert "future" in body["rejected"][3]["reason"]
+    for path in ("/insights/pain-points", "/concepts/refund/correlations"):
+        for name, value in (("since", "0001-01-01T00:00:00+14:00"),
+                            ("until", "9999-12-31T23:59:59-12:00")):
+            response = client.get(path, params={name: value}, headers=h("r"))
+            assert response.status_code == 400, (path, name, response.text)
+            assert "calendar" in response.json()["detail"]
+
+
+def test_duplicate_source_ids_in_one_request_are_reported(client: TestClient) -> None:
+    record = {"source": "api-dup", "source_id": "1", "kind": "Post", "channel": "twitter",
+              "occurred_at": "2025-02-01T10:00:00Z", "text": "where is my parcel",
+              "author": {"kind": "handle", "network": "twitter", "value": "dup_tester"}}
+    done = client.post("/interactions", headers=h("w"), json=[
+        record, {**record, "text": "second version"}, {**record, "source_id": "2"}]).json()
+    assert done["received"] == 3 and done["loaded"] == 2
+    assert [(r["position"], r["field"]) for r in done["rejected"]] == [("record 1", "source_id")]
+    assert "record 0" in done["rejected"][0]["reason"]
+
+
+def test_responses_have_a_byte_cap(api_settings: Settings) -> None:
+    capped = api_settings.model_copy(update={"api_max_response_bytes": 100_000})
+    with TestClient(create_app(capped)) as client:
+        one_big_row = client.post("/query/cypher", headers=h("a"), json={
+            "query": "RETURN reduce(s = '', i IN range(1, 20000) | s + 'xxxxxxxxxx') AS s"})
+        assert one_big_row.status_code == 200
+        assert one_big_row.json() == {"columns": ["s"], "rows": [], "truncated": True}
+        rows = client.post("/query/cypher", headers=h("a"), json={
+            "query": "UNWIND range(1, 40) AS n RETURN n, reduce(s = '', i IN range(1, 300) | "
+                     "s + 'xxxxxxxxxx') AS s"}).json()
+        assert rows["truncated"] and 0 < len(rows["rows"]) < 40
+        assert len(json.dumps(rows["rows"])) <= 100_000
+        everything = client.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o }"},
+                                headers=h("a"))
+        assert everything.status_code == 400, everything.status_code
+        assert "KG_API_MAX_RESPONSE_BYTES" in everything.json()["detail"]
+        long_query = "SELECT * WHERE { ?s ?p ?o } #" + "x" * 20_000
+        for response in (
+                client.post("/sparql", content=long_query, headers={
+                    **h("a"), "Content-Type": "application/sparql-query"}),
+                client.post("/sparql", data={"query": long_query}, headers=h("a")),
+                client.get("/sparql", params={"query": long_query}, headers=h("a"))):
+            assert response.status_code in (413, 422), response.text
+        invalid = client.post("/sparql", content=b"SELECT \xff\xfe WHERE {}", headers={
+            **h("a"), "Content-Type": "application/sparql-query"})
+        assert invalid.status_code == 400 and "UTF-8" in invalid.json()["detail"]
+        form = client.post("/sparql", content=b"query=SELECT%FF", headers={
+            **h("a"), "Content-Type": "application/x-www-form-urlencoded"})
+        assert form.status_code == 400, form.text
