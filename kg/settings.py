@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     neo4j_start_timeout: float = Field(default=120.0, gt=0)
     neo4j_stop_timeout: float = Field(default=60.0, gt=0)
 
+    ontology_dir: Path | None = Field(
+        default=None, description="folder of the ontology's Turtle files; unset: ontology/ "
+                                  "beside the package in a source checkout")
     rdf_store: Path = Field(default_factory=lambda: _default_cache() / "rdf",
                             description="folder of the on-disk Oxigraph store (the RDF mirror)")
 

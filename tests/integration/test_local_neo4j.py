@@ -172,3 +172,18 @@ def test_install_asks_maven_for_exact_versions_and_says_what_it_does(
     assert f"<version>{installed.apoc_version}</version>" in apoc_pom and "[" not in apoc_pom
     assert any(f"Neo4j {installed.neo4j_version}" in line for line in heard)
     assert any("lib/" in line for line in heard) and any("plugins/" in line for line in heard)
+
+
+def test_db_example_writes_the_identity_id_the_loader_would(
+        settings: Settings, running: server.ServerStatus) -> None:
+    from typer.testing import CliRunner
+
+    from kg.cli import app
+    from kg.loading.identities import identity_id
+    from kg.loading.records import IdentityRef
+
+    result = CliRunner().invoke(app, ["db", "example"])
+    assert result.exit_code == 0, result.output
+    expected = identity_id(IdentityRef(kind="email", value="ada@example.org"))
+    assert expected.startswith("email:") and expected.count(":") == 2
+    assert f'"{expected}"' in result.output
