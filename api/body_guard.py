@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 
+from kg_api.security import missing_or_unknown_key
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.security import missing_or_unknown_key
 from kg.settings import Settings
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

@@ -10,10 +10,10 @@ from functools import cache
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from kg_api.body_guard import BodyGuard
+from kg_api.routes import concepts, customers, insights, query, records
+from kg_api.stats import StatsCache
 
-from api.body_guard import BodyGuard
-from api.routes import concepts, customers, insights, query, records
-from api.stats import StatsCache
 from kg import __version__
 from kg.errors import GraphError, GraphRequestError, GraphUnavailable
 from kg.extraction.pipeline import build_pipeline

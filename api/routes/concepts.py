@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
+from kg_api.deps import GraphDep
+from kg_api.security import Reader
 
-from api.deps import GraphDep
-from api.security import Reader
 from kg.graph import queries
 
 router = APIRouter(prefix="/concepts", tags=["concepts"])

@@ -7,15 +7,15 @@ from concurrent.futures import ThreadPoolExecutor
 from itertools import combinations
 
 from fastapi import APIRouter, HTTPException, Query, Request
-
-from api.deps import DriverDep, GraphDep, SettingsDep
-from api.models import (
+from kg_api.deps import DriverDep, GraphDep, SettingsDep
+from kg_api.models import (
     Customer360,
     CustomerPage,
     Erasure,
     JourneyStep,
 )
-from api.security import Admin, Reader
+from kg_api.security import Admin, Reader
+
 from kg.graph import queries
 from kg.loading.identities import IdentityError, normalise
 from kg.ontology.mapping import load_mapping

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query
+from kg_api.deps import GraphDep
+from kg_api.security import Reader
 
-from api.deps import GraphDep
-from api.security import Reader
 from kg.graph import queries
 
 router = APIRouter(tags=["insights"])

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
+from kg_api.deps import DriverDep, GraphDep, SettingsDep
+from kg_api.models import IngestResult
+from kg_api.security import Reader, Writer
 from pydantic import ValidationError
 
-from api.deps import DriverDep, GraphDep, SettingsDep
-from api.models import IngestResult
-from api.security import Reader, Writer
 from kg.graph import queries
 from kg.loading.adapters import Loaded, Rejected, SourceRef
 from kg.loading.loader import build_batch, derive_all

@@ -9,7 +9,6 @@ def command(host: str = typer.Option("127.0.0.1", "--host"),
             port: int = typer.Option(8000, "--port")) -> None:
     """Serve the query API (OpenAPI docs at /docs)."""
     import uvicorn
-
-    from api.main import create_app
+    from kg_api.main import create_app
 
     uvicorn.run(create_app(), host=host, port=port, log_level="info")

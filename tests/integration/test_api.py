@@ -11,10 +11,10 @@ import httpx
 import psutil
 import pytest
 from fastapi.testclient import TestClient
+from kg_api.main import create_app
 from rdflib.namespace import RDF, SKOS
 from SPARQLWrapper import JSON, SPARQLWrapper
 
-from api.main import create_app
 from kg.graph.driver import create_driver
 from kg.ontology.files import OntologyFiles, default_ontology_dir, parse_turtle
 from kg.settings import Settings

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 import schemathesis
+from kg_api.main import create_app
 from schemathesis import GenerationMode
 
-from api.main import create_app
 from kg.settings import Settings
 from tests.integration.fuzzing import KEYS_BY_ROLE, fuzz
 from tests.integration.support import serving
