@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 
-from kg_api.security import missing_or_unknown_key
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kg.settings import Settings
+from kg_api.security import missing_or_unknown_key
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 PUBLIC_PATHS = frozenset({"/health", "/docs", "/redoc", "/openapi.json",

@@ -10,9 +10,6 @@ from functools import cache
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
-from kg_api.body_guard import BodyGuard
-from kg_api.routes import concepts, customers, insights, query, records
-from kg_api.stats import StatsCache
 
 from kg import __version__
 from kg.errors import GraphError, GraphRequestError, GraphUnavailable
@@ -21,6 +18,14 @@ from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
 from kg.rdf.query_runner import ProcessQueryRunner
 from kg.settings import Settings, load_settings
+from kg_api.body_guard import BodyGuard
+from kg_api.routes import concepts, customers, insights, query, records
+from kg_api.stats import StatsCache
+
+# The HTTP server's limit on a request's line and headers: a GET /sparql query may be 20,000
+# characters, up to 12 bytes each once percent-encoded; beyond the limit the server would drop
+# the connection instead of answering.
+MAX_REQUEST_HEAD_BYTES = 256 * 1024
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

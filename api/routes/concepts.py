@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from kg_api.deps import GraphDep
-from kg_api.security import Reader
 
 from kg.graph import queries
+from kg_api.deps import GraphDep
+from kg_api.security import Reader
 
 router = APIRouter(prefix="/concepts", tags=["concepts"])
 

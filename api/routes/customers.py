@@ -7,6 +7,11 @@ from concurrent.futures import ThreadPoolExecutor
 from itertools import combinations
 
 from fastapi import APIRouter, HTTPException, Query, Request
+
+from kg.graph import queries
+from kg.loading.identities import IdentityError, normalise
+from kg.ontology.mapping import load_mapping
+from kg.rdf import mirror
 from kg_api.deps import DriverDep, GraphDep, SettingsDep
 from kg_api.models import (
     Customer360,
@@ -15,11 +20,6 @@ from kg_api.models import (
     JourneyStep,
 )
 from kg_api.security import Admin, Reader
-
-from kg.graph import queries
-from kg.loading.identities import IdentityError, normalise
-from kg.ontology.mapping import load_mapping
-from kg.rdf import mirror
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 SECTIONS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="view-360")

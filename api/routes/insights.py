@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query
-from kg_api.deps import GraphDep
-from kg_api.security import Reader
 
 from kg.graph import queries
+from kg_api.deps import GraphDep
+from kg_api.security import Reader
 
 router = APIRouter(tags=["insights"])
 RECENT = timedelta(days=30)

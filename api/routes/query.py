@@ -9,11 +9,6 @@ import neo4j
 import orjson
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
-from kg_api.cypher_policy import Refused, check_plan
-from kg_api.cypher_values import BadValue, check_parameters, plain
-from kg_api.deps import DriverDep, SettingsDep
-from kg_api.models import CypherRequest, CypherResult
-from kg_api.security import Analyst
 from neo4j import exceptions as neo4j_errors
 from starlette.concurrency import run_in_threadpool
 
@@ -28,6 +23,11 @@ from kg.rdf.query_runner import (
     ResultTooLarge,
     UpdateRefused,
 )
+from kg_api.cypher_policy import Refused, check_plan
+from kg_api.cypher_values import BadValue, check_parameters, plain
+from kg_api.deps import DriverDep, SettingsDep
+from kg_api.models import CypherRequest, CypherResult
+from kg_api.security import Analyst
 
 router = APIRouter(tags=["query"])
 @router.post("/query/cypher", response_model=CypherResult,

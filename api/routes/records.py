@@ -5,9 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
-from kg_api.deps import DriverDep, GraphDep, SettingsDep
-from kg_api.models import IngestResult
-from kg_api.security import Reader, Writer
 from pydantic import ValidationError
 
 from kg.graph import queries
@@ -16,6 +13,9 @@ from kg.loading.loader import build_batch, derive_all
 from kg.loading.records import InteractionRecord
 from kg.loading.writer import write_batch
 from kg.ontology.mapping import load_mapping
+from kg_api.deps import DriverDep, GraphDep, SettingsDep
+from kg_api.models import IngestResult
+from kg_api.security import Reader, Writer
 
 router = APIRouter(tags=["records"])
 MAX_BATCH = 1000

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import requests
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
@@ -38,7 +39,13 @@ def _runner(operation: Any, mode: GenerationMode, headers: dict[str, str], label
     @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
               suppress_health_check=list(HealthCheck), print_blob=False)
     def run(case: Any) -> None:
-        response = case.call(headers=headers)
+        try:
+            response = case.call(headers=headers)
+        except requests.RequestException as error:  # the server dropped the connection
+            report.requests += 1
+            report.server_errors.append(f"{label} {case.method} {case.formatted_path}: "
+                                        f"no answer ({type(error).__name__})")
+            return
         report.requests += 1
         code = response.status_code
         report.by_status[code] = report.by_status.get(code, 0) + 1

@@ -19,6 +19,7 @@ from kg.graph.schema import init_schema, seed_reference_data
 from kg.loading.loader import LoadSummary, load
 from kg.ontology.mapping import load_mapping
 from kg.settings import Settings
+from kg_api.main import MAX_REQUEST_HEAD_BYTES
 
 API_KEYS = {"r": "reader", "a": "analyst", "a2": "analyst", "w": "writer", "adm": "admin"}
 
@@ -50,7 +51,8 @@ def serving(app: FastAPI) -> Iterator[str]:
     """The app served by uvicorn on a free loopback port; yields its base URL."""
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning"))
+                                           log_level="warning",
+                                           h11_max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:

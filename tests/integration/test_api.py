@@ -10,14 +10,15 @@ from urllib.parse import quote
 import httpx
 import psutil
 import pytest
+import requests
 from fastapi.testclient import TestClient
-from kg_api.main import create_app
 from rdflib.namespace import RDF, SKOS
 from SPARQLWrapper import JSON, SPARQLWrapper
 
 from kg.graph.driver import create_driver
 from kg.ontology.files import OntologyFiles, default_ontology_dir, parse_turtle
 from kg.settings import Settings
+from kg_api.main import create_app
 from tests.integration.support import serving
 
 pytestmark = pytest.mark.integration
@@ -618,3 +619,14 @@ def test_responses_have_a_byte_cap(api_settings: Settings) -> None:
         form = client.post("/sparql", content=b"query=SELECT%FF", headers={
             **h("a"), "Content-Type": "application/x-www-form-urlencoded"})
         assert form.status_code == 400, form.text
+
+
+def test_a_long_query_in_the_url_gets_an_answer(api_settings: Settings) -> None:
+    """20,001 three-byte characters: 180 kB once percent-encoded, refused with a status."""
+    with serving(create_app(api_settings)) as base:
+        response = requests.get(f"{base}/sparql", params={"query": "\u0800" * 20_001},
+                                headers=h("a"), timeout=60)
+        assert response.status_code == 422, response.text
+        fine = requests.get(f"{base}/sparql", headers=h("a"), timeout=60,
+                            params={"query": SELECT + " #" + "\u0800" * 10_000})
+        assert fine.status_code == 200, fine.text

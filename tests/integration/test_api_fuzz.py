@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 import schemathesis
-from kg_api.main import create_app
 from schemathesis import GenerationMode
 
 from kg.settings import Settings
+from kg_api.main import create_app
 from tests.integration.fuzzing import KEYS_BY_ROLE, fuzz
 from tests.integration.support import serving
 
