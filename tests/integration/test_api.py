@@ -501,8 +501,10 @@ def test_one_analyst_cannot_hold_every_worker(api_settings: Settings) -> None:
         with ThreadPoolExecutor(max_workers=1) as pool:
             first = pool.submit(runaway)
             started.wait()
-            while not _query_workers():
+            deadline = time.monotonic() + 5
+            while not _query_workers() and time.monotonic() < deadline:
                 time.sleep(0.05)
+            assert _query_workers(), "the runaway query is running in a worker"
             second = client.get("/sparql", params={"query": CARTESIAN}, headers=h("a"))
             assert second.status_code == 429, second.text
             other = client.get("/sparql", params={"query": SELECT}, headers=h("a2"))
