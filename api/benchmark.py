@@ -94,7 +94,7 @@ def main() -> None:
 def views(ids: list[str], requests: int, workers: int) -> None:
     port = _port()
     env = {**os.environ, "KG_API_KEYS": f'{{"{KEY}": "admin"}}'}
-    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.main:create_app",
+    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "kg_api.main:create_app",
                                "--factory", "--port", str(port), "--workers",
                                str(workers), "--log-level", "warning"], env=env)
     try:

@@ -3,40 +3,31 @@ first use, never at import time."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import cache
 
-import neo4j
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 
-from api.routes import concepts, customers, insights, query, records
-from api.stats import StatsCache
 from kg import __version__
 from kg.errors import GraphError, GraphRequestError, GraphUnavailable
 from kg.extraction.pipeline import build_pipeline
 from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
 from kg.ontology.mapping import load_mapping
-from kg.rdf.owner import MirrorBusy, MirrorOwner
+from kg.rdf.owner import acquire_owner, release_owner
+from kg.rdf.query_runner import ProcessQueryRunner
 from kg.settings import Settings, load_settings
+from kg_api.body_guard import BodyGuard
+from kg_api.routes import concepts, customers, insights, query, records
+from kg_api.stats import StatsCache
 
-MIRROR_WAIT_SECONDS = 60.0
-
-
-def _own_mirror(driver: neo4j.Driver, settings: Settings) -> MirrorOwner:
-    """Take ownership of the RDF mirror; a load that holds it briefly is waited for."""
-    deadline = time.monotonic() + MIRROR_WAIT_SECONDS
-    while True:
-        try:
-            return MirrorOwner(driver, settings, load_mapping())
-        except MirrorBusy:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
+# The HTTP server's limit on a request's line and headers: a GET /sparql query may be 20,000
+# characters, up to 12 bytes each once percent-encoded; beyond the limit the server would drop
+# the connection instead of answering.
+MAX_REQUEST_HEAD_BYTES = 256 * 1024
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -48,12 +39,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.driver = create_driver(resolved)
         app.state.nlp = cache(lambda: build_pipeline(resolved))  # built on first ingestion
         app.state.stats = StatsCache(resolved.api_stats_ttl_seconds)
-        app.state.mirror = _own_mirror(app.state.driver, resolved)
-        app.state.mirror.start()
+        app.state.mirror = acquire_owner(resolved, load_mapping())
+        app.state.sparql = ProcessQueryRunner(app.state.mirror.query_store,
+                                              workers=resolved.sparql_workers,
+                                              max_bytes=resolved.api_max_response_bytes)
         try:
             yield
         finally:
-            app.state.mirror.stop()
+            release_owner(app.state.mirror)
             app.state.driver.close()
 
     app = FastAPI(title="Customer knowledge graph", version=__version__, lifespan=lifespan,
@@ -64,14 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=resolved.api_cors_origins,
                            allow_methods=["GET", "POST", "DELETE"], allow_headers=["*"])
 
-    @app.middleware("http")
-    async def limit_body(request: Request,
-                         call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        length = request.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > resolved.api_max_body_bytes:
-            return JSONResponse({"detail": f"request body over {resolved.api_max_body_bytes} "
-                                           "bytes (KG_API_MAX_BODY_BYTES)"}, status_code=413)
-        return await call_next(request)
+    app.add_middleware(BodyGuard, settings=resolved)
 
     @app.exception_handler(GraphUnavailable)
     async def unavailable(request: Request, error: GraphUnavailable) -> JSONResponse:

@@ -24,18 +24,32 @@ api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False,
                               description="an API key from KG_API_KEYS")
 
 
-def role_of(settings: Settings, key: str | None) -> Role:
-    if not key:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED,
-                            "missing API key: send it in the X-API-Key header",
-                            headers={"WWW-Authenticate": "ApiKey"})
+def role_for_key(settings: Settings, key: str) -> Role | None:
+    """The role of a known key; None for an unknown one."""
     for known, role in settings.api_keys.items():
         if secrets.compare_digest(known.encode(), key.encode()):
             return role
     if settings.api_dev_mode and secrets.compare_digest(key.encode(), DEV_KEY.encode()):
         return "admin"
-    raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown API key",
-                        headers={"WWW-Authenticate": "ApiKey"})
+    return None
+
+
+def missing_or_unknown_key(settings: Settings, key: str | None) -> str | None:
+    """Why a key is refused (401), or None when it is known."""
+    if not key:
+        return "missing API key: send it in the X-API-Key header"
+    if role_for_key(settings, key) is None:
+        return "unknown API key"
+    return None
+
+
+def role_of(settings: Settings, key: str | None) -> Role:
+    refusal = missing_or_unknown_key(settings, key)
+    role = role_for_key(settings, key) if key else None
+    if refusal is not None or role is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, refusal or "unknown API key",
+                            headers={"WWW-Authenticate": "ApiKey"})
+    return role
 
 
 def require(minimum: Role) -> Callable[..., Role]:

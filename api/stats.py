@@ -15,8 +15,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from itertools import combinations
 
-from api.deps import Graph
 from kg.graph import queries
+from kg_api.deps import Graph
 
 
 @dataclass

@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     fuseki_port: int = Field(default=3030, ge=1, le=65535)
     fuseki_version: str = "5.6.0"
 
+    ontology_dir: Path | None = Field(
+        default=None, description="folder of the ontology's Turtle files; unset: ontology/ "
+                                  "beside the package in a source checkout")
     rdf_store: Path = Field(default_factory=lambda: _default_cache() / "rdf",
                             description="folder of the on-disk Oxigraph store (the RDF mirror)")
 
@@ -83,6 +86,14 @@ class Settings(BaseSettings):
     api_stats_ttl_seconds: float = Field(default=300.0, ge=0,
                                          description="how long base rates for lift are reused")
     query_max_rows: int = Field(default=10_000, ge=1)
+    api_max_response_bytes: int = Field(
+        default=20_000_000, ge=1024,
+        description="byte cap of a Cypher or SPARQL result, besides the row cap")
+    sparql_workers: int = Field(default=2, ge=1,
+                                description="SPARQL queries that may run at once")
+    sparql_federation_endpoints: list[str] = Field(
+        default_factory=list,
+        description="SPARQL SERVICE endpoints queries may call; empty: federation is off")
 
     # Extraction.
     spacy_model: str = Field(

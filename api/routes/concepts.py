@@ -6,9 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from api.deps import GraphDep
-from api.security import Reader
 from kg.graph import queries
+from kg_api.deps import GraphDep
+from kg_api.security import Reader
 
 router = APIRouter(prefix="/concepts", tags=["concepts"])
 

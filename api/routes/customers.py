@@ -8,18 +8,18 @@ from itertools import combinations
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
-from api.deps import DriverDep, GraphDep, SettingsDep
-from api.models import (
+from kg.derivation.refresh import refresh
+from kg.graph import queries
+from kg.loading.erasure import erase_customer, forget_query_statistics
+from kg.loading.identities import IdentityError, normalise
+from kg_api.deps import DriverDep, GraphDep, SettingsDep
+from kg_api.models import (
     Customer360,
     CustomerPage,
     Erasure,
     JourneyStep,
 )
-from api.security import Admin, Reader
-from kg.derivation.refresh import refresh
-from kg.graph import queries
-from kg.loading.erasure import erase_customer, forget_query_statistics
-from kg.loading.identities import IdentityError, normalise
+from kg_api.security import Admin, Reader
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 SECTIONS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="view-360")

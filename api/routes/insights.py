@@ -8,9 +8,9 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query
 
-from api.deps import GraphDep
-from api.security import Reader
 from kg.graph import queries
+from kg_api.deps import GraphDep
+from kg_api.security import Reader
 
 router = APIRouter(tags=["insights"])
 RECENT = timedelta(days=30)
@@ -23,7 +23,11 @@ def _utc(moment: datetime | None) -> datetime | None:
         return None
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError as error:
+        raise HTTPException(400, f"{moment.isoformat()} is outside the calendar once taken to "
+                                 "UTC") from error
 
 
 def _npmi(together: int, with_a: int, with_b: int, total: int) -> float | None:

@@ -2,58 +2,43 @@
 
 from __future__ import annotations
 
-import concurrent.futures
 from typing import Any
 from urllib.parse import parse_qs
 
 import neo4j
-import pyoxigraph as ox
+import orjson
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 from neo4j import exceptions as neo4j_errors
+from starlette.concurrency import run_in_threadpool
 
-from api.deps import DriverDep, SettingsDep
-from api.models import CypherRequest, CypherResult
-from api.security import Analyst
+from kg.rdf.federation import FederationRefused, check_federation
+from kg.rdf.query_runner import (
+    BadQuery,
+    Busy,
+    MirrorMissing,
+    QueryError,
+    QueryRunner,
+    QueryTimeout,
+    ResultTooLarge,
+    UpdateRefused,
+)
+from kg_api.cypher_policy import Refused, check_plan
+from kg_api.cypher_values import BadValue, check_parameters, plain
+from kg_api.deps import DriverDep, SettingsDep
+from kg_api.models import CypherRequest, CypherResult
+from kg_api.security import Analyst
 
 router = APIRouter(tags=["query"])
-SPARQL_POOL = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="sparql")
-
-RESULT_FORMATS = {
-    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
-    "application/json": ox.QueryResultsFormat.JSON,
-    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-    "application/xml": ox.QueryResultsFormat.XML,
-    "text/csv": ox.QueryResultsFormat.CSV,
-    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
-}
-GRAPH_FORMATS = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-}
-
-
-def _plain(value: Any) -> Any:
-    """Neo4j values as JSON: nodes and relationships become their properties."""
-    if isinstance(value, neo4j.graph.Node):
-        return {"labels": sorted(value.labels), **dict(value)}
-    if isinstance(value, neo4j.graph.Relationship):
-        return {"type": value.type, **dict(value)}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if hasattr(value, "iso_format"):
-        return value.iso_format()
-    return value
-
-
 @router.post("/query/cypher", response_model=CypherResult,
              summary="Read-only Cypher with parameters, a timeout and a row cap (analyst)")
 def cypher(body: CypherRequest, driver: DriverDep, settings: SettingsDep,
            _: Analyst) -> CypherResult:
     timeout = settings.query_timeout_seconds
+    try:
+        check_parameters(body.parameters)
+    except BadValue as error:
+        raise HTTPException(400, str(error)) from error
     try:
         with driver.session(database=settings.neo4j_database,
                             default_access_mode=neo4j.READ_ACCESS) as session:
@@ -62,16 +47,31 @@ def cypher(body: CypherRequest, driver: DriverDep, settings: SettingsDep,
             if plan.query_type != "r":
                 raise HTTPException(403, "only read queries are allowed: this query writes "
                                          f"(query type {plan.query_type!r})")
+            try:
+                check_plan(body.query, plan.plan or {})
+            except Refused as error:
+                raise HTTPException(403, str(error)) from error
             result = session.run(neo4j.Query(body.query, timeout=timeout),
                                  body.parameters)
             columns = list(result.keys())
             rows: list[dict[str, Any]] = []
             truncated = False
+            size = 0
             for record in result:
                 if len(rows) == settings.query_max_rows:
                     truncated = True
                     break
-                rows.append({k: _plain(v) for k, v in zip(columns, record.values(), strict=True)})
+                row = {k: plain(v, k) for k, v in zip(columns, record.values(), strict=True)}
+                size += len(orjson.dumps(row))
+                if size > settings.api_max_response_bytes:
+                    truncated = True  # the byte cap (KG_API_MAX_RESPONSE_BYTES)
+                    break
+                rows.append(row)
+    except BadValue as error:
+        raise HTTPException(400, str(error)) from error
+    except neo4j_errors.BrokenRecordError as error:
+        raise HTTPException(400, f"a result value cannot be represented ({error}: "
+                                 f"{error.__cause__})") from error
     except neo4j_errors.ClientError as error:
         code = error.code or ""
         if "Timeout" in code or "TransactionTimedOut" in code:
@@ -81,66 +81,60 @@ def cypher(body: CypherRequest, driver: DriverDep, settings: SettingsDep,
         raise HTTPException(400, f"bad query: {error.message}") from error
     except neo4j_errors.TransientError as error:
         raise HTTPException(504, f"the query was stopped: {error.message}") from error
+    except neo4j_errors.Neo4jError as error:  # DatabaseError and any code not mapped above
+        raise HTTPException(400, f"Neo4j could not run the query ({error.code}): "
+                                 f"{error.message}") from error
     return CypherResult(columns=columns, rows=rows, truncated=truncated)
 
 
-def _negotiate(accept: str, table: dict[str, Any], default: str) -> tuple[str, Any]:
-    for part in accept.split(","):
-        media = part.split(";")[0].strip()
-        if media in table:
-            return media, table[media]
-    return default, table[default]
+MAX_QUERY_CHARS = 20_000
+RUNNER_ERRORS: dict[type[QueryError], int] = {
+    BadQuery: 400, ResultTooLarge: 400, UpdateRefused: 403, QueryTimeout: 504, Busy: 429,
+    MirrorMissing: 503}
 
 
 def _run_sparql(request: Request, query: str, accept: str) -> Response:
     settings = request.app.state.settings
-    mirror = request.app.state.mirror
-    if not mirror.ready.wait(settings.query_timeout_seconds):
-        raise HTTPException(503, "the RDF mirror is being built from the graph; try again in "
-                                 f"a moment ({mirror.last_error or 'building'})")
-
-    def execute() -> tuple[bytes, str]:
-        store = mirror.snapshot_store()
-        try:
-            results = store.query(query, use_default_graph_as_union=True)
-        except SyntaxError as error:
-            lowered = query.lower()
-            if any(word in lowered for word in ("insert", "delete", "load ", "clear", "drop ")):
-                raise PermissionError("SPARQL updates are refused: this endpoint is read-only") \
-                    from error
-            raise ValueError(f"bad SPARQL query: {error}") from error
-        if isinstance(results, ox.QueryBoolean | ox.QuerySolutions):
-            media, fmt = _negotiate(accept, RESULT_FORMATS, "application/sparql-results+json")
-            return results.serialize(format=fmt) or b"", media
-        media, fmt = _negotiate(accept, GRAPH_FORMATS, "text/turtle")
-        return ox.serialize(results, format=fmt) or b"", media
-
-    future = SPARQL_POOL.submit(execute)
+    if len(query) > MAX_QUERY_CHARS:
+        raise HTTPException(413, f"the query is over {MAX_QUERY_CHARS:,} characters")
     try:
-        payload, media = future.result(timeout=settings.query_timeout_seconds)
-    except concurrent.futures.TimeoutError as error:
-        raise HTTPException(504, f"the query ran over {settings.query_timeout_seconds} s") \
-            from error
-    except PermissionError as error:
+        check_federation(query, settings.sparql_federation_endpoints)
+    except FederationRefused as error:
         raise HTTPException(403, str(error)) from error
-    except ValueError as error:
-        raise HTTPException(400, str(error)) from error
+    runner: QueryRunner = request.app.state.sparql
+    try:
+        payload, media = runner.run(query, accept, settings.query_timeout_seconds,
+                                    caller=request.headers.get("x-api-key", ""))
+    except QueryError as error:
+        status = next(code for kind, code in RUNNER_ERRORS.items() if isinstance(error, kind))
+        raise HTTPException(status, str(error)) from error
     return Response(payload, media_type=media)
 
 
 @router.get("/sparql", summary="SPARQL 1.1 query by GET (analyst)")
 def sparql_get(request: Request, _: Analyst,
-               query: str = Query(..., max_length=20_000)) -> Response:
+               query: str = Query(..., max_length=MAX_QUERY_CHARS)) -> Response:
     return _run_sparql(request, query, request.headers.get("accept", ""))
+
+
+def _text(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise HTTPException(400, f"the request body is not valid UTF-8 (byte {error.start})") \
+            from error
 
 
 @router.post("/sparql", summary="SPARQL 1.1 query by POST: urlencoded or sparql-query (analyst)")
 async def sparql_post(request: Request, _: Analyst) -> Response:
     content_type = request.headers.get("content-type", "").split(";")[0].strip()
     if content_type == "application/sparql-query":
-        query = (await request.body()).decode("utf-8")
+        query = _text(await request.body())
     elif content_type == "application/x-www-form-urlencoded":
-        form = parse_qs((await request.body()).decode("utf-8"))
+        try:
+            form = parse_qs(_text(await request.body()), errors="strict")
+        except UnicodeDecodeError as error:
+            raise HTTPException(400, "the form's query is not valid UTF-8") from error
         if "update" in form:
             raise HTTPException(403, "SPARQL updates are refused: this endpoint is read-only")
         query = form.get("query", [""])[0]
@@ -151,6 +145,5 @@ async def sparql_post(request: Request, _: Analyst) -> Response:
                                  "application/x-www-form-urlencoded")
     if not query:
         raise HTTPException(400, "no query")
-    return _run_sparql(request, query, request.headers.get("accept", ""))
-
-
+    return await run_in_threadpool(_run_sparql, request, query,
+                                   request.headers.get("accept", ""))

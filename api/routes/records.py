@@ -9,9 +9,6 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import ValidationError
 
-from api.deps import DriverDep, GraphDep, SettingsDep
-from api.models import IngestResult
-from api.security import Reader, Writer
 from kg.derivation.refresh import refresh
 from kg.graph import queries
 from kg.loading.adapters import Loaded, Rejected, SourceRef
@@ -20,6 +17,9 @@ from kg.loading.records import InteractionRecord
 from kg.loading.suppression import suppressed
 from kg.loading.writer import write_batch
 from kg.ontology.mapping import load_mapping
+from kg_api.deps import DriverDep, GraphDep, SettingsDep
+from kg_api.models import IngestResult
+from kg_api.security import Reader, Writer
 
 router = APIRouter(tags=["records"])
 MAX_BATCH = 1000
@@ -50,10 +50,19 @@ def ingest(body: dict[str, Any] | list[dict[str, Any]], request: Request, driver
     if len(records) > MAX_BATCH:
         raise HTTPException(413, f"at most {MAX_BATCH} records per request")
     items: list[Loaded | Rejected] = []
+    first_of: dict[tuple[str, str], int] = {}
     for number, data in enumerate(records):
         ref = SourceRef("request", f"record {number}")
         try:
-            items.append(Loaded(ref, InteractionRecord.model_validate(data)))
+            record = InteractionRecord.model_validate(data)
+            key = (record.source, record.source_id)
+            if key in first_of:
+                items.append(Rejected(ref, "source_id", (
+                    f"{record.source}:{record.source_id} is already record {first_of[key]} "
+                    "of this request; send each record once")))
+            else:
+                first_of[key] = number
+                items.append(Loaded(ref, record))
         except ValidationError as error:
             first = error.errors()[0]
             items.append(Rejected(ref, ".".join(str(p) for p in first["loc"]) or "record",

@@ -10,6 +10,8 @@ from rich.console import Console
 from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
 from kg.graph.schema import init_schema, seed_reference_data
+from kg.loading.identities import identity_id
+from kg.loading.records import IdentityRef
 from kg.ontology.mapping import load_mapping
 from kg.settings import load_settings
 
@@ -35,10 +37,11 @@ def init() -> None:
 def example() -> None:
     """Write one example customer with an identity, read it back, print it as JSON."""
     settings = load_settings()
+    email = IdentityRef(kind="email", value="ada@example.org")
     row = {
         "customerId": "example-customer-1", "displayName": "Ada Example",
-        "identityId": "email:ada@example.org", "identifierValue": "ada@example.org",
-        "identityKind": "email", "linkRule": "deterministic:email", "linkScore": 1.0,
+        "identityId": identity_id(email), "identifierValue": email.value,
+        "identityKind": email.kind, "linkRule": "record:example", "linkScore": 1.0,
     }
     with create_driver(settings) as driver:
         run_query(driver, settings, queries.MERGE_CUSTOMER_WITH_IDENTITY, row, write=True)

@@ -17,8 +17,8 @@ console = Console(soft_wrap=True)
 def install() -> None:
     """Resolve Neo4j Community 5.26 and APOC core with Maven into the Neo4j home."""
     settings = load_settings()
-    with console.status("resolving Neo4j and APOC with Maven…"):
-        result = installer.install(settings)
+    result = installer.install(settings, say=lambda message: console.print(message,
+                                                                           highlight=False))
     verb = "installed" if result.downloaded else "already installed"
     console.print(
         f"Neo4j {result.neo4j_version} with APOC {result.apoc_version} {verb} in {result.home} "

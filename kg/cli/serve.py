@@ -10,6 +10,7 @@ def command(host: str = typer.Option("127.0.0.1", "--host"),
     """Serve the query API (OpenAPI docs at /docs)."""
     import uvicorn
 
-    from api.main import create_app
+    from kg_api.main import MAX_REQUEST_HEAD_BYTES, create_app
 
-    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(), host=host, port=port, log_level="info",
+                h11_max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES)

@@ -58,13 +58,41 @@ def run_one(kind: str, processes: int, data: Path, count: int, batch_size: int) 
     }
 
 
+def adversarial_texts(scale: int) -> dict[str, str]:
+    """Texts that were once quadratic: many hashtags, one long run of emoji, many emoji."""
+    return {
+        "hashtags": " ".join("#LostLuggage" if i % 2 else f"#refund{i}" for i in range(scale)),
+        "emoji run": "\U0001F621" * scale,
+        "emoji words": " ".join("\U0001F621" for _ in range(scale)),
+    }
+
+
+def adversarial(scales: list[int]) -> None:
+    """Seconds per text at growing sizes: linear work doubles when the size doubles."""
+    settings = load_settings(extraction_max_chars=10**7)
+    nlp = build_pipeline(settings)
+    list(extract(nlp, [("warm-up", "warm up")], settings))
+    print(f"{'adversarial text':<16}{'tokens':>8}{'chars':>9}{'seconds':>9}")
+    for scale in scales:
+        for name, text in adversarial_texts(scale).items():
+            started = time.perf_counter()
+            list(extract(nlp, [(name, text)], settings))
+            print(f"{name:<16}{scale:>8}{len(text):>9}{time.perf_counter() - started:>9.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--messages", type=int, default=4000)
     parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--adversarial", type=int, nargs="*", metavar="TOKENS",
+                        help="only time adversarial texts of these sizes (default 4000 8000 "
+                             "16000 32000)")
     parser.add_argument("--one", nargs=2, metavar=("KIND", "PROCESSES"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.adversarial is not None:
+        adversarial(args.adversarial or [4000, 8000, 16000, 32000])
+        return
     if args.one:
         result = run_one(args.one[0], int(args.one[1]), args.data, args.messages, args.batch_size)
         print(json.dumps(result))
@@ -90,6 +118,7 @@ def main() -> None:
           " (goal >= 0.8x)")
     print(f"full, two processes / one: {full2['words_per_second'] / full1['words_per_second']:.2f}x"
           " (goal >= 1.5x)")
+    adversarial([4000, 8000, 16000, 32000])
 
 
 if __name__ == "__main__":

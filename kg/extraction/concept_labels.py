@@ -14,10 +14,15 @@ from kg.ontology.namespaces import CKC, SKOS
 LABEL_PROPERTIES = (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel)
 
 
-@cache
 def concept_labels(folder: Path | None = None) -> dict[str, tuple[str, ...]]:
-    """Concept id → its English pref, alt and hidden labels, lower-cased."""
-    graph = parse_turtle(OntologyFiles(folder or default_ontology_dir()).concepts)
+    """Concept id → its English pref, alt and hidden labels, lower-cased (parsed once per
+    folder)."""
+    return _labels_in(folder or default_ontology_dir())
+
+
+@cache
+def _labels_in(folder: Path) -> dict[str, tuple[str, ...]]:
+    graph = parse_turtle(OntologyFiles(folder).concepts)
     labels: dict[str, set[str]] = {}
     for prop in LABEL_PROPERTIES:
         for concept, label in graph.subject_objects(prop):
@@ -29,10 +34,14 @@ def concept_labels(folder: Path | None = None) -> dict[str, tuple[str, ...]]:
     return {concept: tuple(sorted(values)) for concept, values in sorted(labels.items())}
 
 
-@cache
 def top_concepts(folder: Path | None = None) -> dict[str, str]:
     """Concept id → id of its top-level area (a top concept maps to itself)."""
-    graph = parse_turtle(OntologyFiles(folder or default_ontology_dir()).concepts)
+    return _tops_in(folder or default_ontology_dir())
+
+
+@cache
+def _tops_in(folder: Path) -> dict[str, str]:
+    graph = parse_turtle(OntologyFiles(folder).concepts)
     parents = {local_name(child): local_name(parent)
                for child, parent in graph.subject_objects(SKOS.broader)}
     tops: dict[str, str] = {}

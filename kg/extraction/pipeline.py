@@ -37,6 +37,7 @@ from kg.extraction.models import (
     SocialToken,
     Span,
 )
+from kg.extraction.tokenizer import BoundedTokenizer
 from kg.settings import Settings
 
 CONFIG = Path(__file__).with_name("pipeline.cfg")
@@ -57,6 +58,7 @@ def load_base_model(name: str) -> Language:
 
 def build_pipeline(settings: Settings) -> Language:
     nlp = load_base_model(settings.spacy_model)
+    nlp.tokenizer = BoundedTokenizer(nlp.tokenizer)
     config = Config().from_disk(CONFIG)["extraction"]
     if settings.gazetteers:
         ruler = nlp.add_pipe("entity_ruler", after="ner" if "ner" in nlp.pipe_names else None,
@@ -87,9 +89,10 @@ def to_result(doc: Doc, record_id: str, source: Provenance, *, redact_pii: bool
     warnings = [] if supported else [
         f"language {code!r}: concepts, sentiment, intents and emotions need English; skipped"]
     message = float(doc._.sentiment or 0.0)
+    text = doc.text  # spaCy builds it from the tokens on every access: read it once
     return ExtractionResult(
         record_id=record_id,
-        text_length=len(doc.text),
+        text_length=len(text),
         sentiment=Sentiment(score=message, label=label_of(message),  # type: ignore[arg-type]
                             confidence=confidence_of(message)),
         concepts=[ConceptMention(start=s, end=e, text=t, concept_id=c, concept_iri=concept_iri(c),
@@ -101,17 +104,17 @@ def to_result(doc: Doc, record_id: str, source: Provenance, *, redact_pii: bool
                                 entity_id=ent.ent_id_ or None,
                                 sentiment=sentiment_at(ent.start_char, ent.end_char))
                   for ent in doc.ents],
-        identifiers=[Identifier(kind=k, start=s, end=e, text=doc.text[s:e], value=v)
+        identifiers=[Identifier(kind=k, start=s, end=e, text=text[s:e], value=v)
                      for k, s, e, v in found_ids],
-        social=[SocialToken(kind=k, start=s, end=e, text=doc.text[s:e])
+        social=[SocialToken(kind=k, start=s, end=e, text=text[s:e])
                 for k, s, e in doc._.social or []],
         intents=[Signal(category=c, confidence=conf, evidence=Span(start=s, end=e,
-                                                                   text=doc.text[s:e]))
+                                                                   text=text[s:e]))
                  for kind, c, conf, s, e in doc._.signals or [] if kind == "intent"],
         emotions=[Signal(category=c, confidence=conf, evidence=Span(start=s, end=e,
-                                                                    text=doc.text[s:e]))
+                                                                    text=text[s:e]))
                   for kind, c, conf, s, e in doc._.signals or [] if kind == "emotion"],
-        redacted_text=redact(doc.text, found_ids) if redact_pii else None,
+        redacted_text=redact(text, found_ids) if redact_pii else None,
         language=code,
         language_confidence=language_confidence,
         warnings=warnings,

@@ -8,11 +8,12 @@ the stable keys that keep loads idempotent.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+FUTURE_TOLERANCE = timedelta(days=1)  # clocks and time zones differ; a year 9999 is an error
 IdentityKind = Literal["handle", "email", "phone", "crm", "loyalty"]
 ChannelId = Literal["twitter", "facebook", "instagram", "social", "email", "phone", "chat",
                     "survey", "forum", "review", "webform", "store", "postal", "regulator"]
@@ -20,10 +21,27 @@ InteractionKind = Literal["Post", "Reply", "DirectMessage", "EmailMessage", "Cal
                           "SurveyResponse", "Review", "Ticket"]
 
 
+def _valid_text(value: object) -> object:
+    """Text must be encodable: a JSON escape such as \\udc80 gives a lone surrogate that no
+    store or driver accepts."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise ValueError(f"not valid Unicode text (a lone surrogate at character "
+                             f"{error.start})") from error
+    return value
+
+
 class IdentityRef(BaseModel):
     """An identifier as a source states it; normalised when the graph key is made."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*")
+    @classmethod
+    def _encodable(cls, value: object) -> object:
+        return _valid_text(value)
 
     kind: IdentityKind
     value: str = Field(min_length=1)
@@ -58,7 +76,20 @@ class InteractionRecord(BaseModel):
     def _aware(cls, value: datetime) -> datetime:
         if value.tzinfo is None:
             raise ValueError("needs a time zone (e.g. 2024-05-01T10:00:00Z)")
+        try:
+            in_utc = value.astimezone(UTC)
+        except OverflowError as error:
+            raise ValueError(f"{value.isoformat()} is outside the calendar in UTC") from error
+        latest = datetime.now(UTC) + FUTURE_TOLERANCE
+        if in_utc > latest:
+            raise ValueError(f"{value.isoformat()} is more than a day in the future")
         return value
+
+
+    @field_validator("*")
+    @classmethod
+    def _encodable(cls, value: object) -> object:
+        return _valid_text(value)
 
 
 class CustomerRecord(BaseModel):
@@ -72,6 +103,11 @@ class CustomerRecord(BaseModel):
     identities: list[IdentityRef] = Field(min_length=1)
     segment: str | None = None
     postcode: str | None = None
+
+    @field_validator("*")
+    @classmethod
+    def _encodable(cls, value: object) -> object:
+        return _valid_text(value)
 
 
 def interaction_json_schema() -> str:

@@ -11,33 +11,19 @@ import json
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from kg.errors import InstallError
+from kg.neo4j_local import versions
 from kg.neo4j_local.java import maven_executable
 from kg.settings import Settings
 
 MANIFEST = "kg-install.json"
 LAYOUT = 2  # bumped when the home's layout changes, so older homes are reinstalled
 DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
-
-_POM = """<?xml version="1.0" encoding="UTF-8"?>
-<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>local.customer-kg</groupId>
-  <artifactId>versions</artifactId>
-  <version>1</version>
-  <packaging>pom</packaging>
-  <dependencies>
-    <dependency>
-      <groupId>{group}</groupId><artifactId>{artifact}</artifactId><version>{spec}</version>
-      <type>pom</type>
-      <exclusions><exclusion><groupId>*</groupId><artifactId>*</artifactId></exclusion></exclusions>
-    </dependency>
-  </dependencies>
-</project>
-"""
+THREADS = 8  # parallel artifact downloads
 
 _POM = """<?xml version="1.0" encoding="UTF-8"?>
 <project xmlns="http://maven.apache.org/POM/4.0.0">
@@ -106,8 +92,15 @@ def read_installation(home: Path) -> Installation | None:
     return Installation(**data)
 
 
-def install(settings: Settings) -> Installation:
-    """Install once; a complete home is left as it is and nothing is downloaded again."""
+def _quiet(message: str) -> None:
+    pass
+
+
+def install(settings: Settings, say: Callable[[str], None] = _quiet) -> Installation:
+    """Install once; a complete home is left as it is and nothing is downloaded again.
+
+    ``say`` hears what is happening: version resolution, then each download with its size.
+    """
     home = settings.neo4j_home
     existing = read_installation(home)
     if existing is not None and (home / "lib" / f"neo4j-{existing.neo4j_version}.jar").is_file():
@@ -116,14 +109,23 @@ def install(settings: Settings) -> Installation:
         (home / folder).mkdir(parents=True, exist_ok=True)
     build = home / ".build"
     build.mkdir(exist_ok=True)
-    (build / "pom.xml").write_text(_POM.format(version=settings.neo4j_version))
+    # Exact versions: a range makes Maven fetch a POM per version in it for every module.
+    neo4j_exact = versions.resolve(settings.maven_repo, "org.neo4j", "neo4j",
+                                   settings.neo4j_version, say=say)
+    apoc_exact = versions.resolve(settings.maven_repo, "org.neo4j.procedure", "apoc-core",
+                                  settings.apoc_version, say=say)
+    say(f"Neo4j {neo4j_exact} (from {settings.neo4j_version}), APOC {apoc_exact} "
+        f"(from {settings.apoc_version})")
+    (build / "pom.xml").write_text(_POM.format(version=neo4j_exact))
 
     lib = _fresh_folder(home / "lib.partial")
+    say("Neo4j and its dependencies → lib/")
     _mvn(settings, build, "dependency:copy-dependencies", "-DincludeScope=runtime",
-         f"-DoutputDirectory={lib}")
+         f"-DoutputDirectory={lib}", say=say)
     neo4j_version = _neo4j_version_in(lib)
     plugins_partial = _fresh_folder(home / "plugins.partial")
-    apoc_version = _copy_apoc(settings, build, plugins_partial, lib)
+    say("APOC and its dependencies → plugins/")
+    apoc_version = _copy_apoc(settings, build, plugins_partial, lib, apoc_exact, say)
 
     _replace(home / "lib", lib)
     _replace(home / "plugins", plugins_partial)
@@ -143,16 +145,17 @@ def install(settings: Settings) -> Installation:
     return installation
 
 
-def _copy_apoc(settings: Settings, build: Path, target: Path, lib: Path) -> str:
+def _copy_apoc(settings: Settings, build: Path, target: Path, lib: Path, version: str,
+               say: Callable[[str], None]) -> str:
     """Copy APOC and the dependencies Neo4j's own ``lib/`` does not already provide.
 
     A plugin jar that duplicates a library in ``lib/`` would come first on the server's
     classpath and shadow Neo4j's version of it, so duplicates are left out.
     """
     pom = build / "apoc-pom.xml"
-    pom.write_text(_APOC_POM.format(version=settings.apoc_version))
+    pom.write_text(_APOC_POM.format(version=version))
     _mvn(settings, build, "dependency:copy-dependencies", "-DincludeScope=runtime",
-         f"-DoutputDirectory={target}", pom=pom)
+         f"-DoutputDirectory={target}", pom=pom, say=say)
     provided = {_artifact_name(jar.name) for jar in lib.glob("*.jar")}
     for jar in target.glob("*.jar"):
         if _artifact_name(jar.name) in provided:
@@ -167,24 +170,60 @@ def _artifact_name(jar_name: str) -> str:
     return re.sub(r"-\d.*\.jar$", "", jar_name)
 
 
-def _mvn(settings: Settings, build: Path, *goal_and_args: str, pom: Path | None = None) -> None:
+_TRANSFER = re.compile(r"^Downloaded from \S+: (\S+) \(([^)]*?)(?: at [^)]*)?\)")
+
+
+def _mvn(settings: Settings, build: Path, *goal_and_args: str, pom: Path | None = None,
+         say: Callable[[str], None] = _quiet) -> None:
     goal, *args = goal_and_args
     plugin_goal = f"{DEPENDENCY_PLUGIN}:{goal.split(':', 1)[1]}"
     command = [
-        str(maven_executable()), "-B", "-q", "-f", str(pom or build / "pom.xml"),
-        f"-Dmaven.repo.local={settings.maven_repo}", plugin_goal, *args,
+        str(maven_executable()), "-B", "-f", str(pom or build / "pom.xml"),
+        f"-Dmaven.repo.local={settings.maven_repo}", f"-Dmaven.artifact.threads={THREADS}",
+        plugin_goal, *args,
     ]
     # Offline first: a warm repository resolves without touching the network.
-    offline = subprocess.run([*command[:1], "-o", *command[1:]], capture_output=True,
+    offline = subprocess.run([*command[:1], "-o", "-q", *command[1:]], capture_output=True,
                              text=True, check=False)
     if offline.returncode == 0:
         return
-    online = subprocess.run(command, capture_output=True, text=True, check=False)
-    if online.returncode != 0:
-        errors = [line for line in online.stdout.splitlines() if "[ERROR]" in line][:5]
+    say("downloading from Maven Central (the first install fills the Maven repository)")
+    output: list[str] = []
+    poms = jars = 0
+    jar_bytes = 0.0
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True) as maven:
+        assert maven.stdout is not None
+        for line in maven.stdout:
+            output.append(line.rstrip())
+            match = _TRANSFER.match(line.strip())
+            if not match:
+                continue
+            name, size = match.group(1).rsplit("/", 1)[-1], match.group(2)
+            if name.endswith(".pom"):
+                poms += 1
+                if poms % 100 == 0:
+                    say(f"  resolved {poms} POMs")
+            elif name.endswith(".jar"):
+                jars += 1
+                jar_bytes += _bytes(size)
+                say(f"  downloaded {name} ({size}; {jars} jars, {jar_bytes / 2**20:.1f} MiB)")
+    if maven.returncode != 0:
+        errors = [line for line in output if "[ERROR]" in line][:5]
         raise InstallError(
-            f"Maven failed ({' '.join(goal_and_args)}):\n" + "\n".join(errors or [online.stderr])
+            f"Maven failed ({' '.join(goal_and_args)}):\n" + "\n".join(errors or output[-5:])
         )
+    say(f"  {poms} POMs and {jars} jars ({jar_bytes / 2**20:.1f} MiB) downloaded")
+
+
+def _bytes(size: str) -> float:
+    """``12 kB`` / ``1.2 MB`` / ``300 B`` as bytes (Maven's transfer sizes)."""
+    number, _, unit = size.partition(" ")
+    scale = {"B": 1, "kB": 1e3, "KB": 1e3, "MB": 1e6, "GB": 1e9}.get(unit.strip(), 1)
+    try:
+        return float(number) * scale
+    except ValueError:
+        return 0.0
 
 
 def _neo4j_version_in(lib: Path) -> str:

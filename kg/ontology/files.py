@@ -17,8 +17,13 @@ SHAPES_FILE = "shapes.ttl"
 
 
 def default_ontology_dir() -> Path:
-    """``ontology/`` beside the package in a source checkout; ``KG_ONTOLOGY_DIR`` overrides."""
-    return Path(__file__).resolve().parents[2] / "ontology"
+    """``KG_ONTOLOGY_DIR`` when set (an installed wheel has no checkout beside it), else
+    ``ontology/`` beside the package in a source checkout."""
+    from kg.settings import load_settings
+
+    configured = load_settings().ontology_dir
+    return configured if configured is not None else Path(__file__).resolve().parents[2] / \
+        "ontology"
 
 
 @dataclass(frozen=True)

@@ -174,8 +174,13 @@ def concept_ids(graph: rdflib.Graph) -> list[str]:
                   if str(c).startswith(str(CKC)))
 
 
-@cache
 def load_mapping(folder: Path | None = None) -> GraphMapping:
-    """The mapping of the ontology in ``folder`` (default: the project's), parsed once."""
-    files = OntologyFiles(folder or default_ontology_dir())
+    """The mapping of the ontology in ``folder`` (default: the configured one), parsed once
+    per folder."""
+    return _mapping_of(folder or default_ontology_dir())
+
+
+@cache
+def _mapping_of(folder: Path) -> GraphMapping:
+    files = OntologyFiles(folder)
     return build_mapping(load_vocabulary(files), files.ontology)

@@ -21,6 +21,7 @@ import neo4j
 import pyoxigraph as ox
 
 from kg.errors import GraphError
+from kg.graph.driver import create_driver
 from kg.ontology.mapping import GraphMapping
 from kg.rdf.sink import MirrorSink, OxigraphSink
 from kg.rdf.sparql_sink import SparqlStoreSink
@@ -65,6 +66,37 @@ def sync_if_free(driver: neo4j.Driver, settings: Settings, mapping: GraphMapping
     finally:
         sink.store.flush()
         del sink
+
+
+_OWNERS: dict[Path, tuple[MirrorOwner, int]] = {}
+_OWNERS_LOCK = threading.Lock()
+
+
+def acquire_owner(settings: Settings, mapping: GraphMapping) -> MirrorOwner:
+    """The owner of this store in this process: created and started on first use, shared by
+    every app in the process (one process, one owner), stopped when the last releases it."""
+    path = settings.rdf_store.resolve()
+    with _OWNERS_LOCK:
+        if path in _OWNERS:
+            owner, users = _OWNERS[path]
+            _OWNERS[path] = (owner, users + 1)
+            return owner
+        owner = MirrorOwner(create_driver(settings), settings, mapping)
+        owner.start()
+        _OWNERS[path] = (owner, 1)
+        return owner
+
+
+def release_owner(owner: MirrorOwner) -> None:
+    path = owner.settings.rdf_store.resolve()
+    with _OWNERS_LOCK:
+        current, users = _OWNERS[path]
+        if users > 1:
+            _OWNERS[path] = (current, users - 1)
+            return
+        del _OWNERS[path]
+    owner.stop()
+    owner.driver.close()
 
 
 class MirrorOwner:
@@ -153,11 +185,12 @@ class MirrorOwner:
             self._drop_old_snapshots()
             return current[0], current[1]
 
-    def snapshot_store(self) -> ox.Store:
-        """The store object of the current snapshot, shared by readers in this process."""
-        self.snapshot()
-        assert self._snapshot is not None
-        return self._snapshot[2]
+    def query_store(self, wait: float) -> Path | None:
+        """The folder a query may open read-only (a snapshot at the current watermark), or
+        ``None`` when the mirror is still being built after ``wait`` seconds."""
+        if not self.ready.wait(wait):
+            return None
+        return self.snapshot()[1]
 
     def _drop_old_snapshots(self) -> None:
         cutoff = time.monotonic() - max(SNAPSHOT_GRACE_SECONDS,

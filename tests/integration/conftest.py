@@ -31,3 +31,24 @@ def running(settings: Settings) -> server.ServerStatus:
 def driver(settings: Settings, running: server.ServerStatus) -> Iterator[neo4j.Driver]:
     with create_driver(settings) as graph_driver:
         yield graph_driver
+
+
+@pytest.fixture(scope="module")
+def api_settings(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """A freshly loaded generated corpus (seed 5) and the API's test keys."""
+    from kg.extraction.pipeline import build_pipeline
+    from kg.loading.generator import generate
+    from tests.integration.graph_state import wipe
+    from tests.integration.support import API_KEYS, load_corpus
+
+    server.start(settings)
+    configured = settings.model_copy(update={
+        "rdf_store": tmp_path_factory.mktemp("api-rdf") / "mirror", "api_keys": API_KEYS,
+        "query_max_rows": 50, "api_max_body_bytes": 200_000})
+    folder = tmp_path_factory.mktemp("api-corpus")
+    generate(folder, customers=40, interactions=200, seed=5)
+    with create_driver(configured) as driver:
+        wipe(driver, configured)
+    load_corpus(folder, configured, build_pipeline(configured),
+                tmp_path_factory.mktemp("api-dead") / "dead.jsonl")
+    return configured

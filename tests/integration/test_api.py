@@ -1,48 +1,31 @@
+import http.server
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, ClassVar
 from urllib.parse import quote
 
+import httpx
+import psutil
 import pytest
-import uvicorn
+import requests
 from fastapi.testclient import TestClient
+from rdflib.namespace import RDF, SKOS
 from SPARQLWrapper import JSON, SPARQLWrapper
 
-from api.main import create_app
-from kg.extraction.pipeline import build_pipeline
 from kg.graph.driver import create_driver, run_query
+from kg.ontology.files import OntologyFiles, default_ontology_dir, parse_turtle
 from kg.settings import Settings
-from tests.integration.graph_state import wipe
-from tests.integration.test_loading import load_corpus
+from kg_api.main import create_app
+from tests.integration.support import serving
 
 pytestmark = pytest.mark.integration
-KEYS = {"r": "reader", "a": "analyst", "w": "writer", "adm": "admin"}
 
 
 def h(key: str) -> dict[str, str]:
     return {"X-API-Key": key}
-
-
-@pytest.fixture(scope="module")
-def api_settings(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    from kg.loading.generator import generate
-    from kg.neo4j_local import server
-
-    server.start(settings)
-    configured = settings.model_copy(update={
-        "rdf_store": tmp_path_factory.mktemp("api-rdf") / "mirror", "api_keys": KEYS,
-        "query_max_rows": 50, "api_max_body_bytes": 200_000})
-    folder = tmp_path_factory.mktemp("api-corpus")
-    generate(folder, customers=40, interactions=200, seed=5)
-    with create_driver(configured) as driver:
-        wipe(driver, configured)
-    load_corpus(folder, configured, build_pipeline(configured),
-                tmp_path_factory.mktemp("api-dead") / "dead.jsonl")
-    return configured
 
 
 @pytest.fixture(scope="module")
@@ -72,14 +55,8 @@ def test_keys_and_roles(client: TestClient) -> None:
         == 200
 
 
-def own_mirror(settings: Settings, tmp_path: Path) -> Settings:
-    """Another server process of its own: one process owns a mirror store at a time."""
-    return settings.model_copy(update={"rdf_store": tmp_path / "mirror"})
-
-
-def test_dev_key_only_in_development_mode(api_settings: Settings, tmp_path: Path) -> None:
-    dev = own_mirror(api_settings, tmp_path).model_copy(
-        update={"api_dev_mode": True, "api_keys": {}})
+def test_dev_key_only_in_development_mode(api_settings: Settings) -> None:
+    dev = api_settings.model_copy(update={"api_dev_mode": True, "api_keys": {}})
     with TestClient(create_app(dev)) as dev_client:
         assert dev_client.get("/concepts", headers=h("dev")).status_code == 200
 
@@ -105,6 +82,7 @@ def test_360_view_correlates_and_cites_interactions(client: TestClient) -> None:
     times = [step["occurredAt"] for step in body["journey"]]
     assert times == sorted(times, reverse=True)
     for section in ("concepts", "entities", "intents", "emotions", "coOccurringConcepts"):
+        assert body[section], section
         assert all(fact["interactionIds"] for fact in body[section]), section
     assert body["concepts"]
     journey_ids = {s["interactionId"] for s in client.get(
@@ -139,10 +117,22 @@ def test_case_and_interaction_details(client: TestClient) -> None:
 
 def test_concept_tree_with_counts(client: TestClient) -> None:
     tree = client.get("/concepts", headers=h("r")).json()
-    assert len(tree) >= 10
-    delivery = next(t for t in tree if t["conceptId"] == "delivery-logistics")
-    assert delivery["total"] == delivery["interactions"] + sum(
-        n["total"] for n in delivery["narrower"])
+    graph = parse_turtle(OntologyFiles(default_ontology_dir()).concepts)
+    concepts = {str(c).rsplit("/", 1)[1]: c for c in graph.subjects(RDF.type, SKOS.Concept)}
+    tops = sorted(i for i, c in concepts.items() if (c, SKOS.broader, None) not in graph)
+    assert len(tops) == 14 and len(concepts) == 85
+    assert sorted(t["conceptId"] for t in tree) == tops
+    seen: list[str] = []
+
+    def check(node: dict[str, Any]) -> None:
+        seen.append(node["conceptId"])
+        assert node["total"] == node["interactions"] + sum(n["total"] for n in node["narrower"])
+        for child in node["narrower"]:
+            check(child)
+
+    for root in tree:
+        check(root)
+    assert sorted(seen) == sorted(concepts)
     assert sum(t["total"] for t in tree) > 0
 
 
@@ -209,33 +199,15 @@ def test_sparql_updates_are_refused(client: TestClient) -> None:
                       headers=h("a")).status_code == 400
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def test_a_standard_sparql_client_can_query(api_settings: Settings, tmp_path: Path) -> None:
-    port = _free_port()
-    app = create_app(own_mirror(api_settings, tmp_path))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1",
-                                           port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 30
-        while not server.started and time.monotonic() < deadline:
-            time.sleep(0.05)
-        client = SPARQLWrapper(f"http://127.0.0.1:{port}/sparql")
+def test_a_standard_sparql_client_can_query(api_settings: Settings) -> None:
+    with serving(create_app(api_settings)) as base:
+        client = SPARQLWrapper(f"{base}/sparql")
         client.addCustomHttpHeader("X-API-Key", "a")
         client.setQuery(SELECT)
         client.setReturnFormat(JSON)
         result = client.queryAndConvert()
-        assert isinstance(result, dict)
-        assert len(result["results"]["bindings"]) == 3
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    assert isinstance(result, dict)
+    assert len(result["results"]["bindings"]) == 3
 
 
 def test_ingest_through_the_loader_path(client: TestClient) -> None:
@@ -338,6 +310,7 @@ def test_concept_correlations_with_filters(client: TestClient) -> None:
     body = client.get(f"/concepts/{busiest['conceptId']}/correlations", headers=h("r")).json()
     assert body["volume"] == busiest["interactions"] > 0
     assert body["sampleInteractionIds"]
+    assert body["coOccurring"], "the busiest concept co-occurs with others in the corpus"
     for pair in body["coOccurring"]:
         assert pair["count"] > 0 and pair["lift"] > 0 and -1 <= pair["npmi"] <= 1
     assert body["sentimentByChannelAndMonth"]
@@ -360,3 +333,336 @@ def test_pain_points_and_channels(client: TestClient) -> None:
     channels = {c["channel"]: c for c in client.get("/insights/channels", headers=h("r")).json()}
     assert channels["twitter"]["answered"] > 0
     assert channels["twitter"]["meanResponseSeconds"] > 0
+
+
+def _counting(app: Any, seen: list[int]) -> Any:
+    """The app, with a tally of the body bytes it reads."""
+    async def wrapped(scope: Any, receive: Any, send: Any) -> None:
+        async def counted() -> Any:
+            message = await receive()
+            seen.append(len(message.get("body", b"")))
+            return message
+        await app(scope, counted, send)
+    return wrapped
+
+
+def _chunks(payload: bytes, size: int = 65_536) -> Iterator[bytes]:
+    for start in range(0, len(payload), size):
+        yield payload[start:start + size]
+
+
+def test_a_chunked_body_over_the_limit_is_refused(api_settings: Settings) -> None:
+    payload = json.dumps({"query": "RETURN size($pad) AS n",
+                          "parameters": {"pad": "x" * 1_000_000}}).encode()
+    with serving(create_app(api_settings)) as base, httpx.Client(base_url=base) as http:
+        response = http.post("/query/cypher", content=_chunks(payload),
+                             headers={**h("a"), "Content-Type": "application/json"})
+        assert response.status_code == 413, response.text
+        assert "KG_API_MAX_BODY_BYTES" in response.json()["detail"]
+        small = http.post("/query/cypher", content=_chunks(b'{"query": "RETURN 2 AS n"}'),
+                          headers={**h("a"), "Content-Type": "application/json"})
+        assert small.json()["rows"] == [{"n": 2}]
+
+
+def test_a_body_is_not_read_before_the_key_is_checked(api_settings: Settings) -> None:
+    seen: list[int] = []
+    payload = json.dumps([{"text": "x" * 100_000}]).encode()
+    with serving(_counting(create_app(api_settings), seen)) as base, \
+            httpx.Client(base_url=base) as http:
+        for headers in ({}, h("nope")):
+            seen.clear()
+            response = http.post("/interactions", content=_chunks(payload),
+                                 headers={**headers, "Content-Type": "application/json"})
+            assert response.status_code == 401
+            assert sum(seen) == 0
+
+
+ADMINISTRATION = (
+    "SHOW TRANSACTIONS YIELD transactionId AS t TERMINATE TRANSACTIONS t "
+    "YIELD transactionId RETURN transactionId",
+    "SHOW TRANSACTIONS",
+    "SHOW SETTINGS",
+    "SHOW PROCEDURES",
+    "CALL db.stats.retrieve('GRAPH COUNTS')",
+    "CALL dbms.components()",
+    "CALL db.info()",
+    "CALL apoc.periodic.iterate('MATCH (n) RETURN n', 'RETURN 1', {})",
+)
+
+
+def test_analysts_cannot_administer_the_server(client: TestClient, settings: Settings) -> None:
+    for query in ADMINISTRATION:
+        refused = client.post("/query/cypher", headers=h("a"), json={"query": query})
+        assert refused.status_code == 403, (query, refused.text)
+    allowed = ("CALL db.labels() YIELD label RETURN label",
+               "MATCH p=(:Customer)-[:HAS_IDENTITY]->(:Identity) RETURN length(p) AS n LIMIT 1",
+               "RETURN date.truncate('month', date('2025-05-17')) AS m, "
+               "apoc.text.join(['a', 'b'], '-') AS j")
+    for query in allowed:
+        response = client.post("/query/cypher", headers=h("a"), json={"query": query})
+        assert response.status_code == 200, (query, response.text)
+    # a transaction of someone else's survives an analyst's attempt to terminate it
+    with create_driver(settings) as driver, driver.session() as other:
+        transaction = other.begin_transaction(metadata={"app": "other-session"})
+        transaction.run("RETURN 1").consume()
+        try:
+            response = client.post("/query/cypher", headers=h("a"), json={"query": (
+                "SHOW TRANSACTIONS YIELD transactionId AS t, metaData "
+                "WHERE metaData.app = 'other-session' TERMINATE TRANSACTIONS t "
+                "YIELD transactionId RETURN transactionId")})
+            assert response.status_code == 403
+            assert transaction.run("RETURN 2 AS n").single()["n"] == 2  # type: ignore[index]
+        finally:
+            transaction.rollback()
+
+
+def _running_queries(settings: Settings, marker: str) -> list[str]:
+    with create_driver(settings) as driver:
+        records, _, _ = driver.execute_query(
+            "SHOW TRANSACTIONS YIELD currentQuery WHERE currentQuery CONTAINS $marker "
+            "AND NOT currentQuery CONTAINS 'SHOW TRANSACTIONS' RETURN currentQuery",
+            marker=marker, database_=settings.neo4j_database)
+    return [r["currentQuery"] for r in records]
+
+
+def test_nothing_an_analyst_sends_runs_past_the_timeout(api_settings: Settings) -> None:
+    quick = api_settings.model_copy(update={"query_timeout_seconds": 2.0})
+    heavy = "UNWIND range(1, 4000000000) AS x WITH x WHERE x = -1 RETURN count(*) AS n"
+    with TestClient(create_app(quick)) as client:
+        for query in (
+                f"CALL apoc.cypher.runTimeboxed('{heavy} // boxed', {{}}, 30000)",
+                f"RETURN apoc.cypher.runFirstColumnSingle('{heavy} // first', {{}}) AS n",
+                f"CALL apoc.cypher.run('{heavy} // run', {{}}) YIELD value RETURN value",
+                "CALL apoc.util.sleep(30000)"):
+            refused = client.post("/query/cypher", headers=h("a"), json={"query": query})
+            assert refused.status_code == 403, (query, refused.text)
+        timed_out = client.post("/query/cypher", headers=h("a"),
+                                json={"query": heavy + " // plain"})
+        assert timed_out.status_code == 504, timed_out.text
+    deadline = time.monotonic() + 10
+    while _running_queries(quick, "x = -1") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _running_queries(quick, "x = -1") == []
+
+
+class _Endpoint(http.server.BaseHTTPRequestHandler):
+    """A SPARQL endpoint on loopback that counts the requests it gets."""
+
+    requests: ClassVar[list[str]] = []
+
+    def _answer(self) -> None:
+        type(self).requests.append(self.path)
+        body = json.dumps({"head": {"vars": ["x"]}, "results": {"bindings": [
+            {"x": {"type": "literal", "value": "remote"}}]}}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_no_outbound_requests_unless_an_endpoint_is_allowed(api_settings: Settings) -> None:
+    _Endpoint.requests = []
+    listener = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Endpoint)
+    threading.Thread(target=listener.serve_forever, daemon=True).start()
+    endpoint = f"http://127.0.0.1:{listener.server_address[1]}/sparql"
+    service = f"SELECT ?x WHERE {{ SERVICE <{endpoint}> {{ ?x ?p ?o }} }}"
+    try:
+        with TestClient(create_app(api_settings)) as client:
+            for query in (service, service.replace("SERVICE", "SERVICE SILENT"),
+                          service.replace("SERVICE", "service").replace(f"<{endpoint}>", "?e"),
+                          service.replace("SERVICE", "\\u0053ERVICE")):
+                refused = client.get("/sparql", params={"query": query}, headers=h("a"))
+                assert refused.status_code == 403, (query, refused.text)
+            wording = client.get("/sparql", headers=h("a"), params={"query": (
+                'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o FILTER(?o = "customer service") }')})
+            assert wording.status_code == 200, wording.text
+            for query in (f"LOAD CSV FROM '{endpoint}' AS row RETURN row",
+                          f"CALL apoc.load.json('{endpoint}') YIELD value RETURN value",
+                          f"CALL apoc.load.jsonParams('{endpoint}', {{}}, null) YIELD value "
+                          "RETURN value"):
+                refused = client.post("/query/cypher", headers=h("a"), json={"query": query})
+                assert refused.status_code == 403, (query, refused.text)
+        assert _Endpoint.requests == []
+        allowed = api_settings.model_copy(update={"sparql_federation_endpoints": [endpoint]})
+        with TestClient(create_app(allowed)) as client:
+            answered = client.get("/sparql", params={"query": service}, headers=h("a"))
+            assert answered.status_code == 200, answered.text
+            assert answered.json()["results"]["bindings"] == [
+                {"x": {"type": "literal", "value": "remote"}}]
+        assert len(_Endpoint.requests) == 1
+    finally:
+        listener.shutdown()
+        listener.server_close()
+
+
+CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+def _query_workers() -> list[psutil.Process]:
+    """Processes running SPARQL queries: the children of this process's fork server."""
+    return [worker for child in psutil.Process().children()
+            if "forkserver" in " ".join(child.cmdline())
+            for worker in child.children(recursive=True)]
+
+
+def test_a_timed_out_sparql_query_is_stopped(api_settings: Settings) -> None:
+    quick = api_settings.model_copy(update={"query_timeout_seconds": 2.0})
+    with TestClient(create_app(quick)) as client:
+        for key in ("a", "a2", "a"):  # more runaway queries than there are workers
+            stopped = client.get("/sparql", params={"query": CARTESIAN}, headers=h(key))
+            assert stopped.status_code == 504, stopped.text
+            assert _query_workers() == []
+        fine = client.get("/sparql", params={"query": SELECT}, headers=h("a2"))
+        assert fine.status_code == 200, fine.text
+
+
+def test_one_analyst_cannot_hold_every_worker(api_settings: Settings) -> None:
+    slow = api_settings.model_copy(update={"query_timeout_seconds": 6.0})
+    with TestClient(create_app(slow)) as client:
+        started = threading.Event()
+
+        def runaway() -> int:
+            started.set()
+            return client.get("/sparql", params={"query": CARTESIAN},
+                              headers=h("a")).status_code
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            first = pool.submit(runaway)
+            started.wait()
+            deadline = time.monotonic() + 5
+            while not _query_workers() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert _query_workers(), "the runaway query is running in a worker"
+            second = client.get("/sparql", params={"query": CARTESIAN}, headers=h("a"))
+            assert second.status_code == 429, second.text
+            other = client.get("/sparql", params={"query": SELECT}, headers=h("a2"))
+            assert other.status_code == 200, other.text
+            assert first.result() == 504
+
+
+def test_hostile_cypher_values_are_a_bad_request(client: TestClient) -> None:
+    def cypher(query: str, **parameters: Any) -> httpx.Response:
+        return client.post("/query/cypher", headers={**h("a"), "Content-Type":
+                                                      "application/json"},
+                           content=json.dumps({"query": query, "parameters": parameters}))
+    for value, named in ((2**63, "$x"), (-(2**63) - 1, "$x"), ({"a": [2**70]}, "$x.a[0]"),
+                         ("\udc80", "$x"), (["ok", "\ud800"], "$x[1]")):
+        refused = cypher("RETURN $x AS x", x=value)
+        assert refused.status_code == 400, (value, refused.text)
+        assert named in refused.json()["detail"]
+    deep: Any = []
+    for _ in range(900):
+        deep = [deep]
+    nested = cypher("RETURN $x AS x", x=deep)
+    assert nested.status_code == 400 and "nested" in nested.json()["detail"]
+    assert cypher("RETURN $x AS x", x=2**63 - 1).json()["rows"] == [{"x": 2**63 - 1}]
+    overflow = cypher("RETURN date('9999-12-31') + duration('P1D') AS d")
+    assert overflow.status_code == 400, overflow.text
+    for query in ("RETURN 1 / 0 AS x", "RETURN toInteger('9' + '0' * 30) + 1 AS x",
+                  "UNWIND [1, 'a'] AS x RETURN x + {} AS y"):
+        failed = cypher(query)
+        assert failed.status_code == 400, (query, failed.text)
+    odd = cypher("RETURN 0.0 / 0.0 AS nan, 1e308 * 10 AS inf").json()["rows"]
+    assert odd == [{"nan": "NaN", "inf": "Infinity"}]
+
+
+def test_paths_serialise_as_nodes_and_relationships(client: TestClient) -> None:
+    response = client.post("/query/cypher", headers=h("a"), json={"query": """
+        MATCH p=(c:Customer)-[:HAS_IDENTITY]->(x:Identity)
+        RETURN p, c.customerId AS c, x.identityId AS x ORDER BY c, x LIMIT 1"""})
+    assert response.status_code == 200, response.text
+    [row] = response.json()["rows"]
+    path = row["p"]
+    assert "Customer" in path["nodes"][0]["labels"]
+    assert "Identity" in path["nodes"][1]["labels"]
+    assert path["nodes"][0]["customerId"] == row["c"]
+    assert path["nodes"][1]["identityId"] == row["x"]
+    assert [r["type"] for r in path["relationships"]] == ["HAS_IDENTITY"]
+    assert path["relationships"][0]["linkRule"]
+    anonymous = client.post("/query/cypher", headers=h("a"),
+                            json={"query": "MATCH p=()-[]->() RETURN p LIMIT 3"})
+    assert anonymous.status_code == 200 and len(anonymous.json()["rows"]) == 3
+
+
+def test_hostile_ingest_and_time_bounds_are_a_bad_request(client: TestClient) -> None:
+    record = {"source": "api-hostile", "source_id": "1", "kind": "Post", "channel": "twitter",
+              "occurred_at": "2025-01-01T10:00:00Z", "text": "fine",
+              "author": {"kind": "handle", "network": "twitter", "value": "hostile"}}
+    bad = [{**record, "source_id": "s", "text": "bad \udc80 text"},
+           {**record, "source_id": "early", "occurred_at": "0001-01-01T00:00:00+14:00"},
+           {**record, "source_id": "late", "occurred_at": "9999-12-31T23:59:59-12:00"},
+           {**record, "source_id": "future", "occurred_at": "9999-01-01T00:00:00Z"}]
+    done = client.post("/interactions", headers={**h("w"), "Content-Type": "application/json"},
+                       content=json.dumps(bad))
+    assert done.status_code == 200, done.text
+    body = done.json()
+    assert body["loaded"] == 0
+    assert [(r["position"], r["field"]) for r in body["rejected"]] == [
+        ("record 0", "text"), ("record 1", "occurred_at"), ("record 2", "occurred_at"),
+        ("record 3", "occurred_at")]
+    assert "future" in body["rejected"][3]["reason"]
+    for path in ("/insights/pain-points", "/concepts/refund/correlations"):
+        for name, value in (("since", "0001-01-01T00:00:00+14:00"),
+                            ("until", "9999-12-31T23:59:59-12:00")):
+            response = client.get(path, params={name: value}, headers=h("r"))
+            assert response.status_code == 400, (path, name, response.text)
+            assert "calendar" in response.json()["detail"]
+
+
+def test_duplicate_source_ids_in_one_request_are_reported(client: TestClient) -> None:
+    record = {"source": "api-dup", "source_id": "1", "kind": "Post", "channel": "twitter",
+              "occurred_at": "2025-02-01T10:00:00Z", "text": "where is my parcel",
+              "author": {"kind": "handle", "network": "twitter", "value": "dup_tester"}}
+    done = client.post("/interactions", headers=h("w"), json=[
+        record, {**record, "text": "second version"}, {**record, "source_id": "2"}]).json()
+    assert done["received"] == 3 and done["loaded"] == 2
+    assert [(r["position"], r["field"]) for r in done["rejected"]] == [("record 1", "source_id")]
+    assert "record 0" in done["rejected"][0]["reason"]
+
+
+def test_responses_have_a_byte_cap(api_settings: Settings) -> None:
+    capped = api_settings.model_copy(update={"api_max_response_bytes": 100_000})
+    with TestClient(create_app(capped)) as client:
+        one_big_row = client.post("/query/cypher", headers=h("a"), json={
+            "query": "RETURN reduce(s = '', i IN range(1, 20000) | s + 'xxxxxxxxxx') AS s"})
+        assert one_big_row.status_code == 200
+        assert one_big_row.json() == {"columns": ["s"], "rows": [], "truncated": True}
+        rows = client.post("/query/cypher", headers=h("a"), json={
+            "query": "UNWIND range(1, 40) AS n RETURN n, reduce(s = '', i IN range(1, 300) | "
+                     "s + 'xxxxxxxxxx') AS s"}).json()
+        assert rows["truncated"] and 0 < len(rows["rows"]) < 40
+        assert len(json.dumps(rows["rows"])) <= 100_000
+        everything = client.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o }"},
+                                headers=h("a"))
+        assert everything.status_code == 400, everything.status_code
+        assert "KG_API_MAX_RESPONSE_BYTES" in everything.json()["detail"]
+        long_query = "SELECT * WHERE { ?s ?p ?o } #" + "x" * 20_000
+        for response in (
+                client.post("/sparql", content=long_query, headers={
+                    **h("a"), "Content-Type": "application/sparql-query"}),
+                client.post("/sparql", data={"query": long_query}, headers=h("a")),
+                client.get("/sparql", params={"query": long_query}, headers=h("a"))):
+            assert response.status_code in (413, 422), response.text
+        invalid = client.post("/sparql", content=b"SELECT \xff\xfe WHERE {}", headers={
+            **h("a"), "Content-Type": "application/sparql-query"})
+        assert invalid.status_code == 400 and "UTF-8" in invalid.json()["detail"]
+        form = client.post("/sparql", content=b"query=SELECT%FF", headers={
+            **h("a"), "Content-Type": "application/x-www-form-urlencoded"})
+        assert form.status_code == 400, form.text
+
+
+def test_a_long_query_in_the_url_gets_an_answer(api_settings: Settings) -> None:
+    """20,001 three-byte characters: 180 kB once percent-encoded, refused with a status."""
+    with serving(create_app(api_settings)) as base:
+        response = requests.get(f"{base}/sparql", params={"query": "\u0800" * 20_001},
+                                headers=h("a"), timeout=60)
+        assert response.status_code == 422, response.text
+        fine = requests.get(f"{base}/sparql", headers=h("a"), timeout=60,
+                            params={"query": SELECT + " #" + "\u0800" * 10_000})
+        assert fine.status_code == 200, fine.text

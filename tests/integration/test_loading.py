@@ -15,9 +15,8 @@ from kg.errors import GraphError, GraphUnavailable
 from kg.extraction.pipeline import build_pipeline
 from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
-from kg.graph.schema import init_schema, seed_reference_data
 from kg.loading.generator import generate
-from kg.loading.loader import LoadSummary, load
+from kg.loading.loader import LoadSummary
 from kg.loading.quality import pairwise_scores, read_truth
 from kg.loading.rows import GraphBatch
 from kg.loading.writer import write_batch
@@ -26,6 +25,7 @@ from kg.rdf import mirror
 from kg.rdf.sync import check_offline, open_store, rebuild
 from kg.settings import Settings
 from tests.integration.graph_state import fingerprint, wipe
+from tests.integration.support import load_corpus
 
 pytestmark = pytest.mark.integration
 
@@ -46,21 +46,6 @@ def load_settings_(settings: Settings, tmp_path_factory: pytest.TempPathFactory)
 @pytest.fixture(scope="module")
 def nlp(settings: Settings) -> Language:
     return build_pipeline(settings)
-
-
-def load_corpus(folder: Path, settings: Settings, nlp: Language, dead: Path,
-                batch_size: int = 50) -> tuple[LoadSummary, LoadSummary]:
-    mapping = load_mapping()
-    with create_driver(settings) as driver:
-        init_schema(driver, settings, mapping)
-        seed_reference_data(driver, settings)
-        crm = load("crm", [folder / "crm.csv"], driver=driver, settings=settings, nlp=nlp,
-                   mapping=mapping, dead_letters=dead.with_suffix(".crm.jsonl"),
-                   derive_after=False)
-        messages = load("jsonl", [folder / "interactions.jsonl"], driver=driver,
-                        settings=settings, nlp=nlp, mapping=mapping, dead_letters=dead,
-                        batch_size=batch_size)
-    return crm, messages
 
 
 @pytest.fixture(scope="module")
@@ -125,8 +110,9 @@ def test_identity_resolution_against_ground_truth(
                  run_query(driver, load_settings_, queries.READ_CUSTOMER_OF_IDENTITIES)}
     precision, recall = pairwise_scores(predicted,
                                         read_truth(corpus[0] / "truth" / "identities.csv"))
-    assert precision >= 0.99
-    assert recall >= 0.85
+    # the generated corpus (seed 11) gives precision 1.0 and recall 0.995
+    assert precision == 1.0
+    assert recall >= 0.99
 
 
 def test_links_record_their_rule_and_score(loaded: object, load_settings_: Settings,
@@ -151,7 +137,7 @@ def test_shared_order_numbers_make_one_case_across_channels(
         WHERE size(messages) > 1
         RETURN ref, cases, channels""")
     assert rows, "the corpus has orders mentioned more than once"
-    assert sum(len(row["cases"]) == 1 for row in rows) / len(rows) >= 0.9
+    assert all(len(row["cases"]) == 1 for row in rows), rows
     assert any(len(row["channels"]) > 1 for row in rows)
 
 

@@ -157,3 +157,33 @@ def test_locked_data_directory_is_reported(tmp_path: Path, settings: Settings,
     (other.neo4j_home / "data").symlink_to(settings.neo4j_home / "data")
     with pytest.raises(DataDirLocked, match="locked by another process"):
         server.start(other)
+
+
+def test_install_asks_maven_for_exact_versions_and_says_what_it_does(
+        tmp_path: Path, settings: Settings) -> None:
+    """A new home from the warm shared repository: Maven gets exact versions, not ranges."""
+    fresh = settings.model_copy(update={"neo4j_home": tmp_path / "fresh"})
+    heard: list[str] = []
+    installed = install(fresh, say=heard.append)
+    assert installed.downloaded and installed.neo4j_version.startswith("5.26.")
+    pom = (fresh.neo4j_home / ".build" / "pom.xml").read_text()
+    apoc_pom = (fresh.neo4j_home / ".build" / "apoc-pom.xml").read_text()
+    assert f"<version>{installed.neo4j_version}</version>" in pom and "[" not in pom
+    assert f"<version>{installed.apoc_version}</version>" in apoc_pom and "[" not in apoc_pom
+    assert any(f"Neo4j {installed.neo4j_version}" in line for line in heard)
+    assert any("lib/" in line for line in heard) and any("plugins/" in line for line in heard)
+
+
+def test_db_example_writes_the_identity_id_the_loader_would(
+        settings: Settings, running: server.ServerStatus) -> None:
+    from typer.testing import CliRunner
+
+    from kg.cli import app
+    from kg.loading.identities import identity_id
+    from kg.loading.records import IdentityRef
+
+    result = CliRunner().invoke(app, ["db", "example"])
+    assert result.exit_code == 0, result.output
+    expected = identity_id(IdentityRef(kind="email", value="ada@example.org"))
+    assert expected.startswith("email:") and expected.count(":") == 2
+    assert f'"{expected}"' in result.output

@@ -56,3 +56,23 @@ def test_memory_sizes_are_validated(size: str) -> None:
 def test_port_range_is_validated() -> None:
     with pytest.raises(ValidationError):
         load_settings(neo4j_bolt_port=70000)
+
+
+def test_ontology_dir_setting_points_every_reader_at_another_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from kg.extraction.concept_labels import concept_labels
+    from kg.ontology.files import default_ontology_dir
+
+    shipped = default_ontology_dir()
+    copy = tmp_path / "ontology"
+    shutil.copytree(shipped, copy)
+    concepts = copy / "concepts.ttl"
+    concepts.write_text(concepts.read_text().replace('"refund"@en', '"cash handed back"@en', 1))
+    monkeypatch.setenv("KG_ONTOLOGY_DIR", str(copy))
+    assert default_ontology_dir() == copy
+    assert "cash handed back" in concept_labels()["refund"]
+    monkeypatch.delenv("KG_ONTOLOGY_DIR")
+    assert default_ontology_dir() == shipped
+    assert "cash handed back" not in concept_labels()["refund"]

@@ -1,5 +1,5 @@
-from api.deps import Graph
-from api.stats import build
+from kg_api.deps import Graph
+from kg_api.stats import build
 
 
 class FakeRows(Graph):

@@ -14,6 +14,7 @@ from spacy.tokens import Doc
 from kg.extraction.components.language import is_supported
 from kg.extraction.components.social import split_hashtag
 from kg.extraction.concept_labels import concept_labels
+from kg.extraction.spans import DisjointSpans
 from kg.ontology.namespaces import CKC
 
 if not Doc.has_extension("concepts"):
@@ -59,13 +60,15 @@ class ConceptMatcher:
                 span = doc[start:end]
                 key = (span.start_char, span.end_char, self.nlp.vocab.strings[match_id])
                 found.setdefault(key, span.text)
+        text = doc.text  # built from the tokens on every access: read it once
         for kind, start, end in doc._.social or []:
             if kind == "hashtag":
-                concept = self.by_phrase.get(" ".join(split_hashtag(doc.text[start:end])))
+                words = split_hashtag(text[start:end])
+                concept = self.by_phrase.get(" ".join(words))
                 if concept is None:
-                    concept = self.by_phrase.get("".join(split_hashtag(doc.text[start:end])))
+                    concept = self.by_phrase.get("".join(words))
                 if concept is not None:
-                    found[(start, end, concept)] = doc.text[start:end]
+                    found[(start, end, concept)] = text[start:end]
         doc._.concepts = _longest(found)
         return doc
 
@@ -74,11 +77,11 @@ def _longest(found: dict[tuple[int, int, str], str]) -> list[tuple[int, int, str
     """Drop a match inside a longer one; equal spans keep every concept."""
     ordered = sorted(found.items(), key=lambda item: (-(item[0][1] - item[0][0]), item[0][0]))
     kept: list[tuple[int, int, str, str]] = []
+    taken = DisjointSpans()  # kept ranges never overlap, unless they are the same range
     for (start, end, concept), text in ordered:
-        inside = any(s <= start and end <= e and (s, e) != (start, end) for s, e, _, _ in kept)
-        overlaps_other = any(start < e and s < end and not (s <= start and end <= e)
-                             for s, e, _, _ in kept)
-        if not inside and not overlaps_other:
+        other = taken.overlapping(start, end)
+        if other is None or other == (start, end):
+            taken.add(start, end)
             kept.append((start, end, concept, text))
     return sorted(kept)
 

@@ -7,6 +7,8 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from kg.extraction.spans import FixedSpans
+
 EMAIL = re.compile(r"\b[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
 PHONE = re.compile(
     r"(?<![\w+])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)[\s.-]?)?\d{2,4}(?:[\s.-]?\d{2,4}){2,3}(?!\w)"
@@ -40,14 +42,14 @@ def find_identifiers(text: str) -> list[tuple[str, int, int, str]]:
         if any(ch.isdigit() for ch in value):
             kind = KINDS[match.group("kind").lower()]
             found.append((kind, match.start("value"), match.end("value"), value.upper()))
-    taken = [(s, e) for _, s, e, _ in found]
+    taken = FixedSpans((s, e) for _, s, e, _ in found)
     for match in PHONE.finditer(text):
         digits = re.sub(r"\D", "", match.group())
-        overlaps = any(match.start() < e and s < match.end() for s, e in taken)
+        overlaps = taken.overlaps(match.start(), match.end())
         if 7 <= len(digits) <= 15 and not overlaps:
             found.append(("phone", match.start(), match.end(), normalise_phone(match.group())))
     for match in re.finditer(r"(?<![\w@])@(\w{1,30})", text):
-        if not any(s <= match.start() < e for s, e in taken):
+        if not taken.covers(match.start()):
             found.append(("handle", match.start(), match.end(), match.group(1).lower()))
     return sorted(found, key=lambda item: item[1])
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_right
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -66,8 +67,9 @@ class ClauseSentiment:
             doc._.clauses, doc._.sentiment = [], 0.0
             return doc
         clauses: list[tuple[int, int, float, float]] = []  # start, end, score, weight
+        whole = doc.text  # built from the tokens on every access: read it once
         for start, end, after_contrast in _clauses(doc):
-            text = doc.text[start:end]
+            text = whole[start:end]
             if not text.strip():
                 continue
             score = self.clause_score(text)
@@ -101,7 +103,12 @@ def _clauses(doc: Doc) -> list[tuple[int, int, bool]]:
 
 def score_at(doc: Doc, start: int, end: int) -> float:
     """The score of the clause holding a span (the message score when none does)."""
-    for clause_start, clause_end, score in doc._.clauses or []:
+    clauses = doc._.clauses or []
+    # clauses are disjoint and in text order: only the last one starting at or before the span
+    # can hold it
+    found = bisect_right(clauses, start, key=lambda clause: clause[0])
+    if found:
+        clause_start, clause_end, score = clauses[found - 1]
         if clause_start <= start and end <= clause_end:
             return float(score)
     return float(doc._.sentiment or 0.0)

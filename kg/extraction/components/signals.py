@@ -24,8 +24,9 @@ class SignalDetector:
             doc._.signals = []
             return doc
         found: dict[tuple[str, str], tuple[float, int, int]] = {}
+        text = doc.text  # built from the tokens on every access: read it once
         for cue in self.cues:
-            match = cue.pattern.search(doc.text)
+            match = cue.pattern.search(text)
             if match is None:
                 continue
             key = (cue.kind, cue.category)
@@ -33,11 +34,11 @@ class SignalDetector:
                 found[key] = (cue.confidence, match.start(), match.end())
         score = doc._.sentiment
         if score is not None and score <= NEGATIVE_COMPLAINT:
-            clause = min(doc._.clauses or [(0, len(doc.text), score)], key=lambda c: c[2])
+            clause = min(doc._.clauses or [(0, len(text), score)], key=lambda c: c[2])
             found[("intent", "complaint")] = (round(min(1.0, 0.5 + abs(score) / 2), 3),
                                               clause[0], clause[1])
         if ("intent", "praise") not in found and score is not None and score >= PRAISE:
-            found[("intent", "praise")] = (0.6, 0, len(doc.text))
+            found[("intent", "praise")] = (0.6, 0, len(text))
         doc._.signals = sorted((kind, category, conf, start, end)
                                for (kind, category), (conf, start, end) in found.items())
         return doc

@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from kg.extraction.spans import FixedSpans
+
 HANDLE = re.compile(r"(?<![\w@])@\w{1,30}")
 HASHTAG = re.compile(r"(?<![\w#&])#(\w*[A-Za-z]\w*)")
 URL = re.compile(r"\bhttps?://[^\s<>\"]+|\bwww\.[^\s<>\"]+", re.IGNORECASE)
@@ -45,15 +47,11 @@ def squeeze(word: str, known: frozenset[str]) -> str:
 
 def find_social(text: str) -> list[tuple[str, int, int]]:
     found = [("url", m.start(), m.end()) for m in URL.finditer(text)]
-    taken = [(start, end) for _, start, end in found]
-
-    def free(start: int, end: int) -> bool:
-        return all(end <= s or start >= e for s, e in taken)
-
+    urls = FixedSpans((start, end) for _, start, end in found)
     for kind, pattern in (("handle", HANDLE), ("hashtag", HASHTAG), ("emoji", EMOJI),
                           ("emoticon", EMOTICON)):
         for match in pattern.finditer(text):
-            if free(match.start(), match.end()):
+            if not urls.overlaps(match.start(), match.end()):
                 found.append((kind, match.start(), match.end()))
     return sorted(found, key=lambda item: item[1])
 
