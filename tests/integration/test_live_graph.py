@@ -31,6 +31,7 @@ from kg.rdf.sink import OxigraphSink
 from kg.rdf.sync import check, open_store, sync
 from kg.settings import Settings
 from tests.integration.graph_state import fingerprint, wipe
+from tests.integration.support import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -186,15 +187,14 @@ def test_a_cli_load_and_api_ingests_at_once_never_fail(
     import httpx
     import uvicorn
 
-    from api.main import create_app
-    from tests.integration.test_api import _free_port
+    from kg_api.main import create_app
 
     driver, settings = live
     folder = tmp_path / "corpus"
     generate(folder, customers=20, interactions=150, seed=9)
     configured = settings.model_copy(update={"api_keys": {"w": "writer"}})
     app = create_app(configured)
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
                                            log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -243,7 +243,7 @@ def test_the_change_feed_keeps_a_sparql_server_in_step(
 
     driver, settings = live
     server = settings.model_copy(update={"fuseki_home": tmp_path / "fuseki",
-                                         "fuseki_port": _free_port()})
+                                         "fuseki_port": free_port()})
     url = fuseki_local.start(server)
     sink = SparqlStoreSink(url)
     try:
@@ -265,11 +265,3 @@ def test_the_change_feed_keeps_a_sparql_server_in_step(
     finally:
         sink.close()
         fuseki_local.stop(server)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
