@@ -115,6 +115,7 @@ SET x.identifierValue = row.identifierValue, x.identityKind = row.identityKind,
     x.displayName = coalesce(row.displayName, x.displayName),
     x.postcode = coalesce(row.postcode, x.postcode),
     x.segmentName = coalesce(row.segmentName, x.segmentName)
+SET x += row.person
 SET x:$(row.labels)
 """
 
