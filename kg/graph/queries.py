@@ -259,6 +259,97 @@ MATCH (a:Identity)-[l:LINKED_WITH]->(b:Identity)
 RETURN a.identityId AS a, b.identityId AS b, l.linkRule AS rule, l.linkScore AS score
 """
 
+READ_IDENTITY_ASSIGNMENTS: Final[LiteralString] = """
+MATCH (c:Customer)-[h:HAS_IDENTITY]->(x:Identity)
+RETURN x.identityId AS identityId, c.customerId AS customerId, h.linkRule AS linkRule,
+       h.linkScore AS linkScore
+"""
+
+# Person records for probabilistic linkage: identities with at least one blocking key.
+READ_PERSON_IDENTITIES: Final[LiteralString] = """
+MATCH (x:Identity)
+WHERE x.blockOnName IS NOT NULL OR x.blockOnBirthDate IS NOT NULL
+   OR x.blockOnPostcodeGivenName IS NOT NULL OR x.blockOnPostcodeFamilyName IS NOT NULL
+   OR x.blockOnPostcodeStreet IS NOT NULL
+RETURN x.identityId AS identityId, x.displayName AS displayName, x.givenName AS givenName,
+       x.familyName AS familyName, x.birthDate AS birthDate, x.streetAddress AS streetAddress,
+       x.addressLine2 AS addressLine2, x.addressLocality AS addressLocality,
+       x.postcode AS postcode, x.addressRegion AS addressRegion,
+       x.addressCountry AS addressCountry
+"""
+
+READ_PERSON_IDENTITIES_BY_ID: Final[LiteralString] = """
+UNWIND $ids AS id
+MATCH (x:Identity {identityId: id})
+RETURN x.identityId AS identityId, x.displayName AS displayName, x.givenName AS givenName,
+       x.familyName AS familyName, x.birthDate AS birthDate, x.streetAddress AS streetAddress,
+       x.addressLine2 AS addressLine2, x.addressLocality AS addressLocality,
+       x.postcode AS postcode, x.addressRegion AS addressRegion,
+       x.addressCountry AS addressCountry
+"""
+
+# Candidates of the incremental path: one index seek per blocking-key probe.
+READ_BLOCKING_CANDIDATES: Final[LiteralString] = """
+UNWIND $probes AS row
+CALL (row) {
+  MATCH (x:Identity {blockOnName: row.value}) WHERE row.key = 'blockOnName' RETURN x
+  UNION
+  MATCH (x:Identity {blockOnBirthDate: row.value}) WHERE row.key = 'blockOnBirthDate' RETURN x
+  UNION
+  MATCH (x:Identity {blockOnPostcodeGivenName: row.value})
+  WHERE row.key = 'blockOnPostcodeGivenName' RETURN x
+  UNION
+  MATCH (x:Identity {blockOnPostcodeFamilyName: row.value})
+  WHERE row.key = 'blockOnPostcodeFamilyName' RETURN x
+  UNION
+  MATCH (x:Identity {blockOnPostcodeStreet: row.value})
+  WHERE row.key = 'blockOnPostcodeStreet' RETURN x
+}
+WITH DISTINCT x
+RETURN x.identityId AS identityId, x.displayName AS displayName, x.givenName AS givenName,
+       x.familyName AS familyName, x.birthDate AS birthDate, x.streetAddress AS streetAddress,
+       x.addressLine2 AS addressLine2, x.addressLocality AS addressLocality,
+       x.postcode AS postcode, x.addressRegion AS addressRegion,
+       x.addressCountry AS addressCountry
+"""
+
+# A probabilistic link keeps its probability (linkScore), total and per-attribute weights.
+MERGE_SCORED_LINKS: Final[LiteralString] = """
+UNWIND $rows AS row
+MATCH (a:Identity {identityId: row.from})
+MATCH (b:Identity {identityId: row.to})
+MERGE (a)-[l:LINKED_WITH {linkRule: row.rule}]->(b)
+SET l.linkScore = row.score, l.matchWeight = row.matchWeight, l.matchWeights = row.matchWeights
+"""
+
+DELETE_LINKS: Final[LiteralString] = """
+UNWIND $rows AS row
+MATCH (a:Identity {identityId: row.from})-[l:LINKED_WITH {linkRule: row.rule}]->
+      (b:Identity {identityId: row.to})
+DELETE l
+"""
+
+# Merge suggestions: probabilistic links left between two customers that no analyst decided.
+READ_SUGGESTIONS: Final[LiteralString] = """
+MATCH (a:Identity)-[l:LINKED_WITH {linkRule: $rule}]->(b:Identity)
+MATCH (ca:Customer)-[:HAS_IDENTITY]->(a)
+MATCH (cb:Customer)-[:HAS_IDENTITY]->(b)
+WHERE ca <> cb
+  AND NOT EXISTS { (a)-[m:LINKED_WITH]-(b) WHERE m.linkRule IN $decided }
+WITH a, b, l, ca, cb ORDER BY l.linkScore DESC, a.identityId, b.identityId
+WITH collect({a: a.identityId, b: b.identityId, customerA: ca.customerId,
+              customerB: cb.customerId, nameA: a.displayName, nameB: b.displayName,
+              probability: l.linkScore, matchWeight: l.matchWeight,
+              matchWeights: l.matchWeights}) AS found
+RETURN size(found) AS total, found[$skip..$skip + $limit] AS items
+"""
+
+READ_SCORED_LINK: Final[LiteralString] = """
+MATCH (a:Identity {identityId: $a})-[l:LINKED_WITH {linkRule: $rule}]->
+      (b:Identity {identityId: $b})
+RETURN l.linkScore AS probability
+"""
+
 # Moves each identity to its resolved customer; links to any other customer are removed.
 ASSIGN_CUSTOMERS: Final[LiteralString] = """
 UNWIND $rows AS row
@@ -420,7 +511,10 @@ RETURN c.customerId AS customerId, c.displayName AS displayName, s.segmentId AS 
           value: x.identifierValue, displayName: x.displayName,
           linkRule: h.linkRule, linkScore: h.linkScore,
           evidence: [(x)-[l:LINKED_WITH]-(y:Identity) | {rule: l.linkRule, score: l.linkScore,
-                                                         with: y.identityId}]}] AS identities
+                                                         with: y.identityId,
+                                                         matchWeight: l.matchWeight,
+                                                         matchWeights: l.matchWeights}]}]
+         AS identities
 """
 
 CUSTOMER_INTERACTIONS: Final[LiteralString] = """

@@ -15,7 +15,7 @@ from kg.extraction.models import ExtractionResult
 from kg.loading.identities import IDENTITY_LABELS, identity_id, network_of, normalise
 from kg.loading.records import CustomerRecord, IdentityRef, InteractionRecord, PersonAttributes
 from kg.ontology.mapping import GraphMapping
-from kg.resolution.persons import GRAPH_KEYS
+from kg.resolution.persons import GRAPH_KEYS, person_row
 
 CHANNEL_LABELS = {"twitter": "SocialNetwork", "facebook": "SocialNetwork",
                   "instagram": "SocialNetwork", "social": "SocialNetwork",
@@ -62,8 +62,15 @@ def _identity_row(ref: IdentityRef, mapping: GraphMapping, segment: str | None =
         "identityKind": ref.kind, "network": network_of(ref),
         "displayName": ref.display_name, "postcode": ref.postcode, "segmentName": segment,
         "labels": mapping.labels_of(IDENTITY_LABELS[ref.kind]),
-        "person": person_properties(ref.person),
+        "person": _person_with_blocking_keys(ref),
     }
+
+
+def _person_with_blocking_keys(ref: IdentityRef) -> dict[str, str]:
+    """Person attributes plus the blocking keys probabilistic resolution finds candidates by."""
+    person = person_properties(ref.person)
+    row = person_row(identity_id(ref), {**person, "postcode": ref.postcode}, ref.display_name)
+    return {**person, **row.blocking_keys()} if row is not None else person
 
 
 def person_properties(person: PersonAttributes | None) -> dict[str, str]:

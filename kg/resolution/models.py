@@ -7,6 +7,17 @@ from dataclasses import dataclass
 # Attributes compared, in the order of the model's comparisons.
 PERSON_FIELDS: tuple[str, ...] = ("given_name", "family_name", "birth_date", "address_line1",
                                   "address_line2", "city", "postcode", "region", "country")
+# Blocking keys, by the indexed graph property that holds each key's normalised value: a pair
+# is scored only when the two records agree on at least one key. Together they keep the number
+# of compared pairs near linear in the population; each is an exact value, so the incremental
+# path fetches a touched record's candidates through one index lookup per key.
+BLOCKING_KEYS: dict[str, tuple[str, ...]] = {
+    "blockOnName": ("family_name", "given_name"),
+    "blockOnBirthDate": ("birth_date",),
+    "blockOnPostcodeGivenName": ("postcode", "given_name"),
+    "blockOnPostcodeFamilyName": ("postcode", "family_name"),
+    "blockOnPostcodeStreet": ("postcode", "address_line1"),
+}
 
 @dataclass(frozen=True)
 class PersonRow:
@@ -27,10 +38,15 @@ class PersonRow:
         value: str | None = getattr(self, field)
         return value
 
-    def blocking_values(self, key: tuple[str, ...]) -> tuple[str, ...] | None:
-        """The values of one blocking key, or None when any of them is unknown."""
-        values = tuple(self.value(field) for field in key)
-        return None if any(v is None for v in values) else tuple(str(v) for v in values)
+    def blocking_key(self, fields: tuple[str, ...]) -> str | None:
+        """One blocking key's value (its fields joined by "|"), or None if any is unknown."""
+        values = [self.value(field) for field in fields]
+        return None if any(v is None for v in values) else "|".join(str(v) for v in values)
+
+    def blocking_keys(self) -> dict[str, str]:
+        """Every known blocking key, by its graph property."""
+        keys = {name: self.blocking_key(fields) for name, fields in BLOCKING_KEYS.items()}
+        return {name: key for name, key in keys.items() if key is not None}
 
 
 @dataclass(frozen=True)

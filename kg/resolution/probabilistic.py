@@ -26,18 +26,8 @@ import pandas as pd
 import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
-from kg.resolution.models import PERSON_FIELDS, PersonRow, ScoredPair
+from kg.resolution.models import BLOCKING_KEYS, PERSON_FIELDS, PersonRow, ScoredPair
 
-# Blocking rules: each is a set of attributes that must be equal for a pair to be scored.
-# Together they keep the number of compared pairs near linear in the population, and each is
-# an exact-equality lookup, so the incremental path can fetch candidates through indexes.
-BLOCKING_KEYS: tuple[tuple[str, ...], ...] = (
-    ("family_name", "given_name"),
-    ("birth_date",),
-    ("postcode", "given_name"),
-    ("postcode", "family_name"),
-    ("postcode", "address_line1"),
-)
 SHIPPED_MODEL = "model.json"
 
 
@@ -62,7 +52,7 @@ def settings_creator() -> SettingsCreator:
         link_type="dedupe_only",
         unique_id_column_name="record_id",
         comparisons=comparisons(),
-        blocking_rules_to_generate_predictions=[block_on(*key) for key in BLOCKING_KEYS],
+        blocking_rules_to_generate_predictions=[block_on(*key) for key in BLOCKING_KEYS.values()],
         retain_intermediate_calculation_columns=True,
         retain_matching_columns=False,
     )
