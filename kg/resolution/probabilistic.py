@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
@@ -34,8 +33,8 @@ SHIPPED_MODEL = "model.json"
 def comparisons() -> list[Any]:
     """One Splink comparison per attribute, each with a null level (unknown is neutral)."""
     return [
-        cl.NameComparison("given_name"),
-        cl.NameComparison("family_name"),
+        cl.JaroWinklerAtThresholds("given_name", [0.92, 0.88, 0.7]),
+        cl.JaroWinklerAtThresholds("family_name", [0.92, 0.88, 0.7]),
         cl.DateOfBirthComparison("birth_date", input_is_string=True,
                                  datetime_format="%Y-%m-%d"),
         cl.JaroWinklerAtThresholds("address_line1", [0.95, 0.85]),
@@ -118,15 +117,15 @@ def score(rows: Sequence[PersonRow], model: dict[str, Any], *, min_probability: 
     predictions = linker.inference.predict(threshold_match_probability=min_probability)
     frame = predictions.as_pandas_dataframe()
     keep = set(involving) if involving is not None else None
-    weight_columns = [c for c in frame.columns if c.startswith("bf_") and not
-                      c.startswith("bf_tf_")]
+    weight_columns = [c for c in frame.columns
+                      if c.startswith("mw_") and not c.startswith("mw_tf_adj_")]
     pairs: list[ScoredPair] = []
     for record in frame.to_dict("records"):
         a, b = sorted((str(record["record_id_l"]), str(record["record_id_r"])))
         if keep is not None and a not in keep and b not in keep:
             continue
-        weights = {column.removeprefix("bf_"): round(math.log2(float(record[column])), 3)
-                   for column in weight_columns if float(record[column]) > 0}
+        weights = {column.removeprefix("mw_"): round(float(record[column]), 3)
+                   for column in weight_columns}
         pairs.append(ScoredPair(a, b, round(float(record["match_probability"]), 6),
                                 round(float(record["match_weight"]), 3), weights))
     pairs.sort(key=lambda p: (p.a, p.b))

@@ -62,7 +62,8 @@ def people(count: int, *, seed: int = 11, duplicate_share: float = 0.4
         person_number += 1
         city = rng.randrange(CITIES)
         original = {
-            "givenName": _popular_pick(rng, given_pool), "familyName": _popular_pick(rng, family_pool),
+            "givenName": _popular_pick(rng, given_pool),
+            "familyName": _popular_pick(rng, family_pool),
             "birthDate": f"{rng.randint(1930, 2005)}-{rng.randint(1, 12):02d}-"
                          f"{rng.randint(1, 28):02d}",
             "streetAddress": f"{rng.randint(1, 300)} {_word(rng, 2)} {rng.choice(STREETS)}",
