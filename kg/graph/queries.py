@@ -270,7 +270,7 @@ READ_PERSON_IDENTITIES: Final[LiteralString] = """
 MATCH (x:Identity)
 WHERE x.blockOnName IS NOT NULL OR x.blockOnBirthDate IS NOT NULL
    OR x.blockOnPostcodeGivenName IS NOT NULL OR x.blockOnPostcodeFamilyName IS NOT NULL
-   OR x.blockOnPostcodeStreet IS NOT NULL
+   OR x.blockOnPostcodeStreet IS NOT NULL OR x.blockOnFamilyNameCity IS NOT NULL
 RETURN x.identityId AS identityId, x.displayName AS displayName, x.givenName AS givenName,
        x.familyName AS familyName, x.birthDate AS birthDate, x.streetAddress AS streetAddress,
        x.addressLine2 AS addressLine2, x.addressLocality AS addressLocality,
@@ -304,6 +304,9 @@ CALL (row) {
   UNION
   MATCH (x:Identity {blockOnPostcodeStreet: row.value})
   WHERE row.key = 'blockOnPostcodeStreet' RETURN x
+  UNION
+  MATCH (x:Identity {blockOnFamilyNameCity: row.value})
+  WHERE row.key = 'blockOnFamilyNameCity' RETURN x
 }
 WITH DISTINCT x
 RETURN x.identityId AS identityId, x.displayName AS displayName, x.givenName AS givenName,

@@ -17,7 +17,11 @@ BLOCKING_KEYS: dict[str, tuple[str, ...]] = {
     "blockOnPostcodeGivenName": ("postcode", "given_name"),
     "blockOnPostcodeFamilyName": ("postcode", "family_name"),
     "blockOnPostcodeStreet": ("postcode", "address_line1"),
+    "blockOnFamilyNameCity": ("family_name", "city"),
 }
+# Keys whose values are sorted before joining: given and family name swapped by a source
+# still meet in one block.
+UNORDERED_KEYS = frozenset({"blockOnName"})
 
 @dataclass(frozen=True)
 class PersonRow:
@@ -38,14 +42,16 @@ class PersonRow:
         value: str | None = getattr(self, field)
         return value
 
-    def blocking_key(self, fields: tuple[str, ...]) -> str | None:
+    def blocking_key(self, name: str) -> str | None:
         """One blocking key's value (its fields joined by "|"), or None if any is unknown."""
-        values = [self.value(field) for field in fields]
-        return None if any(v is None for v in values) else "|".join(str(v) for v in values)
+        values = [self.value(field) for field in BLOCKING_KEYS[name]]
+        if any(v is None for v in values):
+            return None
+        return "|".join(sorted(map(str, values)) if name in UNORDERED_KEYS else map(str, values))
 
     def blocking_keys(self) -> dict[str, str]:
         """Every known blocking key, by its graph property."""
-        keys = {name: self.blocking_key(fields) for name, fields in BLOCKING_KEYS.items()}
+        keys = {name: self.blocking_key(name) for name in BLOCKING_KEYS}
         return {name: key for name, key in keys.items() if key is not None}
 
 

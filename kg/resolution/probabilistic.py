@@ -51,15 +51,18 @@ def settings_creator() -> SettingsCreator:
         link_type="dedupe_only",
         unique_id_column_name="record_id",
         comparisons=comparisons(),
-        blocking_rules_to_generate_predictions=[block_on(*key) for key in BLOCKING_KEYS.values()],
+        blocking_rules_to_generate_predictions=[block_on(name) for name in BLOCKING_KEYS],
         retain_intermediate_calculation_columns=True,
         retain_matching_columns=False,
     )
 
 
 def _frame(rows: Sequence[PersonRow]) -> pd.DataFrame:
+    """The attributes, plus each blocking key as a column: Splink blocks on exactly the
+    values the graph indexes, so both paths find the same candidate pairs."""
     return pd.DataFrame({"record_id": [r.record_id for r in rows],
-                         **{f: [r.value(f) for r in rows] for f in PERSON_FIELDS}},
+                         **{f: [r.value(f) for r in rows] for f in PERSON_FIELDS},
+                         **{k: [r.blocking_key(k) for r in rows] for k in BLOCKING_KEYS}},
                         dtype="object")
 
 
