@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 
-from api.routes import concepts, customers, insights, query, records
+from api.routes import concepts, customers, insights, query, records, suggestions
 from api.stats import StatsCache
 from kg import __version__
 from kg.errors import GraphError, GraphRequestError, GraphUnavailable
@@ -73,7 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"status": "ok", "neo4j": "ok", "version": __version__})
 
     for router in (customers.router, records.router, concepts.router, insights.router,
-                   query.router):
+                   query.router, suggestions.router):
         app.include_router(router)
     return app
 

@@ -31,7 +31,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, LiteralString
 
 import neo4j
 
@@ -134,7 +134,7 @@ def scored_link_rows(pairs: Iterable[ScoredPair]) -> list[dict[str, Any]]:
              "matchWeights": json.dumps(p.field_weights, sort_keys=True)} for p in pairs]
 
 
-def _write(driver: neo4j.Driver, settings: Settings, statement: queries.LiteralString,
+def _write(driver: neo4j.Driver, settings: Settings, statement: LiteralString,
            rows: list[dict[str, Any]]) -> None:
     with graph_errors(settings.neo4j_uri), driver.session(
         database=settings.neo4j_database

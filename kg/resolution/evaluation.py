@@ -156,7 +156,7 @@ def splink_direct(frame: pd.DataFrame, link_probability: float, *,
 
     data = frame.reset_index().rename(columns={"rec_id": "unique_id"})
     data = data.astype("object").where(data.notna(), None)
-    comparisons = [
+    comparisons: list[Any] = [
         cl.NameComparison("given_name"), cl.NameComparison("surname"),
         cl.DateOfBirthComparison("date_of_birth", input_is_string=True,
                                  datetime_format="%Y%m%d"),
@@ -169,7 +169,7 @@ def splink_direct(frame: pd.DataFrame, link_probability: float, *,
     ]
     if with_ssn:
         comparisons.append(cl.DamerauLevenshteinAtThresholds("soc_sec_id", [1, 2]))
-    rules = [block_on("given_name", "surname"), block_on("date_of_birth"),
+    rules: list[Any] = [block_on("given_name", "surname"), block_on("date_of_birth"),
              block_on("postcode", "given_name"), block_on("postcode", "surname"),
              block_on("postcode", "address_1")]
     if with_ssn:
@@ -185,7 +185,8 @@ def splink_direct(frame: pd.DataFrame, link_probability: float, *,
     linker.training.estimate_parameters_using_expectation_maximisation(
         block_on("postcode", "given_name"), record_sample_proportion=1.0)
     predicted = linker.inference.predict(threshold_match_probability=link_probability)
-    rows = predicted.as_pandas_dataframe()[["unique_id_l", "unique_id_r"]]
+    frame_out = predicted.as_pandas_dataframe()  # type: ignore[no-untyped-call]
+    rows = frame_out[["unique_id_l", "unique_id_r"]]
     index = {str(record_id): f"crm:crm:F{n:06d}" for n, record_id in enumerate(frame.index)}
     return [(index[str(a)], index[str(b)]) for a, b in rows.itertuples(index=False)]
 

@@ -118,7 +118,7 @@ def score(rows: Sequence[PersonRow], model: dict[str, Any], *, min_probability: 
         return []
     linker = _linker(unique, model)
     predictions = linker.inference.predict(threshold_match_probability=min_probability)
-    frame = predictions.as_pandas_dataframe()
+    frame = predictions.as_pandas_dataframe()  # type: ignore[no-untyped-call]
     keep = set(involving) if involving is not None else None
     weight_columns = [c for c in frame.columns
                       if c.startswith("mw_") and not c.startswith("mw_tf_adj_")]

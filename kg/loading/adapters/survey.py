@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from kg.loading.adapters.base import (
     AdapterOptions,
@@ -41,7 +42,8 @@ def read_survey(path: Path, options: AdapterOptions) -> Iterator[Item]:
                     yield Rejected(ref, column, f"{row[column]!r} is not a score {low}-{high}")
                     break
         else:
-            identities = [{"kind": "email", "value": row["email"]}] if row.get("email") else []
+            identities: list[dict[str, Any]] = (
+                [{"kind": "email", "value": row["email"]}] if row.get("email") else [])
             if row.get("customer_id"):
                 identities.append({"kind": "crm", "value": row["customer_id"],
                                    "network": "crm"})
