@@ -332,6 +332,49 @@ MATCH (a:Identity {identityId: row.from})-[l:LINKED_WITH {linkRule: row.rule}]->
 DELETE l
 """
 
+# The refresh path: the touched identities' scored links, connected component, its links and
+# current customers, so only that component is resolved and rewritten.
+READ_SCORED_LINKS_OF: Final[LiteralString] = """
+UNWIND $ids AS id
+MATCH (:Identity {identityId: id})-[l:LINKED_WITH {linkRule: $rule}]-(:Identity)
+WITH DISTINCT l
+MATCH (a:Identity)-[l]->(b:Identity)
+RETURN a.identityId AS a, b.identityId AS b
+"""
+
+READ_LINKED_COMPONENT: Final[LiteralString] = """
+UNWIND $ids AS id
+MATCH (:Identity {identityId: id})-[:LINKED_WITH*0..]-(y:Identity)
+RETURN DISTINCT y.identityId AS identityId
+"""
+
+READ_LINKS_AMONG: Final[LiteralString] = """
+UNWIND $ids AS id
+MATCH (a:Identity {identityId: id})-[l:LINKED_WITH]->(b:Identity)
+WHERE b.identityId IN $ids
+RETURN a.identityId AS a, b.identityId AS b, l.linkRule AS rule, l.linkScore AS score
+"""
+
+READ_IDENTITY_ASSIGNMENTS_OF: Final[LiteralString] = """
+UNWIND $ids AS id
+MATCH (c:Customer)-[h:HAS_IDENTITY]->(x:Identity {identityId: id})
+RETURN x.identityId AS identityId, c.customerId AS customerId, h.linkRule AS linkRule,
+       h.linkScore AS linkScore
+"""
+
+NAME_CUSTOMERS_OF: Final[LiteralString] = """
+UNWIND $rows AS row
+MATCH (c:Customer {customerId: row.customerId})-[:HAS_IDENTITY]->(x:Identity)
+WITH c, min(x.displayName) AS name
+SET c.displayName = name
+"""
+
+DELETE_EMPTY_CUSTOMERS_OF: Final[LiteralString] = """
+UNWIND $rows AS row
+MATCH (c:Customer {customerId: row.customerId}) WHERE NOT (c)-[:HAS_IDENTITY]->(:Identity)
+DETACH DELETE c
+"""
+
 # Merge suggestions: probabilistic links left between two customers that no analyst decided.
 READ_SUGGESTIONS: Final[LiteralString] = """
 MATCH (a:Identity)-[l:LINKED_WITH {linkRule: $rule}]->(b:Identity)

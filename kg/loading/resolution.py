@@ -151,9 +151,13 @@ def replace_scored_links(driver: neo4j.Driver, settings: Settings, pairs: Sequen
     ``scope`` limits the stale check to links touching those identities (incremental path);
     None means the whole graph was scored.
     """
-    current = {(r["a"], r["b"]) for r in run_query(driver, settings, queries.READ_LINKS)
-               if r["rule"] == PROBABILISTIC_RULE
-               and (scope is None or r["a"] in scope or r["b"] in scope)}
+    if scope is None:
+        current = {(r["a"], r["b"]) for r in run_query(driver, settings, queries.READ_LINKS)
+                   if r["rule"] == PROBABILISTIC_RULE}
+    else:
+        current = {(r["a"], r["b"]) for r in run_query(
+            driver, settings, queries.READ_SCORED_LINKS_OF,
+            {"ids": sorted(scope), "rule": PROBABILISTIC_RULE})}
     wanted = {(p.a, p.b) for p in pairs}
     stale = [{"from": a, "to": b, "rule": PROBABILISTIC_RULE} for a, b in sorted(current - wanted)]
     _write(driver, settings, queries.DELETE_LINKS, stale)
@@ -197,24 +201,47 @@ def score_touched(driver: neo4j.Driver, settings: Settings, identity_ids: Iterab
     return replace_scored_links(driver, settings, pairs, scope=set(ids))
 
 
-def assign_customers(driver: neo4j.Driver, settings: Settings) -> dict[str, int]:
-    """Resolve over every stored link and move the identities whose customer changed."""
-    identities = [r["identityId"] for r in run_query(driver, settings, queries.READ_IDENTITIES)]
-    links = [Link(r["a"], r["b"], r["rule"], float(r["score"]))
-             for r in run_query(driver, settings, queries.READ_LINKS)]
+def assign_customers(driver: neo4j.Driver, settings: Settings,
+                     scope: Iterable[str] | None = None) -> dict[str, int]:
+    """Resolve over the stored links and move the identities whose customer changed.
+
+    With ``scope``, only the connected component (through any link) of those identities is
+    read and resolved: components are independent, and customer ids come from their smallest
+    member, so the result equals a whole-graph resolution's for that component.
+    """
+    if scope is None:
+        identities = [r["identityId"]
+                      for r in run_query(driver, settings, queries.READ_IDENTITIES)]
+        link_rows = run_query(driver, settings, queries.READ_LINKS)
+        current_rows = run_query(driver, settings, queries.READ_IDENTITY_ASSIGNMENTS)
+    else:
+        identities = sorted(r["identityId"] for r in run_query(
+            driver, settings, queries.READ_LINKED_COMPONENT, {"ids": sorted(set(scope))}))
+        link_rows = run_query(driver, settings, queries.READ_LINKS_AMONG, {"ids": identities})
+        current_rows = run_query(driver, settings, queries.READ_IDENTITY_ASSIGNMENTS_OF,
+                                 {"ids": identities})
+    links = [Link(r["a"], r["b"], r["rule"], float(r["score"])) for r in link_rows]
     result = resolve(identities, links, link_probability=settings.resolution_link_probability)
     current = {r["identityId"]: (r["customerId"], r["linkRule"], r["linkScore"])
-               for r in run_query(driver, settings, queries.READ_IDENTITY_ASSIGNMENTS)}
+               for r in current_rows}
     rows = [{"identityId": identity, "customerId": customer,
              "linkRule": result.link_of[identity][0], "linkScore": result.link_of[identity][1]}
             for identity, customer in sorted(result.customer_of.items())
             if current.get(identity) != (customer, *result.link_of[identity])]
     _write(driver, settings, queries.ASSIGN_CUSTOMERS, rows)
-    with graph_errors(settings.neo4j_uri), driver.session(
-        database=settings.neo4j_database
-    ) as session:
-        session.execute_write(lambda tx: tx.run(queries.NAME_CUSTOMERS).consume())
-        session.execute_write(lambda tx: tx.run(queries.DELETE_EMPTY_CUSTOMERS).consume())
+    if scope is None:
+        with graph_errors(settings.neo4j_uri), driver.session(
+            database=settings.neo4j_database
+        ) as session:
+            session.execute_write(lambda tx: tx.run(queries.NAME_CUSTOMERS).consume())
+            session.execute_write(lambda tx: tx.run(queries.DELETE_EMPTY_CUSTOMERS).consume())
+    else:
+        touched = sorted({str(row["customerId"]) for row in rows}
+                         | {str(current[str(row["identityId"])][0]) for row in rows
+                            if row["identityId"] in current})
+        customer_rows = [{"customerId": customer} for customer in touched]
+        _write(driver, settings, queries.NAME_CUSTOMERS_OF, customer_rows)
+        _write(driver, settings, queries.DELETE_EMPTY_CUSTOMERS_OF, customer_rows)
     return {"identities": len(result.customer_of),
             "customers": len(set(result.customer_of.values())),
             "probabilistic links applied": len(result.applied),
@@ -234,6 +261,8 @@ def resolve_graph(driver: neo4j.Driver, settings: Settings, *, rescore: bool = T
 
 def refresh_identities(driver: neo4j.Driver, settings: Settings,
                        identity_ids: Iterable[str]) -> dict[str, int]:
-    """The refresh path: score only the touched identities, then assign customers."""
-    scored = score_touched(driver, settings, identity_ids)
-    return {**assign_customers(driver, settings), "scored pairs": scored}
+    """The refresh path: score only the touched identities against their blocking candidates,
+    then resolve only their connected components. Counts are for those components."""
+    ids = sorted(set(identity_ids))
+    scored = score_touched(driver, settings, ids)
+    return {**assign_customers(driver, settings, scope=ids), "scored pairs": scored}

@@ -180,8 +180,15 @@ def test_the_refresh_path_scores_only_touched_identities_and_agrees_with_a_full_
     assert added and all("crm:crm:C9" in (link["a"], link["b"]) for link in added)
     assert [link for link in after if "crm:crm:C9" not in (link["a"], link["b"])] == before
     assert counts["scored pairs"] == len(added)
+    assert counts["identities"] < len(run_query(driver, graph_settings,
+                                                queries.READ_IDENTITIES))  # one component
+    customers = run_query(driver, graph_settings, queries.READ_IDENTITY_ASSIGNMENTS)
+    assert {"crm:crm:C9", "loyalty:loyalty:L-77"} <= {r["identityId"] for r in customers}
     resolve_graph(driver, graph_settings)
     assert scored_links(driver, graph_settings) == after
+    assert sorted(run_query(driver, graph_settings, queries.READ_IDENTITY_ASSIGNMENTS),
+                  key=lambda r: r["identityId"]) == sorted(customers,
+                                                           key=lambda r: r["identityId"])
     mirror.rebuild(driver, graph_settings, load_mapping())
     assert mirror.check(driver, graph_settings, load_mapping()).same
     person = run_query(driver, graph_settings, """
