@@ -83,13 +83,21 @@ def people(count: int, *, seed: int = 11, duplicate_share: float = 0.4
             made += 1
 
 
+def _digit_typo(value: str, rng: random.Random) -> str:
+    """A mistyped digit: the date keeps its YYYY-MM-DD shape, as a form would enforce."""
+    positions = [i for i, char in enumerate(value) if char.isdigit()]
+    i = rng.choice(positions)
+    return value[:i] + rng.choice("0123456789") + value[i + 1:]
+
+
 def _corrupt(original: dict[str, str], rng: random.Random) -> dict[str, str]:
     record = dict(original)
     for _ in range(rng.randint(1, 3)):
         field = rng.choice(sorted(record))
         roll = rng.random()
         if roll < 0.6:
-            record[field] = _typo(record[field], rng)
+            record[field] = (_digit_typo(record[field], rng) if field == "birthDate"
+                             else _typo(record[field], rng))
         elif roll < 0.8 and field not in ("givenName", "familyName"):
             del record[field]
         elif field == "birthDate" and record[field].count("-") == 2:
