@@ -396,6 +396,36 @@ MATCH (a:Identity {identityId: $a})-[l:LINKED_WITH {linkRule: $rule}]->
 RETURN l.linkScore AS probability
 """
 
+# Identities with their current customer (null before the first resolution), in one pass.
+READ_IDENTITIES_WITH_CUSTOMERS: Final[LiteralString] = """
+MATCH (x:Identity)
+OPTIONAL MATCH (c:Customer)-[h:HAS_IDENTITY]->(x)
+RETURN x.identityId AS identityId, c.customerId AS customerId, h.linkRule AS linkRule,
+       h.linkScore AS linkScore
+"""
+
+READ_SCORED_LINKS: Final[LiteralString] = """
+MATCH (a:Identity)-[l:LINKED_WITH {linkRule: $rule}]->(b:Identity)
+RETURN a.identityId AS a, b.identityId AS b
+"""
+
+# Identities that had no customer yet: nothing stale to remove.
+ASSIGN_NEW_CUSTOMERS: Final[LiteralString] = """
+UNWIND $rows AS row
+MATCH (x:Identity {identityId: row.identityId})
+MERGE (c:Customer {customerId: row.customerId})
+CREATE (c)-[:HAS_IDENTITY {linkRule: row.linkRule, linkScore: row.linkScore}]->(x)
+"""
+
+# Links not stored yet (the caller knows which): created without MERGE's existence check.
+CREATE_SCORED_LINKS: Final[LiteralString] = """
+UNWIND $rows AS row
+MATCH (a:Identity {identityId: row.from})
+MATCH (b:Identity {identityId: row.to})
+CREATE (a)-[:LINKED_WITH {linkRule: row.rule, linkScore: row.score,
+                          matchWeight: row.matchWeight, matchWeights: row.matchWeights}]->(b)
+"""
+
 # Moves each identity to its resolved customer; links to any other customer are removed.
 ASSIGN_CUSTOMERS: Final[LiteralString] = """
 UNWIND $rows AS row

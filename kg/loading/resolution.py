@@ -152,8 +152,8 @@ def replace_scored_links(driver: neo4j.Driver, settings: Settings, pairs: Sequen
     None means the whole graph was scored.
     """
     if scope is None:
-        current = {(r["a"], r["b"]) for r in run_query(driver, settings, queries.READ_LINKS)
-                   if r["rule"] == PROBABILISTIC_RULE}
+        current = {(r["a"], r["b"]) for r in run_query(
+            driver, settings, queries.READ_SCORED_LINKS, {"rule": PROBABILISTIC_RULE})}
     else:
         current = {(r["a"], r["b"]) for r in run_query(
             driver, settings, queries.READ_SCORED_LINKS_OF,
@@ -161,7 +161,10 @@ def replace_scored_links(driver: neo4j.Driver, settings: Settings, pairs: Sequen
     wanted = {(p.a, p.b) for p in pairs}
     stale = [{"from": a, "to": b, "rule": PROBABILISTIC_RULE} for a, b in sorted(current - wanted)]
     _write(driver, settings, queries.DELETE_LINKS, stale)
-    _write(driver, settings, queries.MERGE_SCORED_LINKS, scored_link_rows(pairs))
+    _write(driver, settings, queries.MERGE_SCORED_LINKS,
+           scored_link_rows(p for p in pairs if (p.a, p.b) in current))
+    _write(driver, settings, queries.CREATE_SCORED_LINKS,
+           scored_link_rows(p for p in pairs if (p.a, p.b) not in current))
     return len(pairs)
 
 
@@ -210,10 +213,9 @@ def assign_customers(driver: neo4j.Driver, settings: Settings,
     member, so the result equals a whole-graph resolution's for that component.
     """
     if scope is None:
-        identities = [r["identityId"]
-                      for r in run_query(driver, settings, queries.READ_IDENTITIES)]
+        current_rows = run_query(driver, settings, queries.READ_IDENTITIES_WITH_CUSTOMERS)
+        identities = [r["identityId"] for r in current_rows]
         link_rows = run_query(driver, settings, queries.READ_LINKS)
-        current_rows = run_query(driver, settings, queries.READ_IDENTITY_ASSIGNMENTS)
     else:
         identities = sorted(r["identityId"] for r in run_query(
             driver, settings, queries.READ_LINKED_COMPONENT, {"ids": sorted(set(scope))}))
@@ -223,12 +225,15 @@ def assign_customers(driver: neo4j.Driver, settings: Settings,
     links = [Link(r["a"], r["b"], r["rule"], float(r["score"])) for r in link_rows]
     result = resolve(identities, links, link_probability=settings.resolution_link_probability)
     current = {r["identityId"]: (r["customerId"], r["linkRule"], r["linkScore"])
-               for r in current_rows}
+               for r in current_rows if r["customerId"] is not None}
     rows = [{"identityId": identity, "customerId": customer,
              "linkRule": result.link_of[identity][0], "linkScore": result.link_of[identity][1]}
             for identity, customer in sorted(result.customer_of.items())
             if current.get(identity) != (customer, *result.link_of[identity])]
-    _write(driver, settings, queries.ASSIGN_CUSTOMERS, rows)
+    _write(driver, settings, queries.ASSIGN_CUSTOMERS,
+           [row for row in rows if row["identityId"] in current])
+    _write(driver, settings, queries.ASSIGN_NEW_CUSTOMERS,
+           [row for row in rows if row["identityId"] not in current])
     if scope is None:
         with graph_errors(settings.neo4j_uri), driver.session(
             database=settings.neo4j_database
