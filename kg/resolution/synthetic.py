@@ -16,6 +16,8 @@ SYLLABLES = ("an", "be", "ca", "de", "el", "fa", "gi", "ho", "is", "ja", "ka", "
              "ol", "pe", "ra", "si", "ta", "ul", "va", "wi", "yo", "za", "mi", "ro", "sa", "te")
 STREETS = ("street", "road", "avenue", "place", "crescent", "close", "lane", "drive")
 CITIES = 400
+COUNTRIES = ("gb", "ie", "fr", "de")
+REGIONS = ("north", "south", "east", "west", "midlands", "wales", "scotland", "islands")
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,8 @@ def people(count: int, *, seed: int = 11, duplicate_share: float = 0.4
                          f"{rng.randint(1, 28):02d}",
             "streetAddress": f"{rng.randint(1, 300)} {_word(rng, 2)} {rng.choice(STREETS)}",
             "addressLocality": cities[city], "postcode": f"{1000 + city * 20 + rng.randrange(20)}",
-            "addressCountry": "gb",
+            "addressRegion": REGIONS[city % len(REGIONS)],
+            "addressCountry": "gb" if rng.random() < 0.9 else rng.choice(COUNTRIES),
         }
         if rng.random() < 0.3:
             original["addressLine2"] = f"flat {rng.randint(1, 40)}"
@@ -97,6 +100,7 @@ def _corrupt(original: dict[str, str], rng: random.Random) -> dict[str, str]:
         roll = rng.random()
         if roll < 0.6:
             record[field] = (_digit_typo(record[field], rng) if field == "birthDate"
+                             else rng.choice(COUNTRIES) if field == "addressCountry"
                              else _typo(record[field], rng))
         elif roll < 0.8 and field not in ("givenName", "familyName"):
             del record[field]
