@@ -68,7 +68,7 @@ def _frame(rows: Sequence[PersonRow]) -> pd.DataFrame:
 
 def _linker(rows: Sequence[PersonRow], model: SettingsCreator | dict[str, Any]) -> Linker:
     api = DuckDBAPI()
-    return Linker(api.register(_frame(rows)), model, log_level=logging.WARNING)
+    return Linker(api.register(_frame(rows)), model, log_level=logging.ERROR)
 
 
 def train(rows: Sequence[PersonRow], *, seed: int = 1, max_pairs: float = 2e6,
