@@ -21,7 +21,7 @@ from kg.rdf.owner import acquire_owner, release_owner
 from kg.rdf.query_runner import ProcessQueryRunner
 from kg.settings import Settings, load_settings
 from kg_api.body_guard import BodyGuard
-from kg_api.routes import concepts, customers, insights, query, records
+from kg_api.routes import concepts, customers, insights, query, records, suggestions
 from kg_api.stats import StatsCache
 
 # The HTTP server's limit on a request's line and headers: a GET /sparql query may be 20,000
@@ -80,7 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"status": "ok", "neo4j": "ok", "version": __version__})
 
     for router in (customers.router, records.router, concepts.router, insights.router,
-                   query.router):
+                   query.router, suggestions.router):
         app.include_router(router)
     return app
 

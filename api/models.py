@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 
 class CustomerSummary(BaseModel):
@@ -24,6 +25,16 @@ class LinkEvidence(BaseModel):
     rule: str
     score: float
     with_: str = Field(alias="with")
+    matchWeight: float | None = Field(
+        default=None, description="probabilistic links: total match weight (log2 odds)")
+    matchWeights: dict[str, float] | None = Field(
+        default=None, description="probabilistic links: the per-attribute match weights")
+
+    @field_validator("matchWeights", mode="before")
+    @classmethod
+    def _from_json(cls, value: object) -> object:
+        """The graph keeps the weights as one JSON string property."""
+        return json.loads(value) if isinstance(value, str) else value
 
 
 class IdentityView(BaseModel):

@@ -74,6 +74,19 @@ class Settings(BaseSettings):
     rdf_store: Path = Field(default_factory=lambda: _default_cache() / "rdf",
                             description="folder of the on-disk Oxigraph store (the RDF mirror)")
 
+    # Identity resolution (probabilistic linkage).
+    resolution_link_probability: float = Field(
+        default=0.99, gt=0, le=1,
+        description="match probability at which two person records are linked automatically "
+                    "(unless they hold different CRM ids: then it is a merge suggestion)")
+    resolution_suggest_probability: float = Field(
+        default=0.9, gt=0, le=1,
+        description="match probability from which a pair is kept as evidence and, when not "
+                    "linked automatically, offered as a merge suggestion")
+    resolution_model: Path | None = Field(
+        default=None, description="trained linkage model (Splink JSON, `kg customers train`); "
+                                  "unset: the model shipped with the package")
+
     # API.
     api_keys: dict[str, Literal["reader", "analyst", "writer", "admin"]] = Field(
         default_factory=dict,

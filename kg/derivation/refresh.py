@@ -34,6 +34,7 @@ INACTIVE_DAYS = 180
 class RefreshSummary:
     changes: int = 0
     identities: int = 0
+    scored_pairs: int = 0
     customers_deleted: int = 0
     interactions: int = 0
     cases: int = 0
@@ -47,7 +48,8 @@ class RefreshSummary:
         return {item.name.replace("_", " "): getattr(self, item.name) for item in fields(self)}
 
 
-def _refresh_once(tx: neo4j.ManagedTransaction, key: bytes) -> RefreshSummary | None:
+def _refresh_once(tx: neo4j.ManagedTransaction, key: bytes, settings: Settings
+                  ) -> RefreshSummary | None:
     lock_feed(tx)
     pending = tx.run(queries.READ_PENDING_CHANGES, limit=RECORDS_PER_TRANSACTION).data()
     if not pending:
@@ -57,7 +59,7 @@ def _refresh_once(tx: neo4j.ManagedTransaction, key: bytes) -> RefreshSummary | 
     customers = {c for record in pending for c in record["customers"] or []}
     change = Change()
     resolution = resolve_around(tx, identities=identities, customers=customers, key=key,
-                                change=change)
+                                settings=settings, change=change)
     if resolution.changed_customers:
         interactions |= {r["interactionId"] for r in tx.run(
             queries.INTERACTIONS_OF_CUSTOMERS, customers=sorted(resolution.changed_customers))}
@@ -70,6 +72,7 @@ def _refresh_once(tx: neo4j.ManagedTransaction, key: bytes) -> RefreshSummary | 
     append_change(tx, change, pending=False)
     tx.run(queries.MARK_DERIVED, sequences=[r["sequence"] for r in pending]).consume()
     return RefreshSummary(changes=len(pending), identities=resolution.identities,
+                          scored_pairs=resolution.scored_pairs,
                           customers_deleted=len(resolution.deleted_customers),
                           interactions=cases.interactions, cases=cases.cases,
                           segmented=segmented)
@@ -82,7 +85,7 @@ def refresh(driver: neo4j.Driver, settings: Settings) -> RefreshSummary:
     with graph_errors(settings.neo4j_uri), driver.session(
         database=settings.neo4j_database
     ) as session:
-        while (done := session.execute_write(_refresh_once, key)) is not None:
+        while (done := session.execute_write(_refresh_once, key, settings)) is not None:
             total.add(done)
     return total
 

@@ -123,8 +123,8 @@ SET x.identifierValue = row.identifierValue, x.identityKind = row.identityKind,
     x.network = row.network,
     x.displayName = coalesce(row.displayName, x.displayName),
     x.postcode = coalesce(row.postcode, x.postcode),
-    x.postcodeKey = coalesce(row.postcodeKey, x.postcodeKey),
     x.segmentName = coalesce(row.segmentName, x.segmentName)
+SET x += row.person
 SET x:$(row.labels)
 """
 
@@ -322,7 +322,7 @@ FORGET_DERIVED: Final[LiteralString] = """
 CALL () { MATCH (c:Customer) DETACH DELETE c }
 CALL () { MATCH (k:Case) DETACH DELETE k }
 CALL () { MATCH (j:Journey) DETACH DELETE j }
-CALL () { MATCH (:Identity)-[l:LINKED_WITH {linkRule: $fuzzyRule}]->(:Identity) DELETE l }
+CALL () { MATCH (:Identity)-[l:LINKED_WITH {linkRule: $scoredRule}]->(:Identity) DELETE l }
 CALL () { MATCH (f:ChangeFeed) REMOVE f.newestInteractionAt }
 """
 
@@ -339,18 +339,11 @@ MATCH (i:Interaction) RETURN i.interactionId AS id ORDER BY id
 IDENTITY_NEIGHBOURHOOD: Final[LiteralString] = """
 UNWIND $ids AS id
 MATCH (x:Identity {identityId: id})
-RETURN x.identityId AS identityId, x.displayName AS displayName, x.postcodeKey AS postcodeKey,
+RETURN x.identityId AS identityId, x.displayName AS displayName,
        [(x)-[:LINKED_WITH]-(y:Identity) | y.identityId] AS linked,
        [(x)<-[:HAS_IDENTITY]-(:Customer)-[:HAS_IDENTITY]->(y:Identity) | y.identityId] AS mates,
        [(x)<-[:HAS_IDENTITY]-(c:Customer) | c.customerId] AS customers,
        x.identityId STARTS WITH 'crm:' AS isCrm
-"""
-
-# Identities under the same postcode key with a name: the fuzzy-matching block.
-POSTCODE_BLOCKS: Final[LiteralString] = """
-UNWIND $keys AS key
-MATCH (y:Identity {postcodeKey: key}) WHERE y.displayName IS NOT NULL
-RETURN key, collect({identityId: y.identityId, displayName: y.displayName}) AS members
 """
 
 IDENTITIES_OF_CUSTOMERS: Final[LiteralString] = """
@@ -364,12 +357,6 @@ UNWIND $ids AS id
 MATCH (a:Identity {identityId: id})-[l:LINKED_WITH]->(b:Identity)
 WHERE b.identityId IN $ids
 RETURN a.identityId AS a, b.identityId AS b, l.linkRule AS rule, l.linkScore AS score
-"""
-
-DELETE_LINKS_OF_RULE: Final[LiteralString] = """
-UNWIND $ids AS id
-MATCH (a:Identity {identityId: id})-[l:LINKED_WITH {linkRule: $rule}]-(:Identity)
-DELETE l
 """
 
 NAME_THESE_CUSTOMERS: Final[LiteralString] = """
@@ -479,6 +466,177 @@ MATCH (a:Identity)-[l:LINKED_WITH]->(b:Identity)
 RETURN a.identityId AS a, b.identityId AS b, l.linkRule AS rule, l.linkScore AS score
 """
 
+READ_IDENTITY_ASSIGNMENTS: Final[LiteralString] = """
+MATCH (c:Customer)-[h:HAS_IDENTITY]->(x:Identity)
+RETURN x.identityId AS identityId, c.customerId AS customerId, h.linkRule AS linkRule,
+       h.linkScore AS linkScore
+"""
+
+# Person records for probabilistic linkage: identities with at least one blocking key.
+READ_PERSON_IDENTITIES: Final[LiteralString] = """
+MATCH (x:Identity)
+WHERE x.blockOnName IS NOT NULL OR x.blockOnBirthDate IS NOT NULL
+   OR x.blockOnPostcodeGivenName IS NOT NULL OR x.blockOnPostcodeFamilyName IS NOT NULL
+   OR x.blockOnPostcodeStreet IS NOT NULL OR x.blockOnFamilyNameCity IS NOT NULL
+RETURN x.identityId AS identityId, x.displayName AS displayName, x.givenName AS givenName,
+       x.familyName AS familyName, x.birthDate AS birthDate, x.streetAddress AS streetAddress,
+       x.addressLine2 AS addressLine2, x.addressLocality AS addressLocality,
+       x.postcode AS postcode, x.addressRegion AS addressRegion,
+       x.addressCountry AS addressCountry
+"""
+
+READ_PERSON_IDENTITIES_BY_ID: Final[LiteralString] = """
+UNWIND $ids AS id
+MATCH (x:Identity {identityId: id})
+RETURN x.identityId AS identityId, x.displayName AS displayName, x.givenName AS givenName,
+       x.familyName AS familyName, x.birthDate AS birthDate, x.streetAddress AS streetAddress,
+       x.addressLine2 AS addressLine2, x.addressLocality AS addressLocality,
+       x.postcode AS postcode, x.addressRegion AS addressRegion,
+       x.addressCountry AS addressCountry
+"""
+
+# Candidates of the incremental path: one index seek per blocking-key probe.
+READ_BLOCKING_CANDIDATES: Final[LiteralString] = """
+UNWIND $probes AS row
+CALL (row) {
+  MATCH (x:Identity {blockOnName: row.value}) WHERE row.key = 'blockOnName' RETURN x
+  UNION
+  MATCH (x:Identity {blockOnBirthDate: row.value}) WHERE row.key = 'blockOnBirthDate' RETURN x
+  UNION
+  MATCH (x:Identity {blockOnPostcodeGivenName: row.value})
+  WHERE row.key = 'blockOnPostcodeGivenName' RETURN x
+  UNION
+  MATCH (x:Identity {blockOnPostcodeFamilyName: row.value})
+  WHERE row.key = 'blockOnPostcodeFamilyName' RETURN x
+  UNION
+  MATCH (x:Identity {blockOnPostcodeStreet: row.value})
+  WHERE row.key = 'blockOnPostcodeStreet' RETURN x
+  UNION
+  MATCH (x:Identity {blockOnFamilyNameCity: row.value})
+  WHERE row.key = 'blockOnFamilyNameCity' RETURN x
+}
+WITH DISTINCT x
+RETURN x.identityId AS identityId, x.displayName AS displayName, x.givenName AS givenName,
+       x.familyName AS familyName, x.birthDate AS birthDate, x.streetAddress AS streetAddress,
+       x.addressLine2 AS addressLine2, x.addressLocality AS addressLocality,
+       x.postcode AS postcode, x.addressRegion AS addressRegion,
+       x.addressCountry AS addressCountry
+"""
+
+# A probabilistic link keeps its probability (linkScore), total and per-attribute weights.
+MERGE_SCORED_LINKS: Final[LiteralString] = """
+UNWIND $rows AS row
+MATCH (a:Identity {identityId: row.from})
+MATCH (b:Identity {identityId: row.to})
+MERGE (a)-[l:LINKED_WITH {linkRule: row.rule}]->(b)
+SET l.linkScore = row.score, l.matchWeight = row.matchWeight, l.matchWeights = row.matchWeights
+"""
+
+DELETE_LINKS: Final[LiteralString] = """
+UNWIND $rows AS row
+MATCH (a:Identity {identityId: row.from})-[l:LINKED_WITH {linkRule: row.rule}]->
+      (b:Identity {identityId: row.to})
+DELETE l
+"""
+
+# The refresh path: the touched identities' scored links, connected component, its links and
+# current customers, so only that component is resolved and rewritten.
+READ_SCORED_LINKS_OF: Final[LiteralString] = """
+UNWIND $ids AS id
+MATCH (:Identity {identityId: id})-[l:LINKED_WITH {linkRule: $rule}]-(:Identity)
+WITH DISTINCT l
+MATCH (a:Identity)-[l]->(b:Identity)
+RETURN a.identityId AS a, b.identityId AS b
+"""
+
+READ_LINKED_COMPONENT: Final[LiteralString] = """
+UNWIND $ids AS id
+MATCH (:Identity {identityId: id})-[:LINKED_WITH*0..]-(y:Identity)
+RETURN DISTINCT y.identityId AS identityId
+"""
+
+READ_LINKS_AMONG: Final[LiteralString] = """
+UNWIND $ids AS id
+MATCH (a:Identity {identityId: id})-[l:LINKED_WITH]->(b:Identity)
+WHERE b.identityId IN $ids
+RETURN a.identityId AS a, b.identityId AS b, l.linkRule AS rule, l.linkScore AS score
+"""
+
+READ_IDENTITY_ASSIGNMENTS_OF: Final[LiteralString] = """
+UNWIND $ids AS id
+MATCH (c:Customer)-[h:HAS_IDENTITY]->(x:Identity {identityId: id})
+RETURN x.identityId AS identityId, c.customerId AS customerId, h.linkRule AS linkRule,
+       h.linkScore AS linkScore
+"""
+
+NAME_CUSTOMERS_OF: Final[LiteralString] = """
+UNWIND $rows AS row
+MATCH (c:Customer {customerId: row.customerId})-[:HAS_IDENTITY]->(x:Identity)
+WITH c, min(x.displayName) AS name
+SET c.displayName = name
+"""
+
+DELETE_EMPTY_CUSTOMERS_OF: Final[LiteralString] = """
+UNWIND $rows AS row
+MATCH (c:Customer {customerId: row.customerId}) WHERE NOT (c)-[:HAS_IDENTITY]->(:Identity)
+DETACH DELETE c
+"""
+
+# Merge suggestions: probabilistic links left between two customers that no analyst decided.
+READ_SUGGESTIONS: Final[LiteralString] = """
+MATCH (a:Identity)-[l:LINKED_WITH {linkRule: $rule}]->(b:Identity)
+MATCH (ca:Customer)-[:HAS_IDENTITY]->(a)
+MATCH (cb:Customer)-[:HAS_IDENTITY]->(b)
+WHERE ca <> cb
+  AND NOT EXISTS { (a)-[m:LINKED_WITH]-(b) WHERE m.linkRule IN $decided }
+WITH a, b, l, ca, cb ORDER BY l.linkScore DESC, a.identityId, b.identityId
+WITH collect({a: a.identityId, b: b.identityId, customerA: ca.customerId,
+              customerB: cb.customerId, nameA: a.displayName, nameB: b.displayName,
+              probability: l.linkScore, matchWeight: l.matchWeight,
+              matchWeights: l.matchWeights}) AS found
+RETURN size(found) AS total, found[$skip..$skip + $limit] AS items
+"""
+
+READ_SCORED_LINK: Final[LiteralString] = """
+MATCH (a:Identity {identityId: $a})-[l:LINKED_WITH {linkRule: $rule}]->
+      (b:Identity {identityId: $b})
+RETURN l.linkScore AS probability
+"""
+
+# Identities with their current customer (null before the first resolution), in one pass.
+READ_IDENTITIES_WITH_CUSTOMERS: Final[LiteralString] = """
+MATCH (x:Identity)
+OPTIONAL MATCH (c:Customer)-[h:HAS_IDENTITY]->(x)
+RETURN x.identityId AS identityId, c.customerId AS customerId, h.linkRule AS linkRule,
+       h.linkScore AS linkScore
+"""
+
+COUNT_SCORED_LINKS: Final[LiteralString] = """
+MATCH (:Identity)-[l:LINKED_WITH {linkRule: $rule}]->(:Identity) RETURN count(l) AS n
+"""
+
+READ_SCORED_LINKS: Final[LiteralString] = """
+MATCH (a:Identity)-[l:LINKED_WITH {linkRule: $rule}]->(b:Identity)
+RETURN a.identityId AS a, b.identityId AS b
+"""
+
+# Identities that had no customer yet: nothing stale to remove.
+ASSIGN_NEW_CUSTOMERS: Final[LiteralString] = """
+UNWIND $rows AS row
+MATCH (x:Identity {identityId: row.identityId})
+MERGE (c:Customer {customerId: row.customerId})
+CREATE (c)-[:HAS_IDENTITY {linkRule: row.linkRule, linkScore: row.linkScore}]->(x)
+"""
+
+# Links not stored yet (the caller knows which): created without MERGE's existence check.
+CREATE_SCORED_LINKS: Final[LiteralString] = """
+UNWIND $rows AS row
+MATCH (a:Identity {identityId: row.from})
+MATCH (b:Identity {identityId: row.to})
+CREATE (a)-[:LINKED_WITH {linkRule: row.rule, linkScore: row.score,
+                          matchWeight: row.matchWeight, matchWeights: row.matchWeights}]->(b)
+"""
+
 # Moves each identity to its resolved customer; links to any other customer are removed.
 ASSIGN_CUSTOMERS: Final[LiteralString] = """
 UNWIND $rows AS row
@@ -566,6 +724,8 @@ DETACH DELETE j
 """
 
 READ_CUSTOMER_IDS: Final[LiteralString] = "MATCH (c:Customer) RETURN c.customerId AS customerId"
+
+COUNT_CUSTOMERS: Final[LiteralString] = "MATCH (c:Customer) RETURN count(c) AS n"
 
 ASSIGN_SEGMENTS: Final[LiteralString] = """
 UNWIND $rows AS row
@@ -713,7 +873,10 @@ RETURN c.customerId AS customerId, c.displayName AS displayName, s.segmentId AS 
           value: x.identifierValue, displayName: x.displayName,
           linkRule: h.linkRule, linkScore: h.linkScore,
           evidence: [(x)-[l:LINKED_WITH]-(y:Identity) | {rule: l.linkRule, score: l.linkScore,
-                                                         with: y.identityId}]}] AS identities
+                                                         with: y.identityId,
+                                                         matchWeight: l.matchWeight,
+                                                         matchWeights: l.matchWeights}]}]
+         AS identities
 """
 
 CUSTOMER_INTERACTIONS: Final[LiteralString] = """

@@ -34,6 +34,16 @@ def _link(tx: neo4j.ManagedTransaction, rows: list[dict[str, object]], customers
     return append_change(tx, change, pending=True)
 
 
+def link_identities(driver: neo4j.Driver, settings: Settings, rows: list[dict[str, object]]
+                    ) -> int:
+    """Write an analyst's links between identities (and their change record); the refresh
+    path resolves them. Returns the change's sequence number."""
+    with graph_errors(settings.neo4j_uri), driver.session(
+        database=settings.neo4j_database
+    ) as session:
+        return session.execute_write(_link, rows, set())
+
+
 def merge_customers(driver: neo4j.Driver, settings: Settings, first: str, second: str) -> int:
     """Declare two customers one; returns the change's sequence number."""
     a = identities_of(driver, settings, first)[0]

@@ -8,6 +8,7 @@ the stable keys that keep loads idempotent.
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
@@ -33,6 +34,40 @@ def _valid_text(value: object) -> object:
     return value
 
 
+class PersonAttributes(BaseModel):
+    """What a source knows about the person behind an identity: the evidence of probabilistic
+    identity resolution (schema.org / vCard terms in the ontology). The postcode stays on the
+    identity or customer record itself."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    given_name: str | None = None
+    family_name: str | None = None
+    birth_date: str | None = Field(
+        default=None, description="YYYY-MM-DD (or YYYYMMDD); a calendar-invalid date that a "
+        "source mistyped is kept as written, because it is still evidence")
+    address_line1: str | None = None
+    address_line2: str | None = None
+    city: str | None = None
+    region: str | None = Field(default=None, description="state, county or province")
+    country: str | None = None
+
+    @field_validator("birth_date")
+    @classmethod
+    def _date_shape(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        digits = value.strip()
+        if re.fullmatch(r"\d{8}", digits):
+            digits = f"{digits[:4]}-{digits[4:6]}-{digits[6:]}"
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", digits):
+            raise ValueError(f"{value!r} is not a date (YYYY-MM-DD or YYYYMMDD)")
+        return digits
+
+    def is_empty(self) -> bool:
+        return all(value is None for value in self.model_dump().values())
+
+
 class IdentityRef(BaseModel):
     """An identifier as a source states it; normalised when the graph key is made."""
 
@@ -48,6 +83,8 @@ class IdentityRef(BaseModel):
     network: str | None = Field(default=None, description="e.g. twitter; required for handles")
     display_name: str | None = None
     postcode: str | None = None
+    person: PersonAttributes | None = Field(
+        default=None, description="the person's attributes as this source knows them")
 
 
 class InteractionRecord(BaseModel):
@@ -100,9 +137,12 @@ class CustomerRecord(BaseModel):
     source: str = Field(min_length=1)
     source_id: str = Field(min_length=1)
     name: str | None = None
-    identities: list[IdentityRef] = Field(min_length=1)
+    identities: list[IdentityRef] = Field(
+        min_length=1, description="the first is the record's own id (a CRM id), which carries "
+        "the postcode and person attributes")
     segment: str | None = None
     postcode: str | None = None
+    person: PersonAttributes | None = None
 
     @field_validator("*")
     @classmethod

@@ -2,35 +2,52 @@
 
 Linking policy (also in the README):
 
-- Deterministic: the same normalised email, phone, CRM id, loyalty number, or handle on the same
-  network is the same Identity node, so the same customer. Identifiers that one source record
-  asserts together (a CRM row; an email's sender with the customer number the help desk
-  attached) are linked with rule ``record:<source>`` and score 1.
-- Fuzzy: two identities with a display name and the same postcode are linked when their names
-  are at least 88% similar (rapidfuzz token-sort ratio), rule ``fuzzy:name+postcode``, score
-  the similarity. A name alone never links anything, and a fuzzy link never joins two
-  customers that hold different CRM ids.
+- Deterministic, hard evidence: the same normalised email, phone, CRM id, loyalty number, or
+  handle on the same network is the same Identity node, so the same customer. Identifiers that
+  one source record asserts together (a CRM row; an email's sender with the customer number the
+  help desk attached) are linked with rule ``record:<source>`` and score 1.
+- Probabilistic: person records (an identity with a name and at least one more attribute) that
+  share a blocking key are scored by the linkage model (:mod:`kg.resolution`). A pair at or
+  above ``KG_RESOLUTION_SUGGEST_PROBABILITY`` is kept as a ``probabilistic:splink`` link with
+  its match probability and per-attribute match weights. Resolution applies it when its
+  probability reaches ``KG_RESOLUTION_LINK_PROBABILITY`` and it would not join two customers
+  holding different CRM ids; every other kept pair between two customers is a merge
+  suggestion for an analyst (``kg customers suggestions``), never a silent merge.
 - Never linked without the customer's own evidence: identifiers that merely appear in message
   text (an email address or order number someone typed) are kept as mentions and used for case
   linking, never for identity linking.
-- Analysts decide last: ``kg customers merge`` adds a ``manual:merge`` link; ``kg customers
-  split`` adds ``manual:split`` links of score 0, which veto every other link between the pair.
+- Analysts decide last: ``kg customers merge`` or accepting a suggestion adds a
+  ``manual:merge`` link; ``kg customers split`` or rejecting a suggestion adds ``manual:split``
+  links of score 0, which veto every other link between the pair.
 
 Every customer id is a keyed hash of its smallest identity id (see :mod:`kg.derivation.ids`),
-so the result does not depend on load order, and resolving twice changes nothing.
+so the result does not depend on load order, and resolving twice changes nothing. The refresh
+path (:mod:`kg.derivation.identities`) scores touched identities and resolves their connected
+part of the graph inside its transaction; the functions here take a ``run`` callable so the
+same code runs inside a transaction or on its own.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-
-from rapidfuzz import fuzz
+from typing import Any, LiteralString
 
 from kg.derivation.ids import keyed
+from kg.graph import queries
 from kg.loading.unionfind import UnionFind
+from kg.resolution.models import PersonRow, ScoredPair
+from kg.resolution.persons import person_row
+from kg.settings import Settings
 
-FUZZY_RULE, FUZZY_THRESHOLD = "fuzzy:name+postcode", 88.0
+PROBABILISTIC_RULE = "probabilistic:splink"
+MERGE_RULE, SPLIT_RULE = "manual:merge", "manual:split"
+WRITE_BATCH = 10_000
+
+
+Run = Callable[[LiteralString, dict[str, Any]], list[dict[str, Any]]]
 
 
 def customer_id_for(smallest_identity: str, key: bytes) -> str:
@@ -50,88 +67,124 @@ class Link:
 class Resolution:
     customer_of: dict[str, str]  # identity id → customer id
     link_of: dict[str, tuple[str, float]]  # identity id → (rule, score) that attached it
-    fuzzy_links: list[Link]
+    applied: list[Link]  # probabilistic links that joined two customers
+    suggestions: list[Link]  # probabilistic links left between two customers
 
 
-def resolve(identities: list[dict[str, str | None]], links: list[Link], *,
-            key: bytes) -> Resolution:
-    """Pure resolution over identity rows (identityId, displayName, postcode) and links."""
+def resolve(identities: Iterable[str], links: Sequence[Link], *, key: bytes,
+            link_probability: float = 0.99) -> Resolution:
+    """Pure resolution over identity ids and every stored link (deterministic, manual and
+    probabilistic), applying probabilistic links from the most probable down."""
     vetoed = {frozenset((link.a, link.b)) for link in links if link.score <= 0}
-    positive = [link for link in links
-                if link.score > 0 and frozenset((link.a, link.b)) not in vetoed]
+    hard = [link for link in links if link.rule != PROBABILISTIC_RULE and link.score > 0
+            and frozenset((link.a, link.b)) not in vetoed]
     sets = UnionFind()
-    for row in identities:
-        sets.add(str(row["identityId"]))
-    for link in positive:
+    for identity in identities:
+        sets.add(identity)
+    for link in hard:
         sets.union(link.a, link.b)
-    fuzzy = _fuzzy_links(identities, sets, vetoed)
-    for link in fuzzy:
+    crm_of: dict[str, set[str]] = defaultdict(set)
+    for identity in list(sets.parent):
+        if identity.startswith("crm:"):
+            crm_of[sets.find(identity)].add(identity)
+    probable = sorted((link for link in links if link.rule == PROBABILISTIC_RULE
+                       and frozenset((link.a, link.b)) not in vetoed),
+                      key=lambda link: (-link.score, link.a, link.b))
+    applied: list[Link] = []
+    for link in probable:
+        root_a, root_b = sets.find(link.a), sets.find(link.b)
+        if root_a == root_b or link.score < link_probability:
+            continue
+        crm_a, crm_b = crm_of[root_a], crm_of[root_b]
+        if crm_a and crm_b and crm_a != crm_b:
+            continue  # two customers the CRM keeps apart stay apart unless an analyst merges
         sets.union(link.a, link.b)
-    attached_by: dict[str, tuple[str, float]] = {}
+        crm_of[sets.find(link.a)] = crm_a | crm_b
+        applied.append(link)
+    suggestions = [link for link in probable if sets.find(link.a) != sets.find(link.b)]
     best: dict[str, tuple[float, int, str]] = {}
-    for link in (*positive, *fuzzy):
+    for link in (*hard, *applied):
         candidate = (link.score, _priority(link.rule), link.rule)
         for identity in (link.a, link.b):
             if identity not in best or candidate > best[identity]:
                 best[identity] = candidate
     customer_of: dict[str, str] = {}
+    attached_by: dict[str, tuple[str, float]] = {}
     for root, members in sets.groups().items():
         customer = customer_id_for(root, key)
         for identity in members:
             customer_of[identity] = customer
             score, _, rule = best.get(identity, (1.0, 0, "deterministic:identifier"))
             attached_by[identity] = (rule, score)
-    return Resolution(customer_of, attached_by, fuzzy)
+    return Resolution(customer_of, attached_by, applied, suggestions)
 
 
 def _priority(rule: str) -> int:
-    """On equal scores an analyst's word beats a source record, which beats a fuzzy match."""
+    """On equal scores an analyst's word beats a source record, which beats a model's score."""
     return 3 if rule.startswith("manual:") else 2 if rule.startswith("record:") else 1
 
 
-def _fuzzy_links(identities: list[dict[str, str | None]], sets: UnionFind,
-                 vetoed: set[frozenset[str]]) -> list[Link]:
-    """Name matches under one postcode, applied best first, so the outcome is the same
-    whether a whole population or one connected part of it is resolved."""
-    by_postcode: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for row in identities:
-        name, postcode = row.get("displayName"), row.get("postcode")
-        if name and postcode:
-            by_postcode[postcode_key(postcode)].append((str(row["identityId"]), name.lower()))
-    candidates: list[tuple[float, str, str]] = []
-    for group in by_postcode.values():
-        group.sort()
-        for i, (a, name_a) in enumerate(group):
-            for b, name_b in group[i + 1:]:
-                if frozenset((a, b)) in vetoed:
-                    continue
-                score = fuzz.token_sort_ratio(name_a, name_b)
-                if score >= FUZZY_THRESHOLD:
-                    candidates.append((-score, a, b))
-    crm_of: dict[str, set[str]] = defaultdict(set)
-    for row in identities:
-        identity = str(row["identityId"])
-        if identity.startswith("crm:"):
-            crm_of[sets.find(identity)].add(identity)
-    found: list[Link] = []
-    for negative_score, a, b in sorted(candidates):
-        if sets.find(a) == sets.find(b):
-            continue
-        crm_a, crm_b = crm_of[sets.find(a)], crm_of[sets.find(b)]
-        if crm_a and crm_b and crm_a != crm_b:
-            continue  # two customers the CRM keeps apart stay apart
-        found.append(Link(a, b, FUZZY_RULE, round(-negative_score / 100, 4)))
-        merged = crm_a | crm_b
-        sets.union(a, b)
-        crm_of[sets.find(a)] = merged
-    return found
+# ---------------------------------------------------------------- the graph side
+
+def person_rows_of(rows: Iterable[Mapping[str, Any]]) -> list[PersonRow]:
+    """Person rows from identity rows as read by ``READ_PERSON_IDENTITIES``."""
+    found = (person_row(str(r["identityId"]), r, r.get("displayName")) for r in rows)
+    return [row for row in found if row is not None]
 
 
-def postcode_key(postcode: str) -> str:
-    """The blocking key of a postcode: no spaces, upper case."""
-    return postcode.replace(" ", "").upper()
+def scored_link_rows(pairs: Iterable[ScoredPair]) -> list[dict[str, Any]]:
+    return [{"from": p.a, "to": p.b, "rule": PROBABILISTIC_RULE, "score": p.probability,
+             "matchWeight": p.match_weight,
+             "matchWeights": json.dumps(p.field_weights, sort_keys=True)} for p in pairs]
 
 
-def names_match(name_a: str, name_b: str) -> bool:
-    """The fuzzy rule's name test, shared by whole and incremental resolution."""
-    return fuzz.token_sort_ratio(name_a.lower(), name_b.lower()) >= FUZZY_THRESHOLD
+def replace_scored_links(run: Run, pairs: Sequence[ScoredPair], *,
+                         scope: set[str] | None = None) -> int:
+    """Store the scored pairs; drop stored probabilistic links they no longer include.
+
+    ``scope`` limits the stale check to links touching those identities (incremental path);
+    None means the whole graph was scored.
+    """
+    if scope is None:
+        current = {(r["a"], r["b"]) for r in run(queries.READ_SCORED_LINKS,
+                                                 {"rule": PROBABILISTIC_RULE})}
+    else:
+        current = {(r["a"], r["b"]) for r in run(queries.READ_SCORED_LINKS_OF,
+                                                 {"ids": sorted(scope),
+                                                  "rule": PROBABILISTIC_RULE})}
+    wanted = {(p.a, p.b) for p in pairs}
+    stale = [{"from": a, "to": b, "rule": PROBABILISTIC_RULE} for a, b in sorted(current - wanted)]
+    for statement, rows in (
+            (queries.DELETE_LINKS, stale),
+            (queries.MERGE_SCORED_LINKS, scored_link_rows(p for p in pairs
+                                                          if (p.a, p.b) in current)),
+            (queries.CREATE_SCORED_LINKS, scored_link_rows(p for p in pairs
+                                                           if (p.a, p.b) not in current))):
+        for start in range(0, len(rows), WRITE_BATCH):
+            run(statement, {"rows": rows[start:start + WRITE_BATCH]})
+    return len(pairs)
+
+
+def fetch_candidates(run: Run, wanted: Mapping[str, set[str]]) -> list[PersonRow]:
+    """Person rows of every identity sharing one of the wanted blocking-key values."""
+    probes = [{"key": key, "value": value} for key, values in sorted(wanted.items())
+              for value in sorted(values)]
+    if not probes:
+        return []
+    return person_rows_of(run(queries.READ_BLOCKING_CANDIDATES, {"probes": probes}))
+
+
+def score_touched(run: Run, settings: Settings, identity_ids: Iterable[str]) -> int:
+    """Incremental mode: score new or changed identities against their blocking candidates
+    and store the links; returns how many pairs were kept."""
+    from kg.resolution.linker import link_touched
+    from kg.resolution.probabilistic import load_model
+
+    ids = sorted(set(identity_ids))
+    touched = person_rows_of(run(queries.READ_PERSON_IDENTITIES_BY_ID, {"ids": ids}))
+    if not touched:
+        return 0
+    pairs = link_touched(touched, lambda wanted: fetch_candidates(run, wanted),
+                         load_model(settings.resolution_model),
+                         min_probability=settings.resolution_suggest_probability)
+    return replace_scored_links(run, pairs, scope=set(ids))

@@ -13,9 +13,9 @@ from typing import Any
 
 from kg.extraction.models import ExtractionResult
 from kg.loading.identities import IDENTITY_LABELS, identity_id, network_of, normalise
-from kg.loading.records import CustomerRecord, IdentityRef, InteractionRecord
-from kg.loading.resolution import postcode_key
+from kg.loading.records import CustomerRecord, IdentityRef, InteractionRecord, PersonAttributes
 from kg.ontology.mapping import GraphMapping
+from kg.resolution.persons import GRAPH_KEYS, person_row
 
 CHANNEL_LABELS = {"twitter": "SocialNetwork", "facebook": "SocialNetwork",
                   "instagram": "SocialNetwork", "social": "SocialNetwork",
@@ -61,10 +61,26 @@ def _identity_row(ref: IdentityRef, mapping: GraphMapping, segment: str | None =
         "identityId": identity_id(ref), "identifierValue": normalise(ref.kind, ref.value),
         "identityKind": ref.kind, "network": network_of(ref),
         "displayName": ref.display_name, "postcode": ref.postcode,
-        "postcodeKey": postcode_key(ref.postcode) if ref.postcode else None,
         "segmentName": segment,
         "labels": mapping.labels_of(IDENTITY_LABELS[ref.kind]),
+        "person": _person_with_blocking_keys(ref),
     }
+
+
+def _person_with_blocking_keys(ref: IdentityRef) -> dict[str, str]:
+    """Person attributes plus the blocking keys probabilistic resolution finds candidates by."""
+    person = person_properties(ref.person)
+    row = person_row(identity_id(ref), {**person, "postcode": ref.postcode}, ref.display_name)
+    return {**person, **row.blocking_keys()} if row is not None else person
+
+
+def person_properties(person: PersonAttributes | None) -> dict[str, str]:
+    """Graph property keys of the known person attributes (unknown ones are left out, so a
+    record that lacks an attribute never erases what another record stated)."""
+    if person is None:
+        return {}
+    return {GRAPH_KEYS[name]: value for name, value in person.model_dump().items()
+            if value is not None}
 
 
 def _add_identities(batch: GraphBatch, refs: list[IdentityRef], rule: str,
@@ -89,9 +105,14 @@ def _add_channel(batch: GraphBatch, channel: str, mapping: GraphMapping) -> None
 
 
 def add_customer_record(batch: GraphBatch, record: CustomerRecord, mapping: GraphMapping) -> None:
-    refs = [ref.model_copy(update={"display_name": ref.display_name or record.name,
-                                   "postcode": ref.postcode or record.postcode})
-            for ref in record.identities]
+    """The record's postcode and person attributes go on its first identity (its own id), so
+    each source record is one person for probabilistic linkage, not one per identifier."""
+    first, *others = record.identities
+    refs = [first.model_copy(update={"display_name": first.display_name or record.name,
+                                     "postcode": first.postcode or record.postcode,
+                                     "person": first.person or record.person})]
+    refs += [ref.model_copy(update={"display_name": ref.display_name or record.name})
+             for ref in others]
     _add_identities(batch, refs, f"record:{record.source}", mapping, record.segment)
     batch.records += 1
 

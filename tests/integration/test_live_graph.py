@@ -25,7 +25,7 @@ from kg.loading.erasure import erase_customer
 from kg.loading.generator import generate
 from kg.loading.loader import load
 from kg.loading.manual import merge_customers, split_identity
-from kg.loading.resolution import FUZZY_RULE
+from kg.loading.resolution import PROBABILISTIC_RULE
 from kg.ontology.mapping import load_mapping
 from kg.rdf.sink import OxigraphSink
 from kg.rdf.sync import check, open_store, sync
@@ -122,7 +122,8 @@ def test_incremental_refresh_equals_a_from_scratch_derivation(
     assert pending == []
     incremental = fingerprint(driver, settings)
     assert incremental["nodes"] > 100
-    run_query(driver, settings, queries.FORGET_DERIVED, {"fuzzyRule": FUZZY_RULE}, write=True)
+    run_query(driver, settings, queries.FORGET_DERIVED, {"scoredRule": PROBABILISTIC_RULE},
+              write=True)
     assert fingerprint(driver, settings) != incremental
     derive_everything(driver, settings)
     assert fingerprint(driver, settings) == incremental, steps

@@ -121,7 +121,7 @@ def test_links_record_their_rule_and_score(loaded: object, load_settings_: Setti
         MATCH (:Customer)-[h:HAS_IDENTITY]->(:Identity)
         RETURN DISTINCT h.linkRule AS rule, min(h.linkScore) AS low, max(h.linkScore) AS high""")
     rules = {row["rule"] for row in rows}
-    assert "record:crm" in rules and "fuzzy:name+postcode" in rules
+    assert "record:crm" in rules and "probabilistic:splink" in rules
     assert all(0 < row["low"] <= row["high"] <= 1 for row in rows)
 
 

@@ -1,8 +1,10 @@
 """A CRM customer master (CSV): one customer per row with every identifier the CRM knows.
 
 Columns (case-insensitive): ``customer_id`` (required), ``name``, ``email``, ``phone``,
-``twitter``, ``facebook``, ``instagram``, ``loyalty``, ``segment``, ``postcode``. A row's
-identifiers are linked to one customer because the CRM itself asserts it.
+``twitter``, ``facebook``, ``instagram``, ``loyalty``, ``segment``, ``postcode``, and the person
+attributes of :mod:`kg.loading.adapters.person_columns` (given and family name, birth date,
+address lines, city, region, country). A row's identifiers are linked to one customer because
+the CRM itself asserts it; its person attributes are evidence for probabilistic linkage.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from kg.loading.adapters.base import (
     build,
     csv_rows,
 )
+from kg.loading.adapters.person_columns import full_name, person_from_row
 from kg.loading.records import CustomerRecord
 
 NETWORKS = ("twitter", "facebook", "instagram")
@@ -32,7 +35,8 @@ def read_crm(path: Path, options: AdapterOptions) -> Iterator[Item]:
         if not row.get("customer_id"):
             yield Rejected(ref, "customer_id", "empty")
             continue
-        name, postcode = row.get("name") or None, row.get("postcode") or None
+        person = person_from_row(row)
+        name, postcode = row.get("name") or full_name(person), row.get("postcode") or None
         identities: list[dict[str, Any]] = [
             {"kind": "crm", "network": "crm", "value": row["customer_id"],
              "display_name": name, "postcode": postcode}]
@@ -47,5 +51,5 @@ def read_crm(path: Path, options: AdapterOptions) -> Iterator[Item]:
         yield build(ref, CustomerRecord, {
             "source": "crm", "source_id": row["customer_id"], "name": name,
             "identities": identities, "segment": row.get("segment") or None,
-            "postcode": postcode,
+            "postcode": postcode, "person": person,
         })

@@ -9,6 +9,9 @@ Mapping file example::
 
 ``author.<kind>`` columns (email, phone, crm, loyalty, handle) make the author identity; the
 first non-empty one is the author, the rest are attached as its other identifiers.
+``author.postcode`` and the person attributes ``author.given_name``, ``author.family_name``,
+``author.birth_date``, ``author.address_line1``, ``author.address_line2``, ``author.city``,
+``author.region``, ``author.country`` go on the author identity.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Any
 
 from kg.errors import ConfigError
 from kg.loading.adapters.base import AdapterOptions, Item, Rejected, SourceRef, adapter, build
+from kg.loading.adapters.person_columns import COLUMNS, person_from_row
 from kg.loading.records import InteractionRecord
 
 IDENTITY_KINDS = ("email", "phone", "crm", "loyalty", "handle")
@@ -74,6 +78,9 @@ def read_csv(path: Path, options: AdapterOptions) -> Iterator[Item]:
             author = identities[0] if identities else None
             if author and value.get("author.display_name"):
                 author["display_name"] = value["author.display_name"]
+            if author:
+                person = person_from_row({f: value.get(f"author.{f}", "") for f in COLUMNS})
+                author.update(person=person, postcode=value.get("author.postcode") or None)
             yield build(ref, InteractionRecord, {
                 "source": mapping["source"], "source_id": value["source_id"],
                 "kind": mapping["kind"], "channel": mapping["channel"],

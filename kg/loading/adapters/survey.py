@@ -1,13 +1,16 @@
 """Survey answers (CSV): an NPS or CSAT score and a free-text answer per row.
 
 Columns (case-insensitive): ``response_id``; ``submitted_at``; ``email`` and/or
-``customer_id``; ``nps`` (0-10) or ``csat`` (1-5); ``comment`` (or ``feedback``, ``text``).
+``customer_id``; ``nps`` (0-10) or ``csat`` (1-5); ``comment`` (or ``feedback``, ``text``);
+optionally ``name``, ``postcode`` and the person attributes of
+:mod:`kg.loading.adapters.person_columns`, which go on the respondent's identity.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from kg.loading.adapters.base import (
     AdapterOptions,
@@ -18,6 +21,7 @@ from kg.loading.adapters.base import (
     build,
     csv_rows,
 )
+from kg.loading.adapters.person_columns import full_name, person_from_row
 from kg.loading.records import InteractionRecord
 
 SCORES = {"nps": (0, 10), "csat": (1, 5)}
@@ -38,10 +42,15 @@ def read_survey(path: Path, options: AdapterOptions) -> Iterator[Item]:
                     yield Rejected(ref, column, f"{row[column]!r} is not a score {low}-{high}")
                     break
         else:
-            identities = [{"kind": "email", "value": row["email"]}] if row.get("email") else []
+            identities: list[dict[str, Any]] = (
+                [{"kind": "email", "value": row["email"]}] if row.get("email") else [])
             if row.get("customer_id"):
                 identities.append({"kind": "crm", "value": row["customer_id"],
                                    "network": "crm"})
+            person = person_from_row(row)
+            if identities and (person or row.get("postcode") or row.get("name")):
+                identities[0].update(person=person, postcode=row.get("postcode") or None,
+                                     display_name=row.get("name") or full_name(person))
             text = row.get("comment") or row.get("feedback") or row.get("text") or ""
             yield build(ref, InteractionRecord, {
                 "source": f"survey:{path.stem}", "source_id": row.get("response_id", ""),

@@ -1,0 +1,1 @@
+"""Identity resolution: probabilistic linkage of person records (Splink) and its graph side."""
