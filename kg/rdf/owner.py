@@ -18,14 +18,14 @@ import time
 from pathlib import Path
 
 import neo4j
-import pyoxigraph as ox
 
 from kg.errors import GraphError
 from kg.graph.driver import create_driver
 from kg.ontology.mapping import GraphMapping
+from kg.rdf.mirror import MirrorCheck
 from kg.rdf.sink import MirrorSink, OxigraphSink
 from kg.rdf.sparql_sink import SparqlStoreSink
-from kg.rdf.sync import SyncResult, rebuild, sync
+from kg.rdf.sync import SyncResult, check, last_sequence, rebuild, sync
 from kg.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -64,8 +64,7 @@ def sync_if_free(driver: neo4j.Driver, settings: Settings, mapping: GraphMapping
             return SyncResult(sink.applied_sequence(), 0, rebuilt=True)
         return sync(sink, driver, settings, mapping)
     finally:
-        sink.store.flush()
-        del sink
+        sink.close()
 
 
 _OWNERS: dict[Path, tuple[MirrorOwner, int]] = {}
@@ -85,6 +84,12 @@ def acquire_owner(settings: Settings, mapping: GraphMapping) -> MirrorOwner:
         owner.start()
         _OWNERS[path] = (owner, 1)
         return owner
+
+
+def owner_in_this_process(settings: Settings) -> MirrorOwner | None:
+    with _OWNERS_LOCK:
+        found = _OWNERS.get(settings.rdf_store.resolve())
+    return found[0] if found else None
 
 
 def release_owner(owner: MirrorOwner) -> None:
@@ -114,7 +119,7 @@ class MirrorOwner:
         self._nudge = threading.Event()
         self._stop = threading.Event()
         self._snapshot_lock = threading.Lock()
-        self._snapshot: tuple[int, Path, ox.Store] | None = None
+        self._snapshot: tuple[int, Path] | None = None
         self._retired: list[tuple[float, Path]] = []
         self._thread = threading.Thread(target=self._follow, name="mirror-writer", daemon=True)
         self.last_error: str | None = None
@@ -127,7 +132,9 @@ class MirrorOwner:
         self._stop.set()
         self._nudge.set()
         self._thread.join(timeout=30)
-        self.sink.store.flush()
+        with self._snapshot_lock:
+            self._snapshot = None
+        self.sink.close()
         shutil.rmtree(self.snapshots, ignore_errors=True)
 
     def rebuild(self) -> int:
@@ -168,6 +175,15 @@ class MirrorOwner:
                 self._changed.wait(min(left, self.poll_seconds))
         return True
 
+    def check(self, timeout: float = 60.0) -> MirrorCheck:
+        """Wait until the mirror has applied every committed change, then compare it with
+        the graph (between two applies, so the store holds still)."""
+        last = last_sequence(self.driver, self.settings)
+        if not self.wait_for(last, timeout):
+            raise TimeoutError(f"the mirror did not reach change {last} in {timeout:g} s")
+        with self._changed:
+            return check(self.sink, self.driver, self.settings, self.mapping)
+
     def snapshot(self) -> tuple[int, Path]:
         """A read-only checkpoint at the current watermark: (sequence, folder)."""
         with self._snapshot_lock:
@@ -180,7 +196,7 @@ class MirrorOwner:
                     self.sink.store.backup(str(folder))
                     if current is not None:
                         self._retired.append((time.monotonic(), current[1]))
-                    current = (applied, folder, ox.Store.read_only(str(folder)))
+                    current = (applied, folder)
                     self._snapshot = current
             self._drop_old_snapshots()
             return current[0], current[1]

@@ -57,6 +57,11 @@ class OxigraphSink:
         path.parent.mkdir(parents=True, exist_ok=True)
         return cls(ox.Store(str(path)))
 
+    def close(self) -> None:
+        """Release the store (and its lock): the object is unusable afterwards."""
+        self.store.flush()
+        del self.store
+
     def applied_sequence(self) -> int:
         for quad in self.store.quads_for_pattern(DATA_GRAPH, APPLIED_SEQUENCE, None,
                                                  FEED_GRAPH):
