@@ -11,8 +11,9 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 
-from api.routes import concepts, customers, insights, query, records
+from api.routes import concepts, customers, insights, query, records, session
 from api.stats import StatsCache
+from api.webapp import mount_web_app
 from kg import __version__
 from kg.errors import GraphError, GraphRequestError, GraphUnavailable
 from kg.extraction.pipeline import build_pipeline
@@ -73,8 +74,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"status": "ok", "neo4j": "ok", "version": __version__})
 
     for router in (customers.router, records.router, concepts.router, insights.router,
-                   query.router):
+                   query.router, session.router):
         app.include_router(router)
+    mount_web_app(app)
     return app
 
 

@@ -143,3 +143,21 @@ class IngestResult(BaseModel):
     received: int
     loaded: int
     rejected: list[dict[str, str]]
+
+
+class MergeRequest(BaseModel):
+    other: str = Field(min_length=1, max_length=500, description="the customer id to merge in")
+
+
+class SplitRequest(BaseModel):
+    identityId: str = Field(min_length=1, max_length=500,
+                            description="the identity to take out of the customer")
+
+
+class ResolutionResult(BaseModel):
+    customers: int = Field(description="customers in the graph after the change")
+    customerIds: dict[str, str] = Field(description="identity id -> its customer id now")
+
+
+class SessionInfo(BaseModel):
+    role: str = Field(description="the role of the key sent: reader, analyst, writer or admin")

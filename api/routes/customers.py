@@ -14,10 +14,14 @@ from api.models import (
     CustomerPage,
     Erasure,
     JourneyStep,
+    MergeRequest,
+    ResolutionResult,
+    SplitRequest,
 )
 from api.security import Admin, Reader
 from kg.graph import queries
 from kg.loading.identities import IdentityError, normalise
+from kg.loading.manual import NotAnIdentityOf, merge_customers, split_identity
 from kg.ontology.mapping import load_mapping
 from kg.rdf import mirror
 
@@ -114,3 +118,29 @@ def erase(customer_id: str, graph: GraphDep, driver: DriverDep, settings: Settin
                    interactionIds=removed["interactionIds"], derivedFacts=removed["derived"],
                    journeys=removed["journeys"],
                    casesDeleted=emptied[0]["deleted"] if emptied else 0, mirrorTriples=triples)
+
+
+@router.post("/{customer_id}/merge", response_model=ResolutionResult,
+             summary="Declare another customer the same person: a manual:merge link (admin)")
+def merge(customer_id: str, body: MergeRequest, graph: GraphDep, driver: DriverDep,
+          settings: SettingsDep, request: Request, _: Admin) -> ResolutionResult:
+    _profile(graph, customer_id)
+    _profile(graph, body.other)
+    if body.other == customer_id:
+        raise HTTPException(400, "other: a customer cannot be merged with itself")
+    change = merge_customers(driver, settings, customer_id, body.other)
+    request.app.state.stats.invalidate()
+    return ResolutionResult(customers=change.customers, customerIds=change.customer_ids)
+
+
+@router.post("/{customer_id}/split", response_model=ResolutionResult,
+             summary="Take an identity out of a customer: manual:split links (admin)")
+def split(customer_id: str, body: SplitRequest, graph: GraphDep, driver: DriverDep,
+          settings: SettingsDep, request: Request, _: Admin) -> ResolutionResult:
+    _profile(graph, customer_id)
+    try:
+        change = split_identity(driver, settings, customer_id, body.identityId)
+    except NotAnIdentityOf as error:
+        raise HTTPException(400, f"identityId: {error}") from error
+    request.app.state.stats.invalidate()
+    return ResolutionResult(customers=change.customers, customerIds=change.customer_ids)

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import neo4j
 import typer
 
-from kg.errors import ConfigError
-from kg.graph import queries
-from kg.graph.driver import create_driver, run_query
-from kg.loading.cases import derive
-from kg.loading.resolution import resolve_graph
-from kg.settings import Settings, load_settings
+from kg.graph.driver import create_driver
+from kg.loading.manual import merge_customers, split_identity
+from kg.settings import load_settings
 
 app = typer.Typer(no_args_is_help=True, help="Merge and split customers (identity resolution).")
-
-
-def _identities(driver: neo4j.Driver, settings: Settings, customer_id: str) -> list[str]:
-    rows = run_query(driver, settings, queries.READ_IDENTITIES_OF_CUSTOMER,
-                     {"customerId": customer_id})
-    if not rows:
-        raise ConfigError(f"no customer {customer_id!r} (see GET /customers or the graph)")
-    return [row["identityId"] for row in rows]
 
 
 @app.command()
@@ -29,13 +17,10 @@ def merge(first: str = typer.Argument(..., help="customer id"),
     """Declare two customers one: a manual:merge link between them, then resolve again."""
     settings = load_settings()
     with create_driver(settings) as driver:
-        a, b = _identities(driver, settings, first)[0], _identities(driver, settings, second)[0]
-        low, high = sorted((a, b))
-        run_query(driver, settings, queries.MERGE_LINKS, {"rows": [
-            {"from": low, "to": high, "rule": "manual:merge", "score": 1.0}]}, write=True)
-        counts = resolve_graph(driver, settings)
-        derive(driver, settings)
-    typer.echo(f"merged {first} and {second}; {counts['customers']:,} customers now")
+        change = merge_customers(driver, settings, first, second)
+    merged = sorted(set(change.customer_ids.values()))
+    typer.echo(f"merged {first} and {second} into {', '.join(merged)}; "
+               f"{change.customers:,} customers now")
 
 
 @app.command()
@@ -45,12 +30,6 @@ def split(customer_id: str = typer.Argument(..., help="customer id"),
     """Take an identity out of a customer: manual:split links (score 0) veto every link."""
     settings = load_settings()
     with create_driver(settings) as driver:
-        members = _identities(driver, settings, customer_id)
-        if identity not in members:
-            raise ConfigError(f"{identity!r} is not an identity of {customer_id!r}: {members}")
-        rows = [dict(zip(("from", "to"), sorted((identity, other)), strict=True),
-                     rule="manual:split", score=0.0) for other in members if other != identity]
-        run_query(driver, settings, queries.MERGE_LINKS, {"rows": rows}, write=True)
-        counts = resolve_graph(driver, settings)
-        derive(driver, settings)
-    typer.echo(f"split {identity} from {customer_id}; {counts['customers']:,} customers now")
+        change = split_identity(driver, settings, customer_id, identity)
+    typer.echo(f"split {identity} from {customer_id} (now {change.customer_ids.get(identity)}); "
+               f"{change.customers:,} customers now")

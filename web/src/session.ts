@@ -1,0 +1,34 @@
+// The API key and its role, kept for the browser tab's session only (sessionStorage): the key
+// is sent in the X-API-Key header and never put in a URL.
+
+export type Role = "reader" | "analyst" | "writer" | "admin";
+
+const RANK: Record<Role, number> = { reader: 0, analyst: 1, writer: 2, admin: 3 };
+const KEY = "kg.apiKey";
+const ROLE = "kg.role";
+
+export interface Session {
+  key: string;
+  role: Role;
+}
+
+export function loadSession(): Session | null {
+  const key = sessionStorage.getItem(KEY);
+  const role = sessionStorage.getItem(ROLE) as Role | null;
+  return key && role && role in RANK ? { key, role } : null;
+}
+
+export function saveSession(session: Session): void {
+  sessionStorage.setItem(KEY, session.key);
+  sessionStorage.setItem(ROLE, session.role);
+}
+
+export function clearSession(): void {
+  sessionStorage.removeItem(KEY);
+  sessionStorage.removeItem(ROLE);
+}
+
+/** Whether a role reaches the minimum role a page or action needs (the API's own order). */
+export function allows(role: Role, minimum: Role): boolean {
+  return RANK[role] >= RANK[minimum];
+}
