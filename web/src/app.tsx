@@ -1,13 +1,13 @@
 // The shell: sign-in gate, navigation by role, and the page for the current route.
 
+import type { ComponentType } from "preact";
 import { useEffect, useState } from "preact/hooks";
 
 import { ApiError, onUnauthorised } from "./api";
 import { InspectorProvider } from "./components/Inspector";
-import { ErrorBox } from "./components/States";
+import { ErrorBox, Loading } from "./components/States";
 import { ChannelsPage } from "./pages/Channels";
 import { ConceptsPage } from "./pages/Concepts";
-import { ConsolePage } from "./pages/Console";
 import { Customer360Page } from "./pages/Customer360";
 import { PainPointsPage } from "./pages/PainPoints";
 import { SearchPage } from "./pages/Search";
@@ -28,6 +28,18 @@ const NAV: NavItem[] = [
   { href: "#/console", label: "Query console", minimum: "analyst", matches: (r) => r.path[0] === "console" },
 ];
 
+/** The console (CodeMirror) is its own chunk, loaded only by those who open it. */
+function LazyConsole() {
+  const [page, setPage] = useState<{ Page: ComponentType } | null>(null);
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    import("./pages/Console").then((module) => setPage({ Page: module.ConsolePage }))
+      .catch(() => setFailed(true));
+  }, []);
+  if (failed) return <div class="page"><ErrorBox error={new ApiError("network", "The query console could not be loaded. Reload the page.")} /></div>;
+  return page ? <page.Page /> : <Loading label="Loading the console" />;
+}
+
 function Page({ route, session }: { route: Route; session: Session }) {
   const [first, second] = route.path;
   if (!first) return <SearchPage />;
@@ -44,7 +56,7 @@ function Page({ route, session }: { route: Route; session: Session }) {
         </div>
       );
     }
-    return <ConsolePage />;
+    return <LazyConsole />;
   }
   return (
     <div class="page">
