@@ -249,7 +249,7 @@ def test_channels_and_concept_explorer(browser: Browser, base_url: str, api: htt
     correlations = api.get(f"/concepts/{top['conceptId']}/correlations").json()
     expect(page.locator("#concept-co tbody tr")).to_have_count(
         len(correlations["coOccurring"]))
-    page.get_by_label("Channel").select_option(channels[0]["channel"])
+    page.get_by_label("Channel", exact=True).select_option(channels[0]["channel"])
     filtered = api.get(f"/concepts/{top['conceptId']}/correlations",
                        params={"channel": channels[0]["channel"]}).json()
     expect(detail.get_by_text(f"{filtered['volume']:,} of "
@@ -369,7 +369,7 @@ def test_an_admin_splits_and_merges_identities(browser: Browser, base_url: str,
     value = next(i["value"] for i in view["identities"] if i["identityId"] == leaving)
     page.get_by_role("button", name=f"Split {value} out of").click()
     page.get_by_role("dialog").get_by_role("button", name="Split out").click()
-    expect(page.get_by_role("dialog")).to_have_count(0)
+    expect(page.get_by_role("dialog")).to_have_count(0, timeout=60_000)  # resolves again
 
     def owners() -> dict[str, str]:
         return {r["identityId"]: r["customerId"] for r in api.post("/query/cypher", json={
@@ -392,7 +392,7 @@ def test_an_admin_splits_and_merges_identities(browser: Browser, base_url: str,
     page.get_by_role("button", name="Merge with…").click()
     page.get_by_label("Customer id of the other customer").fill(other["id"])
     page.get_by_role("button", name="Merge", exact=True).click()
-    expect(page.get_by_role("dialog")).to_have_count(0)
+    expect(page.get_by_role("dialog")).to_have_count(0, timeout=60_000)  # resolves again
     after_merge = owners()
     assert after_merge[other["identity"]] == after_merge[identities[0]]
     assert after_merge[leaving] != after_merge[identities[0]]  # the split still holds

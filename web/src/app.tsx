@@ -75,9 +75,13 @@ export function App() {
     setNotice("The API no longer accepts your key: sign in again.");
   }), []);
   useEffect(() => {
-    document.getElementById("main")?.focus({ preventScroll: true });
+    // A new page takes the focus (its autofocus field, or the main region) so that keyboard
+    // and screen-reader users start at its content.
+    const target = document.querySelector<HTMLElement>("main [autofocus]")
+      ?? document.getElementById("main");
+    target?.focus({ preventScroll: true });
     scrollTo(0, 0);
-  }, [route.path.join("/")]);
+  }, [route.path.join("/"), session === null]);
 
   if (!session) {
     return <SignInPage notice={notice} onSignedIn={(s) => { setNotice(null); setSession(s); }} />;

@@ -107,17 +107,17 @@ function ConceptDetail({ id, labels, node }: { id: string; labels: Map<string, s
       <Section title={name} id="concept-detail" wide actions={data && <span class="muted small">{count(data.volume)} of {count(data.interactionsInScope)} interactions in scope</span>}>
         <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filters">
           <label class="field inline"><span>Channel</span>
-            <select value={channel} onChange={(e) => setChannel((e.target as HTMLSelectElement).value)}>
+            <select aria-label="Channel" value={channel} onChange={(e) => setChannel((e.target as HTMLSelectElement).value)}>
               <option value="">All channels</option>
               {(channels.data ?? []).map((c) => <option key={c.channel} value={c.channel}>{titleCase(c.channel)}</option>)}
             </select></label>
           <label class="field inline"><span>Segment</span>
-            <select value={segment} onChange={(e) => setSegment((e.target as HTMLSelectElement).value)}>
+            <select aria-label="Segment" value={segment} onChange={(e) => setSegment((e.target as HTMLSelectElement).value)}>
               <option value="">All segments</option>
               {SEGMENTS.map((s) => <option key={s} value={s}>{titleCase(s)}</option>)}
             </select></label>
-          <label class="field inline"><span>From</span><input type="date" value={since} onInput={(e) => setSince((e.target as HTMLInputElement).value)} /></label>
-          <label class="field inline"><span>Until</span><input type="date" value={until} onInput={(e) => setUntil((e.target as HTMLInputElement).value)} /></label>
+          <label class="field inline"><span>From</span><input type="date" aria-label="From" value={since} onInput={(e) => setSince((e.target as HTMLInputElement).value)} /></label>
+          <label class="field inline"><span>Until</span><input type="date" aria-label="Until" value={until} onInput={(e) => setUntil((e.target as HTMLInputElement).value)} /></label>
         </form>
         {loading && !data && <Loading />}
         {error && <ErrorBox error={error} onRetry={reload} />}

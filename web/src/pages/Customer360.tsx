@@ -65,9 +65,9 @@ function View360({ view, session }: { view: Customer360; session: Session }) {
       <div class="grid-360">
         <Identities view={view} admin={admin} />
         <Channels view={view} />
+        <Cases view={view} />
         <Journey view={view} />
         <Concepts view={view} />
-        <Cases view={view} />
         <CoOccurring view={view} labels={labels} />
         <Signals view={view} />
         <Entities view={view} />
@@ -388,7 +388,7 @@ function Entities({ view }: { view: Customer360 }) {
 
 function Similar({ view, labels }: { view: Customer360; labels: Map<string, string> }) {
   return (
-    <Section title="Similar customers" id="similar">
+    <Section title="Similar customers" id="similar" wide>
       {view.similarCustomers.length === 0 ? <Empty>No other customer talks about the same concepts.</Empty> : (
         <table class="table">
           <caption class="sr-only">Customers with the most similar concepts (Jaccard)</caption>
