@@ -104,7 +104,7 @@ function ConceptDetail({ id, labels, node }: { id: string; labels: Map<string, s
   const maxCo = Math.max(0, ...(data?.coOccurring ?? []).map((c) => c.count));
   return (
     <div class="concept-detail" data-testid="concept-detail">
-      <Section title={name} id="concept-detail" wide actions={data && <span class="muted small">{count(data.volume)} of {count(data.interactionsInScope)} interactions in scope</span>}>
+      <Section title={name} id="concept-detail" wide actions={data && <span class="muted small" title="interactions about this concept itself; narrower concepts have their own page">{count(data.volume)} of {count(data.interactionsInScope)} interactions in scope</span>}>
         <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filters">
           <label class="field inline"><span>Channel</span>
             <select aria-label="Channel" value={channel} onChange={(e) => setChannel((e.target as HTMLSelectElement).value)}>
