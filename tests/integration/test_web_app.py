@@ -407,3 +407,28 @@ def test_an_admin_splits_and_merges_identities(browser: Browser, base_url: str,
     merged = api.get(f"/customers/{after_merge[identities[0]]}/360").json()
     expect(page.locator("#identities tbody tr")).to_have_count(len(merged["identities"]))
     watch.assert_clean()
+
+
+def test_session_and_admin_routes_refuse_bad_input(base_url: str) -> None:
+    with httpx.Client(base_url=base_url, timeout=60) as client:
+        for key, role in KEYS.items():
+            assert client.get("/session", headers={"X-API-Key": key}).json() == {"role": role}
+        assert client.get("/session").status_code == 401
+        admin = {"X-API-Key": "admin-key"}
+        some = client.get("/customers", params={"q": "example", "limit": 2}, headers=admin)
+        first, second = (item["customerId"] for item in some.json()["items"])
+        itself = client.post(f"/customers/{first}/merge", json={"other": first}, headers=admin)
+        assert itself.status_code == 400 and "itself" in itself.json()["detail"]
+        unknown = client.post(f"/customers/{first}/merge", json={"other": "nobody"},
+                              headers=admin)
+        assert unknown.status_code == 404
+        foreign = client.get(f"/customers/{second}/360", headers=admin).json()["identities"][0]
+        refused = client.post(f"/customers/{first}/split",
+                              json={"identityId": foreign["identityId"]}, headers=admin)
+        assert refused.status_code == 400
+        assert refused.json()["detail"].startswith("identityId: ")
+        missing = client.post(f"/customers/{first}/split", json={}, headers=admin)
+        assert missing.status_code == 422
+        analyst = client.post(f"/customers/{first}/merge", json={"other": second},
+                              headers={"X-API-Key": "analyst-key"})
+        assert analyst.status_code == 403

@@ -6,8 +6,6 @@ import { useEffect, useState } from "preact/hooks";
 import { ApiError, onUnauthorised } from "./api";
 import { InspectorProvider } from "./components/Inspector";
 import { ErrorBox, Loading } from "./components/States";
-import { ChannelsPage } from "./pages/Channels";
-import { ConceptsPage } from "./pages/Concepts";
 import { Customer360Page } from "./pages/Customer360";
 import { PainPointsPage } from "./pages/PainPoints";
 import { SearchPage } from "./pages/Search";
@@ -28,17 +26,25 @@ const NAV: NavItem[] = [
   { href: "#/console", label: "Query console", minimum: "analyst", matches: (r) => r.path[0] === "console" },
 ];
 
-/** The console (CodeMirror) is its own chunk, loaded only by those who open it. */
-function LazyConsole() {
-  const [page, setPage] = useState<{ Page: ComponentType } | null>(null);
-  const [failed, setFailed] = useState(false);
-  useEffect(() => {
-    import("./pages/Console").then((module) => setPage({ Page: module.ConsolePage }))
-      .catch(() => setFailed(true));
-  }, []);
-  if (failed) return <div class="page"><ErrorBox error={new ApiError("network", "The query console could not be loaded. Reload the page.")} /></div>;
-  return page ? <page.Page /> : <Loading label="Loading the console" />;
+/** Pages with heavy libraries (CodeMirror, Chart.js) are chunks of their own, loaded only when
+ * opened, so the search and 360° pages start fast. */
+function lazyPage<P extends object>(load: () => Promise<ComponentType<P>>, what: string) {
+  let loaded: ComponentType<P> | null = null;
+  return function LazyPage(props: P) {
+    const [page, setPage] = useState<{ Page: ComponentType<P> } | null>(loaded ? { Page: loaded } : null);
+    const [failed, setFailed] = useState(false);
+    useEffect(() => {
+      if (page) return;
+      load().then((Page) => { loaded = Page; setPage({ Page }); }).catch(() => setFailed(true));
+    }, []);
+    if (failed) return <div class="page"><ErrorBox error={new ApiError("network", `The ${what} could not be loaded. Reload the page.`)} /></div>;
+    return page ? <page.Page {...props} /> : <Loading label={`Loading the ${what}`} />;
+  };
 }
+
+const ConsolePage = lazyPage(() => import("./pages/Console").then((m) => m.ConsolePage), "query console");
+const ChannelsPage = lazyPage(() => import("./pages/Channels").then((m) => m.ChannelsPage), "channel insights");
+const ConceptsPage = lazyPage(() => import("./pages/Concepts").then((m) => m.ConceptsPage), "concept explorer");
 
 function Page({ route, session }: { route: Route; session: Session }) {
   const [first, second] = route.path;
@@ -56,7 +62,7 @@ function Page({ route, session }: { route: Route; session: Session }) {
         </div>
       );
     }
-    return <LazyConsole />;
+    return <ConsolePage />;
   }
   return (
     <div class="page">

@@ -77,8 +77,16 @@ function View360({ view, session }: { view: Customer360; session: Session }) {
   );
 }
 
-function Identities({ view, admin }: { view: Customer360; admin: boolean }) {
+const KIND_ORDER = ["crm", "email", "phone", "handle", "loyalty"];
+
+function byKind(a: IdentityView, b: IdentityView): number {
+  const rank = (i: IdentityView) => (KIND_ORDER.indexOf(i.kind) + KIND_ORDER.length + 1) % (KIND_ORDER.length + 1);
+  return rank(a) - rank(b) || a.value.localeCompare(b.value);
+}
+
+function Identities({ view: unsorted, admin }: { view: Customer360; admin: boolean }) {
   const [splitting, setSplitting] = useState<IdentityView | null>(null);
+  const view = useMemo(() => ({ ...unsorted, identities: [...unsorted.identities].sort(byKind) }), [unsorted]);
   const name = view.displayName ?? view.customerId;
   return (
     <Section title="Identities" id="identities" wide>
