@@ -296,6 +296,13 @@ def test_sparql_in_the_console_as_a_table_and_csv(browser: Browser, base_url: st
     assert rows[0] == expected["head"]["vars"]
     assert rows[1] == [bindings[0]["c"]["value"], bindings[0]["n"]["value"]]
     assert len(rows) == len(bindings) + 1
+
+    page.get_by_role("tab", name="Cypher").click()
+    expect(editor).to_contain_text("MATCH (i:Interaction)")
+    editor.locator(".cm-content").click()
+    page.keyboard.press("Control+Enter")
+    expect(table.locator("thead th")).to_have_text(["concept", "interactions", "sentiment"])
+    assert table.locator("tbody tr").count() > 0
     watch.assert_clean()
 
 

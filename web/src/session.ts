@@ -23,9 +23,11 @@ export function saveSession(session: Session): void {
   sessionStorage.setItem(ROLE, session.role);
 }
 
+/** Forgets the key, the role and whatever the pages kept for the tab (the last search). */
 export function clearSession(): void {
-  sessionStorage.removeItem(KEY);
-  sessionStorage.removeItem(ROLE);
+  for (const name of Object.keys(sessionStorage)) {
+    if (name.startsWith("kg.")) sessionStorage.removeItem(name);
+  }
 }
 
 /** Whether a role reaches the minimum role a page or action needs (the API's own order). */

@@ -25,10 +25,11 @@ const HEADINGS: Record<string, string> = {
   server: "Something went wrong",
 };
 
-export function ErrorBox({ error, onRetry }: { error: ApiError; onRetry?: () => void }) {
+export function ErrorBox({ error, onRetry, title }: { error: ApiError; onRetry?: () => void;
+                                                      title?: string }) {
   return (
     <div class={`state error error-${error.kind}`} role="alert">
-      <strong>{HEADINGS[error.kind] ?? "Error"}</strong>
+      <strong>{title ?? HEADINGS[error.kind] ?? "Error"}</strong>
       <span>{error.message}</span>
       {onRetry && error.kind !== "forbidden" && error.kind !== "notFound" && (
         <button type="button" class="button small" onClick={onRetry}>Try again</button>

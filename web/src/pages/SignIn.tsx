@@ -46,7 +46,7 @@ export function SignInPage({ onSignedIn, notice }: { onSignedIn: (session: Sessi
           <input type="password" value={key} autoFocus autoComplete="current-password"
                  onInput={(e) => setKey((e.target as HTMLInputElement).value)} aria-invalid={error ? "true" : undefined} />
         </label>
-        {error && <ErrorBox error={error} />}
+        {error && <ErrorBox error={error} title={!key.trim() ? "API key needed" : error.kind === "auth" ? "Key refused" : undefined} />}
         <button type="submit" class="button primary block" disabled={busy}>{busy ? "Checking…" : "Sign in"}</button>
       </form>
     </main>
