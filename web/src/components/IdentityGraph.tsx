@@ -20,6 +20,17 @@ export function ruleTone(rule: string | null | undefined): string {
   return "rule-exact";
 }
 
+export function RuleLegend() {
+  return (
+    <ul class="rule-legend" aria-hidden="true">
+      <li><span class="swatch rule-exact" />same identifier or one record</li>
+      <li><span class="swatch rule-fuzzy" />fuzzy name + postcode</li>
+      <li><span class="swatch rule-manual" />analyst’s merge</li>
+      <li><span class="swatch chord" />evidence link</li>
+    </ul>
+  );
+}
+
 export function IdentityGraph({ identities, name }: { identities: IdentityView[];
                                                      name: string }) {
   const width = 640;
@@ -40,6 +51,9 @@ export function IdentityGraph({ identities, name }: { identities: IdentityView[]
       chords.set(`${a}|${b}|${link.rule}`, { a, b, rule: link.rule, score: link.score });
     }
   }
+  // Up to five spokes carry their rule and score as text; more would overlap, so the colours
+  // (legend below) and the table beside the graph carry them.
+  const labelled = identities.length <= 5;
   const summary = `${name} has ${identities.length} identit${identities.length === 1 ? "y" : "ies"}: `
     + identities.map((i) => `${i.kind} ${i.value} linked by ${i.linkRule ?? "no rule"}`).join("; ");
   return (
@@ -64,8 +78,12 @@ export function IdentityGraph({ identities, name }: { identities: IdentityView[]
           <g key={identity.identityId} class={`spoke ${ruleTone(identity.linkRule)}`}>
             <title>{`${identity.identityId}: linked by ${identity.linkRule ?? "no rule"}, score ${identity.linkScore ?? "—"}`}</title>
             <line x1={cx} y1={cy} x2={p.x} y2={p.y} />
-            <rect x={mx - label.length * 3.3 - 6} y={my - 10} width={label.length * 6.6 + 12} height={20} rx={10} class="edge-label-bg" />
-            <text x={mx} y={my + 4} class="edge-label" text-anchor="middle">{label}</text>
+            {labelled && (
+              <>
+                <rect x={mx - label.length * 3.3 - 6} y={my - 10} width={label.length * 6.6 + 12} height={20} rx={10} class="edge-label-bg" />
+                <text x={mx} y={my + 4} class="edge-label" text-anchor="middle">{label}</text>
+              </>
+            )}
           </g>
         );
       })}

@@ -6,7 +6,7 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
 
 import { ApiError, enc, getJson, postJson, query } from "../api";
-import { IdentityGraph, ruleTone } from "../components/IdentityGraph";
+import { IdentityGraph, RuleLegend, ruleTone } from "../components/IdentityGraph";
 import { Sources, useInspector } from "../components/Inspector";
 import { Dialog } from "../components/Dialog";
 import { Bar, Empty, ErrorBox, Loading, Section, SentimentBadge } from "../components/States";
@@ -92,8 +92,12 @@ function Identities({ view: unsorted, admin }: { view: Customer360; admin: boole
     <Section title="Identities" id="identities" wide>
       {view.identities.length === 0 ? <Empty>No identities are linked to this customer.</Empty> : (
         <div class="identities">
-          <IdentityGraph identities={view.identities} name={name} />
-          <table class="table compact">
+          <div>
+            <IdentityGraph identities={view.identities} name={name} />
+            <RuleLegend />
+          </div>
+          <div class="table-fit">
+          <table class="table compact identity-table">
             <caption class="sr-only">Identities with the rule and score that linked each, and the evidence</caption>
             <thead><tr><th scope="col">Identity</th><th scope="col">Linked by</th><th scope="col">Score</th><th scope="col">Evidence</th>{admin && view.identities.length > 1 && <th scope="col"><span class="sr-only">Actions</span></th>}</tr></thead>
             <tbody>
@@ -102,9 +106,7 @@ function Identities({ view: unsorted, admin }: { view: Customer360; admin: boole
                   <td><span class={`chip kind-${identity.kind}`}>{identity.kind}{identity.network && identity.network !== identity.kind ? ` · ${identity.network}` : ""}</span> <span class="mono">{identity.value}</span></td>
                   <td><span class={`rule ${ruleTone(identity.linkRule)}`}>{identity.linkRule ?? "—"}</span></td>
                   <td>{decimal(identity.linkScore)}</td>
-                  <td>{identity.evidence.length === 0 ? <span class="muted">none</span> : (
-                    <ul class="plain">{identity.evidence.map((e) => <li key={`${e.with}${e.rule}`}><span class={`rule ${ruleTone(e.rule)}`}>{e.rule}</span> {decimal(e.score)} with <span class="mono">{e.with}</span></li>)}</ul>
-                  )}</td>
+                  <td><Evidence identity={identity} /></td>
                   {admin && view.identities.length > 1 && (
                     <td><button type="button" class="button small danger-outline" onClick={() => setSplitting(identity)}
                                 aria-label={`Split ${identity.value} out of ${name}`}>Split out</button></td>
@@ -113,10 +115,30 @@ function Identities({ view: unsorted, admin }: { view: Customer360; admin: boole
               ))}
             </tbody>
           </table>
+          </div>
         </div>
       )}
       {splitting && <SplitDialog customerId={view.customerId} identity={splitting} others={view.identities.filter((i) => i !== splitting)} onClose={() => setSplitting(null)} />}
     </Section>
+  );
+}
+
+/** The links that tie an identity to the others; long lists fold after the first two. */
+function Evidence({ identity }: { identity: IdentityView }) {
+  if (identity.evidence.length === 0) return <span class="muted">none</span>;
+  const item = (e: IdentityView["evidence"][number]) => (
+    <li key={`${e.with}${e.rule}`}><span class={`rule ${ruleTone(e.rule)}`}>{e.rule}</span> {decimal(e.score)} with <span class="mono">{e.with}</span></li>
+  );
+  const [first, rest] = [identity.evidence.slice(0, 2), identity.evidence.slice(2)];
+  return (
+    <>
+      <ul class="plain evidence-links">{first.map(item)}</ul>
+      {rest.length > 0 && (
+        <details class="more"><summary>{rest.length} more link{rest.length === 1 ? "" : "s"}</summary>
+          <ul class="plain evidence-links">{rest.map(item)}</ul>
+        </details>
+      )}
+    </>
   );
 }
 
