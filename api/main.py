@@ -21,8 +21,9 @@ from kg.rdf.owner import acquire_owner, release_owner
 from kg.rdf.query_runner import ProcessQueryRunner
 from kg.settings import Settings, load_settings
 from kg_api.body_guard import BodyGuard
-from kg_api.routes import concepts, customers, insights, query, records, suggestions
+from kg_api.routes import concepts, customers, insights, query, records, session, suggestions
 from kg_api.stats import StatsCache
+from kg_api.webapp import mount_web_app
 
 # The HTTP server's limit on a request's line and headers: a GET /sparql query may be 20,000
 # characters, up to 12 bytes each once percent-encoded; beyond the limit the server would drop
@@ -80,8 +81,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"status": "ok", "neo4j": "ok", "version": __version__})
 
     for router in (customers.router, records.router, concepts.router, insights.router,
-                   query.router, suggestions.router):
+                   query.router, suggestions.router, session.router):
         app.include_router(router)
+    mount_web_app(app)
     return app
 
 

@@ -162,3 +162,21 @@ class IngestResult(BaseModel):
     mirrorLagMs: float = Field(description="from the write's commit until derivation and the "
                                            "mirror had applied it, in milliseconds")
     rejected: list[dict[str, str]]
+
+
+class MergeRequest(BaseModel):
+    other: str = Field(min_length=1, max_length=500, description="the customer id to merge in")
+
+
+class SplitRequest(BaseModel):
+    identityId: str = Field(min_length=1, max_length=500,
+                            description="the identity to take out of the customer")
+
+
+class ResolutionResult(BaseModel):
+    customers: int = Field(description="customers in the graph after the change")
+    customerIds: dict[str, str] = Field(description="identity id -> its customer id now")
+
+
+class SessionInfo(BaseModel):
+    role: str = Field(description="the role of the key sent: reader, analyst, writer or admin")

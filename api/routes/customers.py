@@ -12,12 +12,16 @@ from kg.derivation.refresh import refresh
 from kg.graph import queries
 from kg.loading.erasure import erase_customer, forget_query_statistics
 from kg.loading.identities import IdentityError, normalise
+from kg.loading.manual import NotAnIdentityOf, merge_customers, split_identity
 from kg_api.deps import DriverDep, GraphDep, SettingsDep
 from kg_api.models import (
     Customer360,
     CustomerPage,
     Erasure,
     JourneyStep,
+    MergeRequest,
+    ResolutionResult,
+    SplitRequest,
 )
 from kg_api.security import Admin, Reader
 
@@ -117,3 +121,29 @@ def erase(customer_id: str, driver: DriverDep, settings: SettingsDep,
                    journeys=erased.journeys, casesDeleted=erased.cases_deleted,
                    entitiesDeleted=erased.entities_deleted, sequence=erased.sequence,
                    mirrored=mirrored)
+
+
+@router.post("/{customer_id}/merge", response_model=ResolutionResult,
+             summary="Declare another customer the same person: a manual:merge link (admin)")
+def merge(customer_id: str, body: MergeRequest, graph: GraphDep, driver: DriverDep,
+          settings: SettingsDep, request: Request, _: Admin) -> ResolutionResult:
+    _profile(graph, customer_id)
+    _profile(graph, body.other)
+    if body.other == customer_id:
+        raise HTTPException(400, "other: a customer cannot be merged with itself")
+    change = merge_customers(driver, settings, customer_id, body.other)
+    request.app.state.mirror.wait_for(change.sequence, settings.query_timeout_seconds)
+    return ResolutionResult(customers=change.customers, customerIds=change.customer_ids)
+
+
+@router.post("/{customer_id}/split", response_model=ResolutionResult,
+             summary="Take an identity out of a customer: manual:split links (admin)")
+def split(customer_id: str, body: SplitRequest, graph: GraphDep, driver: DriverDep,
+          settings: SettingsDep, request: Request, _: Admin) -> ResolutionResult:
+    _profile(graph, customer_id)
+    try:
+        change = split_identity(driver, settings, customer_id, body.identityId)
+    except NotAnIdentityOf as error:
+        raise HTTPException(400, f"identityId: {error}") from error
+    request.app.state.mirror.wait_for(change.sequence, settings.query_timeout_seconds)
+    return ResolutionResult(customers=change.customers, customerIds=change.customer_ids)

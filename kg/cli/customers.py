@@ -8,7 +8,6 @@ from pathlib import Path
 
 import typer
 
-from kg.derivation.refresh import refresh
 from kg.errors import ConfigError
 from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
@@ -28,10 +27,11 @@ def merge(first: str = typer.Argument(..., help="customer id"),
     """Declare two customers one: a manual:merge link between them, then refresh."""
     settings = load_settings()
     with create_driver(settings) as driver:
-        merge_customers(driver, settings, first, second)
-        done = refresh(driver, settings)
+        change = merge_customers(driver, settings, first, second)
         sync_if_free(driver, settings, load_mapping())
-    typer.echo(f"merged {first} and {second}; {done.identities:,} identities resolved again")
+    merged = sorted(set(change.customer_ids.values()))
+    typer.echo(f"merged {first} and {second} into {', '.join(merged)}; "
+               f"{change.customers:,} customers now")
 
 
 @app.command()
@@ -41,11 +41,10 @@ def split(customer_id: str = typer.Argument(..., help="customer id"),
     """Take an identity out of a customer: manual:split links (score 0) veto every link."""
     settings = load_settings()
     with create_driver(settings) as driver:
-        split_identity(driver, settings, customer_id, identity)
-        done = refresh(driver, settings)
+        change = split_identity(driver, settings, customer_id, identity)
         sync_if_free(driver, settings, load_mapping())
-    typer.echo(f"split {identity} from {customer_id}; {done.identities:,} identities resolved "
-               "again")
+    typer.echo(f"split {identity} from {customer_id} (now {change.customer_ids.get(identity)}); "
+               f"{change.customers:,} customers now")
 
 
 @app.command("suggestions")

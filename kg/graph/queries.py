@@ -840,6 +840,11 @@ MATCH (c:Customer {customerId: $customerId})-[:HAS_IDENTITY]->(x:Identity)
 RETURN x.identityId AS identityId ORDER BY identityId
 """
 
+READ_CUSTOMERS_OF_IDENTITY_LIST: Final[LiteralString] = """
+MATCH (c:Customer)-[:HAS_IDENTITY]->(x:Identity) WHERE x.identityId IN $identityIds
+RETURN x.identityId AS identityId, c.customerId AS customerId
+"""
+
 # Removes everything in small transactions (relationships first, so no transaction holds a
 # dense node's whole neighbourhood); each runs as an implicit (auto-commit) transaction.
 DELETE_ALL_RELATIONSHIPS: Final[LiteralString] = """
@@ -991,7 +996,8 @@ RETURN i.interactionId AS interactionId, i.occurredAt AS occurredAt, i.direction
          text: m.spanText, label: m.spanLabel, extractor: m.extractor,
          extractorVersion: m.extractorVersion, referenceValue: m.referenceValue,
          refersTo: [(m)-[:REFERS_TO]->(t) | coalesce(t.conceptId, t.entityId)][0]}] AS spans,
-       [(i)-[:HAS_OPINION]->(o:Opinion) | {polarity: o.polarity, score: o.polarityScore,
+       [(i)-[:HAS_OPINION]->(o:Opinion) | {opinionId: o.opinionId, polarity: o.polarity,
+         score: o.polarityScore,
          confidence: o.confidence, algorithm: o.algorithm,
          aspect: [(o)-[:ABOUT_ASPECT]->(k:Concept) | k.conceptId][0]}] AS opinions,
        [(i)-[:HAS_INTENT]->(s:Intent)-[:INTENT_CATEGORY]->(g) | {category: g.categoryId,

@@ -1,0 +1,126 @@
+"""``scripts/bench_web``: how fast the 360° page of the heaviest customer renders in Chromium.
+
+Runs against the graph in the environment (by default the demo graph that ``scripts/demo``
+loads). ``kg serve`` runs in its own process with a reader key and gets one untimed warm-up
+request; headless Chromium (Debian's) then opens the page. Two figures, each over ``--runs``
+runs: a cold load (a new browser context: the HTML, the bundle, the API call and the render)
+and an in-app navigation from the search page (the API call and the render). The time is the
+page's own mark ``kg:360-rendered``, set once the view's data is in the DOM, measured from the
+navigation start or from just before the route changes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import httpx
+from playwright.sync_api import Page, sync_playwright
+
+from kg.graph.driver import create_driver, run_query
+from kg.settings import load_settings
+from kg_api.browser import free_port, launch_chromium
+
+KEY = "bench-web-key"
+HEAVIEST = """
+MATCH (c:Customer)-[:HAS_IDENTITY]->(:Identity)<-[:AUTHORED_BY]-(i:Interaction)
+RETURN c.customerId AS id, count(i) AS n ORDER BY n DESC, id LIMIT 1
+"""
+RENDERED = "performance.getEntriesByName('kg:360-rendered').slice(-1)[0]?.startTime ?? null"
+
+
+def _serve(port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "KG_API_KEYS": json.dumps({KEY: "reader"})}
+    process = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--port", str(port)],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                return process
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    process.terminate()
+    raise SystemExit("kg serve did not answer /health within 60 s")
+
+
+def _wait_rendered(page: Page, after: float) -> float:
+    """The page's own mark, read by polling (the app's CSP forbids Playwright's eval-based
+    waits); the mark carries the page's timestamp, so polling does not blur the figure."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        rendered = page.evaluate(RENDERED)
+        if rendered is not None and float(rendered) > after:
+            return float(rendered)
+        time.sleep(0.01)
+    raise SystemExit("the 360° page did not render within 30 s")
+
+
+def _summary(name: str, times: list[float]) -> str:
+    ordered = sorted(times)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return (f"{name}: p50 {statistics.median(ordered):.0f} ms, p95 {p95:.0f} ms, "
+            f"max {ordered[-1]:.0f} ms over {len(ordered)} runs")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--width", type=int, default=1280)
+    args = parser.parse_args()
+    settings = load_settings()
+    with create_driver(settings) as driver:
+        rows = run_query(driver, settings, HEAVIEST)
+    if not rows:
+        raise SystemExit("no customer with interactions: run scripts/demo first")
+    customer, volume = rows[0]["id"], rows[0]["n"]
+    port = free_port()
+    server = _serve(port)
+    base = f"http://127.0.0.1:{port}"
+    session = (f"sessionStorage.setItem('kg.apiKey', '{KEY}'); "
+               "sessionStorage.setItem('kg.role', 'reader');")
+    cold: list[float] = []
+    warm: list[float] = []
+    try:
+        # One untimed request first: the API computes its cached base rates (lift, similar
+        # customers) on the first 360° view after it starts, once per KG_API_STATS_TTL_SECONDS.
+        httpx.get(f"{base}/customers/{customer}/360", headers={"X-API-Key": KEY}, timeout=120)
+        with sync_playwright() as playwright:
+            browser = launch_chromium(playwright)
+            viewport = {"width": args.width, "height": 900}
+            for _ in range(args.runs):
+                context = browser.new_context(viewport=viewport)  # type: ignore[arg-type]
+                context.add_init_script(session)
+                page = context.new_page()
+                page.goto(f"{base}/app/#/customers/{customer}")
+                cold.append(_wait_rendered(page, -1))
+                context.close()
+            context = browser.new_context(viewport=viewport)  # type: ignore[arg-type]
+            context.add_init_script(session)
+            page = context.new_page()
+            for _ in range(args.runs):
+                page.goto(f"{base}/app/#/")
+                page.wait_for_selector("#customer-search")
+                start = float(page.evaluate("performance.now()"))
+                page.evaluate(f"location.hash = '#/customers/{customer}'")
+                warm.append(_wait_rendered(page, start) - start)
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    print(f"360° page of the heaviest customer ({customer}, {volume} interactions), "
+          f"Chromium headless at {args.width} px, kg serve on this machine:")
+    print("  " + _summary("cold load (new context: HTML, bundle, API, render)", cold))
+    print("  " + _summary("navigation from search (API, render)", warm))
+    print(f"  target under 1000 ms: {'met' if max(cold + warm) < 1000 else 'NOT met'} "
+          "(worst run)")
+
+
+if __name__ == "__main__":
+    main()

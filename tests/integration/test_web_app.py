@@ -1,0 +1,441 @@
+"""The web app in a real headless Chromium against the real API and the test Neo4j.
+
+A small seeded demo corpus (``kg generate``'s code) is loaded, the app runs under uvicorn on a
+free loopback port, and each test drives the pages as a person would: keyboard and clicks.
+Every page gets a screenshot under ``.kg/test-artifacts/screenshots``; every test ends with no
+console errors and no failed requests (except the refusals a test provokes on purpose).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Page,
+    Request,
+    Response,
+    expect,
+    sync_playwright,
+)
+
+from kg.extraction.pipeline import build_pipeline
+from kg.graph.driver import create_driver
+from kg.settings import Settings
+from kg_api.browser import free_port, launch_chromium, serve_in_thread
+from kg_api.main import create_app
+from kg_api.webapp import WEB_DIST
+from tests.integration.graph_state import wipe
+from tests.integration.test_loading import load_corpus
+
+pytestmark = [pytest.mark.integration, pytest.mark.browser]
+KEYS = {"reader-key": "reader", "analyst-key": "analyst", "admin-key": "admin"}
+SHOTS = Path(__file__).resolve().parents[2] / ".kg" / "test-artifacts" / "screenshots"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def web_settings(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    from kg.loading.generator import generate
+    from kg.neo4j_local import server
+
+    if not (WEB_DIST / "index.html").is_file():
+        pytest.fail("web/dist is not built: scripts/setup builds it (scripts/build_web)")
+    server.start(settings)
+    configured = settings.model_copy(update={
+        "rdf_store": tmp_path_factory.mktemp("web-rdf") / "mirror", "api_keys": KEYS})
+    folder = tmp_path_factory.mktemp("web-corpus")
+    generate(folder, customers=40, interactions=240, seed=11)
+    with create_driver(configured) as driver:
+        wipe(driver, configured)
+    load_corpus(folder, configured, build_pipeline(configured),
+                tmp_path_factory.mktemp("web-dead") / "dead.jsonl")
+    return configured
+
+
+@pytest.fixture(scope="module")
+def base_url(web_settings: Settings) -> Iterator[str]:
+    with serve_in_thread(create_app(web_settings)) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def api(base_url: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=base_url, headers={"X-API-Key": "analyst-key"},
+                      timeout=60) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Watch:
+    """What went wrong in the page: console errors, uncaught errors, failed requests."""
+
+    console: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    statuses: list[tuple[int, str]] = field(default_factory=list)
+
+    def attach(self, page: Page) -> None:
+        def on_console(message: ConsoleMessage) -> None:
+            if message.type == "error":
+                self.console.append(message.text)
+
+        def on_response(response: Response) -> None:
+            if response.status >= 400:
+                self.statuses.append((response.status, response.url))
+
+        def on_failed(request: Request) -> None:
+            self.failed.append(f"{request.method} {request.url}: {request.failure}")
+
+        page.on("console", on_console)
+        page.on("pageerror", lambda error: self.console.append(f"uncaught: {error}"))
+        page.on("requestfailed", on_failed)
+        page.on("response", on_response)
+
+    def assert_clean(self, allowed: tuple[int, ...] = ()) -> None:
+        unexpected = [s for s in self.statuses if s[0] not in allowed]
+        console = [text for text in self.console
+                   if not any(f"status of {code}" in text for code in allowed)]
+        assert not self.failed, self.failed
+        assert not unexpected, unexpected
+        assert not console, console
+
+
+@pytest.fixture
+def watch() -> Watch:
+    return Watch()
+
+
+def open_page(browser: Browser, watch: Watch, viewport: dict[str, int] = DESKTOP) -> Page:
+    context = browser.new_context(viewport=viewport)  # type: ignore[arg-type]
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    watch.attach(page)
+    return page
+
+
+def shot(page: Page, name: str, full_page: bool = True) -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    assert path.stat().st_size > 5_000
+    return path
+
+
+def sign_in(page: Page, base_url: str, key: str) -> None:
+    page.goto(f"{base_url}/")
+    assert page.url.startswith(f"{base_url}/app/")
+    page.get_by_label("API key").fill(key)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+    assert key not in page.url
+
+
+def busiest_customer(api: httpx.Client) -> dict[str, Any]:
+    rows = api.post("/query/cypher", json={"query": """
+        MATCH (c:Customer)-[:HAS_IDENTITY]->(:Identity)<-[:AUTHORED_BY]-(i:Interaction)
+        RETURN c.customerId AS id, c.displayName AS name, count(i) AS n
+        ORDER BY n DESC, c.customerId LIMIT 1"""}).json()["rows"]
+    return dict(rows[0])
+
+
+def test_search_then_360_then_an_interaction_with_highlighted_spans(
+        browser: Browser, base_url: str, api: httpx.Client, watch: Watch) -> None:
+    customer = busiest_customer(api)
+    view = api.get(f"/customers/{customer['id']}/360").json()
+    page = open_page(browser, watch)
+    sign_in(page, base_url, "reader-key")
+    expect(page.get_by_label("Search customers")).to_be_focused()
+    page.keyboard.type(customer["name"])
+    results = page.get_by_test_id("search-results")
+    expect(results.get_by_text(customer["id"])).to_be_visible()
+    shot(page, "search")
+    for _ in range(30):  # keyboard only: Tab to the customer's result, Enter to open it
+        page.keyboard.press("Tab")
+        focused = page.evaluate("document.activeElement.getAttribute('href') || ''")
+        if focused.endswith(customer["id"]):
+            break
+    else:
+        pytest.fail("the customer's result cannot be reached with Tab")
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_test_id("view-360")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text(customer["name"])
+    expect(page.get_by_test_id("identity-graph")).to_be_visible()
+    identity_rows = page.locator("#identities tbody tr")
+    expect(identity_rows).to_have_count(len(view["identities"]))
+    expect(page.locator("#channels tbody tr")).to_have_count(len(view["channels"]))
+    expect(page.locator(".timeline-item")).to_have_count(len(view["journey"]))
+    expect(page.locator("#concepts tbody tr")).to_have_count(len(view["concepts"]))
+    assert page.get_by_role("button", name="Merge with…").count() == 0  # a reader's view
+    assert page.get_by_role("button", name=re.compile("^Split")).count() == 0
+    page.wait_for_load_state("networkidle")
+    shot(page, "customer-360")
+
+    position, detail = next(
+        (n, d) for n, d in ((n, api.get(f"/interactions/{step['interactionId']}").json())
+                            for n, step in enumerate(view["journey"]))
+        if any(span["label"] == "CONCEPT" for span in d["spans"]))
+    page.locator(".timeline-text").nth(position).click()
+    dialog = page.get_by_test_id("interaction-detail")
+    expect(dialog).to_be_visible()
+    text = page.get_by_test_id("highlighted-text")
+    expect(text).to_have_text(detail["text"])
+    concept_spans = sorted(s["text"] for s in detail["spans"] if s["label"] == "CONCEPT")
+    marked = sorted(text.locator("mark[data-kind='concept']").all_inner_texts())
+    assert marked == concept_spans
+    shot(page, "interaction", full_page=False)
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+
+    concept = view["concepts"][0]
+    page.locator("#concepts tbody tr").first.get_by_role("button").click()
+    evidence = page.locator(".evidence-item")
+    expect(evidence).to_have_count(len(concept["interactionIds"]))
+    watch.assert_clean()
+
+
+def test_pain_points_rank_concepts(browser: Browser, base_url: str, api: httpx.Client,
+                                   watch: Watch) -> None:
+    ranked = api.get("/insights/pain-points", params={"limit": 15}).json()
+    assert ranked, "the demo corpus has complaints"
+    page = open_page(browser, watch)
+    sign_in(page, base_url, "reader-key")
+    page.get_by_role("link", name="Pain points").click()
+    rows = page.get_by_test_id("pain-points").locator("tbody tr")
+    expect(rows).to_have_count(len(ranked))
+    expect(rows.first).to_contain_text(ranked[0]["label"])
+    expect(rows.first).to_contain_text(str(ranked[0]["negative"]))
+    shot(page, "pain-points")
+    rows.first.get_by_role("button").click()
+    expect(page.locator(".evidence-item")).to_have_count(len(ranked[0]["sample"]))
+    watch.assert_clean()
+
+
+def test_channels_and_concept_explorer(browser: Browser, base_url: str, api: httpx.Client,
+                                       watch: Watch) -> None:
+    channels = api.get("/insights/channels").json()
+    page = open_page(browser, watch)
+    sign_in(page, base_url, "reader-key")
+    page.get_by_role("link", name="Channels").click()
+    expect(page.get_by_test_id("channel-insights").locator("tbody tr")).to_have_count(
+        len(channels))
+    expect(page.locator("canvas")).to_be_visible()
+    shot(page, "channels")
+
+    def flat(nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [n for node in nodes for n in (node, *flat(node["narrower"]))]
+
+    tree = api.get("/concepts").json()
+    root = max(tree, key=lambda node: node["total"])
+    top = max(flat(tree), key=lambda node: (node["interactions"], node["conceptId"]))
+    page.get_by_role("link", name="Concepts").click()
+    tree_view = page.get_by_role("list", name="Concept taxonomy")
+    expect(tree_view.get_by_role("link", name=f"{root['label']} {root['total']} interactions",
+                                 exact=True)).to_be_visible()
+    page.goto(f"{base_url}/app/#/concepts/{top['conceptId']}")
+    detail = page.get_by_test_id("concept-detail")
+    expect(detail.get_by_role("heading", name=top["label"])).to_be_visible()
+    correlations = api.get(f"/concepts/{top['conceptId']}/correlations").json()
+    expect(page.locator("#concept-co tbody tr")).to_have_count(
+        len(correlations["coOccurring"]))
+    page.get_by_label("Channel", exact=True).select_option(channels[0]["channel"])
+    filtered = api.get(f"/concepts/{top['conceptId']}/correlations",
+                       params={"channel": channels[0]["channel"]}).json()
+    expect(detail.get_by_text(f"{filtered['volume']:,} of "
+                              f"{filtered['interactionsInScope']:,} interactions")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    shot(page, "concepts")
+    watch.assert_clean()
+
+
+SPARQL_EXAMPLE = "SPARQL: Concepts by interactions (SPARQL)"
+
+
+def test_sparql_in_the_console_as_a_table_and_csv(browser: Browser, base_url: str,
+                                                  api: httpx.Client, watch: Watch) -> None:
+    page = open_page(browser, watch)
+    sign_in(page, base_url, "analyst-key")
+    page.get_by_role("link", name="Query console").click()
+    page.get_by_label("Examples").select_option(label=SPARQL_EXAMPLE)
+    expect(page.get_by_role("tab", name="SPARQL")).to_have_attribute("aria-selected", "true")
+    editor = page.get_by_test_id("query-editor")
+    expect(editor).to_contain_text("ckg:aboutConcept")
+    assert editor.locator(".cm-line span").count() > 3  # tokens are highlighted
+    query = page.evaluate("document.querySelector('.cm-content').innerText")
+    expected = api.post("/sparql", content=query.encode(), headers={
+        "Content-Type": "application/sparql-query",
+        "Accept": "application/sparql-results+json"}).json()
+    page.get_by_role("button", name="Run query").click()
+    table = page.get_by_test_id("query-results")
+    bindings = expected["results"]["bindings"]
+    expect(table.locator("tbody tr")).to_have_count(len(bindings))
+    expect(table.locator("thead th")).to_have_text(expected["head"]["vars"])
+    expect(table.locator("tbody tr").first).to_contain_text(bindings[0]["c"]["value"])
+    shot(page, "console-sparql")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download CSV").click()
+    rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text())))
+    assert rows[0] == expected["head"]["vars"]
+    assert rows[1] == [bindings[0]["c"]["value"], bindings[0]["n"]["value"]]
+    assert len(rows) == len(bindings) + 1
+
+    page.get_by_role("tab", name="Cypher").click()
+    expect(editor).to_contain_text("MATCH (i:Interaction)")
+    editor.locator(".cm-content").click()
+    page.keyboard.press("Control+Enter")
+    expect(table.locator("thead th")).to_have_text(["concept", "interactions", "sentiment"])
+    assert table.locator("tbody tr").count() > 0
+    watch.assert_clean()
+
+
+def test_a_reader_does_not_see_the_console(browser: Browser, base_url: str,
+                                           watch: Watch) -> None:
+    page = open_page(browser, watch)
+    sign_in(page, base_url, "reader-key")
+    nav = page.get_by_role("navigation", name="Main")
+    expect(nav.get_by_role("link", name="Pain points")).to_be_visible()
+    assert nav.get_by_role("link", name="Query console").count() == 0
+    page.goto(f"{base_url}/app/#/console")
+    expect(page.get_by_role("alert")).to_contain_text("needs the analyst role")
+    assert page.get_by_test_id("query-editor").count() == 0
+    shot(page, "console-refused-for-reader")
+    watch.assert_clean()
+
+
+def test_no_key_and_a_wrong_key_are_explained(browser: Browser, base_url: str,
+                                              watch: Watch) -> None:
+    page = open_page(browser, watch)
+    page.goto(f"{base_url}/app/")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_contain_text("Enter your API key")
+    page.get_by_label("API key").fill("not-a-key")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_contain_text("This key was refused: unknown API key")
+    shot(page, "sign-in-wrong-key")
+    assert page.evaluate("sessionStorage.length") == 0
+    watch.assert_clean(allowed=(401,))
+
+
+def test_the_360_page_on_a_phone(browser: Browser, base_url: str, api: httpx.Client,
+                                 watch: Watch) -> None:
+    customer = busiest_customer(api)
+    page = open_page(browser, watch, PHONE)
+    sign_in(page, base_url, "reader-key")
+    page.goto(f"{base_url}/app/#/customers/{customer['id']}")
+    expect(page.get_by_test_id("view-360")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the page is {overflow}px wider than the phone"
+    shot(page, "customer-360-phone")
+    watch.assert_clean()
+
+
+def test_neo4j_down_is_a_clear_message(browser: Browser, web_settings: Settings,
+                                       watch: Watch) -> None:
+    down = web_settings.model_copy(update={
+        "neo4j_uri": f"bolt://127.0.0.1:{free_port()}", "neo4j_retry_seconds": 0.5})
+    with serve_in_thread(create_app(down)) as url:
+        page = open_page(browser, watch)
+        sign_in(page, url, "reader-key")
+        page.get_by_label("Search customers").fill("smith")
+        alert = page.get_by_role("alert")
+        expect(alert).to_contain_text("Service unavailable")
+        expect(alert).to_contain_text("The graph database is unavailable: Neo4j at")
+        shot(page, "neo4j-down")
+        page.close()
+    watch.assert_clean(allowed=(503,))
+
+
+def test_an_admin_splits_and_merges_identities(browser: Browser, base_url: str,
+                                               api: httpx.Client, watch: Watch) -> None:
+    rows = api.post("/query/cypher", json={"query": """
+        MATCH (c:Customer)-[:HAS_IDENTITY]->(x:Identity)
+        WITH c, collect(x.identityId) AS ids WHERE size(ids) >= 2
+        RETURN c.customerId AS id, ids ORDER BY size(ids) DESC, id LIMIT 1"""}).json()["rows"]
+    customer, identities = rows[0]["id"], sorted(rows[0]["ids"])
+    leaving = identities[-1]
+    refused = api.post(f"/customers/{customer}/split", json={"identityId": leaving},
+                       headers={"X-API-Key": "reader-key"})
+    assert refused.status_code == 403
+
+    page = open_page(browser, watch)
+    sign_in(page, base_url, "admin-key")
+    page.goto(f"{base_url}/app/#/customers/{customer}")
+    view = api.get(f"/customers/{customer}/360").json()
+    value = next(i["value"] for i in view["identities"] if i["identityId"] == leaving)
+    page.get_by_role("button", name=f"Split {value} out of").click()
+    page.get_by_role("dialog").get_by_role("button", name="Split out").click()
+    expect(page.get_by_role("dialog")).to_have_count(0, timeout=60_000)  # resolves again
+
+    def owners() -> dict[str, str]:
+        return {r["identityId"]: r["customerId"] for r in api.post("/query/cypher", json={
+            "query": "MATCH (c:Customer)-[:HAS_IDENTITY]->(x:Identity) "
+                     "WHERE x.identityId IN $ids "
+                     "RETURN x.identityId AS identityId, c.customerId AS customerId",
+            "parameters": {"ids": identities}}).json()["rows"]}
+
+    after_split = owners()
+    assert after_split[leaving] != after_split[identities[0]]
+    expect(page).to_have_url(re.compile(f"#/customers/{re.escape(after_split[identities[0]])}$"))
+    expect(page.get_by_test_id("view-360")).to_be_visible()
+    shot(page, "after-split")
+
+    other = api.post("/query/cypher", json={"query": """
+        MATCH (c:Customer)-[:HAS_IDENTITY]->(x:Identity) WHERE NOT x.identityId IN $ids
+        RETURN c.customerId AS id, x.identityId AS identity ORDER BY id LIMIT 1""",
+        "parameters": {"ids": identities}}).json()["rows"][0]
+    identities.append(other["identity"])
+    page.get_by_role("button", name="Merge with…").click()
+    page.get_by_label("Customer id of the other customer").fill(other["id"])
+    page.get_by_role("button", name="Merge", exact=True).click()
+    expect(page.get_by_role("dialog")).to_have_count(0, timeout=60_000)  # resolves again
+    after_merge = owners()
+    assert after_merge[other["identity"]] == after_merge[identities[0]]
+    assert after_merge[leaving] != after_merge[identities[0]]  # the split still holds
+    expect(page).to_have_url(re.compile(f"#/customers/{re.escape(after_merge[identities[0]])}$"))
+    merged = api.get(f"/customers/{after_merge[identities[0]]}/360").json()
+    expect(page.locator("#identities tbody tr")).to_have_count(len(merged["identities"]))
+    watch.assert_clean()
+
+
+def test_session_and_admin_routes_refuse_bad_input(base_url: str) -> None:
+    with httpx.Client(base_url=base_url, timeout=60) as client:
+        for key, role in KEYS.items():
+            assert client.get("/session", headers={"X-API-Key": key}).json() == {"role": role}
+        assert client.get("/session").status_code == 401
+        admin = {"X-API-Key": "admin-key"}
+        some = client.get("/customers", params={"q": "example", "limit": 2}, headers=admin)
+        first, second = (item["customerId"] for item in some.json()["items"])
+        itself = client.post(f"/customers/{first}/merge", json={"other": first}, headers=admin)
+        assert itself.status_code == 400 and "itself" in itself.json()["detail"]
+        unknown = client.post(f"/customers/{first}/merge", json={"other": "nobody"},
+                              headers=admin)
+        assert unknown.status_code == 404
+        foreign = client.get(f"/customers/{second}/360", headers=admin).json()["identities"][0]
+        refused = client.post(f"/customers/{first}/split",
+                              json={"identityId": foreign["identityId"]}, headers=admin)
+        assert refused.status_code == 400
+        assert refused.json()["detail"].startswith("identityId: ")
+        missing = client.post(f"/customers/{first}/split", json={}, headers=admin)
+        assert missing.status_code == 422
+        analyst = client.post(f"/customers/{first}/merge", json={"other": second},
+                              headers={"X-API-Key": "analyst-key"})
+        assert analyst.status_code == 403
