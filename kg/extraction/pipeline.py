@@ -17,6 +17,7 @@ from kg.extraction.components import (  # noqa: F401 - importing registers the f
     concepts,
     identifiers,
     language,
+    learned_sentiment,
     sentiment,
     signals,
     social,

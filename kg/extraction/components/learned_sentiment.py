@@ -1,0 +1,97 @@
+"""Message and aspect sentiment from the trained linear model (``trained/sentiment.npz``).
+
+The model reads word and character n-grams plus the lexicon evidence of
+:mod:`kg.extraction.service_features` (VADER and the service cues), so rule knowledge and
+learned knowledge are weighed together. The message is scored whole; when it has several
+clauses (split at sentence ends and contrast words, as in :mod:`.sentiment`), each clause is
+scored too, and a concept or entity mention takes the score of its clause: aspect sentiment
+comes from the same model. A batch of docs is scored with one matrix product.
+
+The score is P(positive) − P(negative), nudged so that its sign band (±0.05, the neutral band
+used everywhere in the product) always agrees with the most probable class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+from spacy.language import Language
+from spacy.tokens import Doc
+from spacy.util import minibatch
+
+from kg.extraction.components.language import is_supported
+from kg.extraction.components.sentiment import THRESHOLD, clause_ranges
+from kg.extraction.linear_text_model import LinearTextModel
+from kg.extraction.service_features import dense_features
+from kg.extraction.trained_models import SENTIMENT_MODEL, load_model
+
+MIN_CLAUSE_CHARS = 12  # shorter clauses ("thanks,") say too little alone: they take the message's
+
+
+def scores_of(probabilities: NDArray[np.float64], classes: Sequence[str]) -> list[float]:
+    """P(pos) − P(neg) per row, kept inside the band of the most probable class."""
+    negative, neutral, positive = (classes.index(c) for c in ("negative", "neutral", "positive"))
+    band = THRESHOLD - 1e-3
+    scores = []
+    for row in probabilities:
+        raw = float(row[positive] - row[negative])
+        best = int(row.argmax())
+        if best == neutral:
+            raw = max(-band, min(band, raw))
+        elif best == positive:
+            raw = max(THRESHOLD, raw)
+        else:
+            raw = min(-THRESHOLD, raw)
+        scores.append(round(raw, 4))
+    return scores
+
+
+def score_texts(model: LinearTextModel, texts: Sequence[str]) -> list[float]:
+    dense = dense_features(texts) if model.dense_features else None
+    return scores_of(model.probabilities(texts, dense), model.classes)
+
+
+class LearnedSentiment:
+    def __init__(self, model: LinearTextModel) -> None:
+        self.model = model
+
+    def __call__(self, doc: Doc) -> Doc:
+        self._score([doc])
+        return doc
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 256) -> Iterator[Doc]:
+        for batch in minibatch(docs, size=batch_size):
+            self._score(batch)
+            yield from batch
+
+    def _score(self, docs: Sequence[Doc]) -> None:
+        texts: list[str] = []
+        owners: list[tuple[int, tuple[int, int] | None]] = []
+        for position, doc in enumerate(docs):
+            doc._.clauses, doc._.sentiment = [], 0.0
+            if not is_supported(doc):
+                continue
+            texts.append(doc.text)
+            owners.append((position, None))
+            ranges = [(s, e) for s, e, _ in clause_ranges(doc) if doc.text[s:e].strip()]
+            if len(ranges) > 1:
+                for start, end in ranges:
+                    if end - start >= MIN_CLAUSE_CHARS:
+                        texts.append(doc.text[start:end])
+                        owners.append((position, (start, end)))
+        if not texts:
+            return
+        for (position, clause), score in zip(owners, score_texts(self.model, texts),
+                                             strict=True):
+            doc = docs[position]
+            if clause is None:
+                doc._.sentiment = score
+            else:
+                doc._.clauses.append((clause[0], clause[1], score))
+
+
+@Language.factory("ckg_sentiment", default_config={})
+def make_learned_sentiment(nlp: Language, name: str) -> LearnedSentiment:
+    return LearnedSentiment(load_model(SENTIMENT_MODEL))
