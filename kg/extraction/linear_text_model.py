@@ -80,7 +80,7 @@ class LinearTextModel:
 
     classes: tuple[str, ...]
     idf: NDArray[np.float32]
-    coef: NDArray[np.float32]  # (features, classes)
+    coef: NDArray[np.float32] | sparse.csc_matrix  # (features, classes); sparse when pruned
     intercept: NDArray[np.float32]  # (classes,)
     multi_label: bool = False
     dense_features: int = 0  # extra columns after the hashed ones (e.g. lexicon scores)
@@ -99,8 +99,10 @@ class LinearTextModel:
         """One row per text: class probabilities (softmax), or one sigmoid per class."""
         if not texts:
             return np.zeros((0, len(self.classes)))
-        logits = (np.asarray(self.features(texts, dense) @ self.coef, dtype=np.float64)
-                  + self.intercept)
+        product = self.features(texts, dense) @ self.coef
+        if sparse.issparse(product):
+            product = product.toarray()
+        logits = np.asarray(product, dtype=np.float64) + self.intercept
         if self.multi_label:
             result: NDArray[np.float64] = 1.0 / (1.0 + np.exp(-logits))
             return result
@@ -110,10 +112,17 @@ class LinearTextModel:
         return softmax
 
     def save(self, path: Path) -> None:
-        """Compressed arrays; weights in float16 keep the file a few MB."""
+        """Compressed arrays; float16 weights (and pruning for many classes) keep it small."""
         path.parent.mkdir(parents=True, exist_ok=True)
+        weights: dict[str, NDArray[np.generic]] = {}
+        if sparse.issparse(self.coef):
+            pruned = sparse.csc_matrix(self.coef)
+            weights = {"coef_data": pruned.data.astype(np.float16), "coef_indices": pruned.indices,
+                       "coef_indptr": pruned.indptr, "coef_shape": np.array(pruned.shape)}
+        else:
+            weights = {"coef": np.asarray(self.coef).astype(np.float16)}
         np.savez_compressed(path, classes=np.array(self.classes), idf=self.idf.astype(np.float16),
-                            coef=self.coef.astype(np.float16), intercept=self.intercept,
+                            intercept=self.intercept, **weights,
                             multi_label=np.array(self.multi_label),
                             dense_features=np.array(self.dense_features),
                             bits=np.array([WORD_BITS, CHAR_BITS]))
@@ -122,10 +131,15 @@ class LinearTextModel:
     def load(cls, path: Path) -> LinearTextModel:
         with np.load(path, allow_pickle=False) as arrays:
             if tuple(int(b) for b in arrays["bits"]) != (WORD_BITS, CHAR_BITS):
-                raise ValueError(f"{path}: built for other hash sizes; run scripts/train_models")
+                raise ValueError(f"{path}: built for other hash sizes; train it again")
+            if "coef" in arrays:
+                coef: NDArray[np.float32] | sparse.csc_matrix = arrays["coef"].astype(np.float32)
+            else:
+                coef = sparse.csc_matrix(
+                    (arrays["coef_data"].astype(np.float32), arrays["coef_indices"],
+                     arrays["coef_indptr"]), shape=tuple(arrays["coef_shape"]))
             return cls(classes=tuple(str(c) for c in arrays["classes"]),
-                       idf=arrays["idf"].astype(np.float32),
-                       coef=arrays["coef"].astype(np.float32),
+                       idf=arrays["idf"].astype(np.float32), coef=coef,
                        intercept=arrays["intercept"].astype(np.float32),
                        multi_label=bool(arrays["multi_label"]),
                        dense_features=int(arrays["dense_features"]))

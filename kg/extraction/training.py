@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 from scipy import sparse
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, SGDClassifier
 
 from kg.extraction.corpora import (
     SENTIMENTS,
@@ -26,6 +26,7 @@ from kg.extraction.corpora import (
 )
 from kg.extraction.linear_text_model import LinearTextModel, counts, fit_idf, weigh
 from kg.extraction.service_features import dense_features
+from kg.extraction.topic_corpora import TopicText
 
 # Weight of each source in the loss, per example; weak service-domain labels count a bit less
 # than people's labels but enough that "my card never arrived" is learned as a complaint.
@@ -86,3 +87,51 @@ def label_counts(rows: Iterable[LabelledText]) -> dict[str, Counter[str]]:
     for row in rows:
         table.setdefault(f"{row.source}/{row.split}", Counter())[row.label] += 1
     return table
+
+
+@dataclass(frozen=True)
+class TopicSettings:
+    alpha: float = 2e-5
+    epochs: int = 12
+    seed: int = 13
+    min_examples: int = 6
+    keep_weights: int = 6000  # per class, by magnitude: keeps the artefact a few MB
+    gold_weight: float = 3.0  # a person's label on a real message counts more than a weak one
+
+
+def topic_targets(concepts: frozenset[str], tops: dict[str, str]) -> set[str]:
+    """A text's classes: its concepts and their top-level areas."""
+    return set(concepts) | {tops.get(c, c) for c in concepts}
+
+
+def fit_topics(items: Sequence[TopicText], background: Sequence[str], tops: dict[str, str],
+               settings: TopicSettings) -> LinearTextModel:
+    """One logistic regression per concept and per area (independent sigmoids), fitted by SGD.
+
+    ``background`` texts are about none of the concepts (general chatter) and teach the model
+    that most words are not topics.
+    """
+    texts = [t.text for t in items] + list(background)
+    targets = [topic_targets(t.concepts, tops) for t in items] + [set() for _ in background]
+    weights = np.array([1.0 if t.weak else settings.gold_weight for t in items]
+                       + [1.0] * len(background))
+    frequency = Counter(c for target in targets for c in target)
+    classes = tuple(sorted(c for c, n in frequency.items() if n >= settings.min_examples))
+    matrix = counts(texts)
+    idf = fit_idf(matrix)
+    features = weigh(matrix, idf)
+    columns, intercepts = [], []
+    for concept in classes:
+        target = np.array([concept in t for t in targets], dtype=int)
+        classifier = SGDClassifier(loss="log_loss", alpha=settings.alpha, max_iter=settings.epochs,
+                                   tol=None, random_state=settings.seed)
+        classifier.fit(features, target, sample_weight=weights)
+        weight = classifier.coef_[0]
+        keep = np.argsort(-np.abs(weight))[:settings.keep_weights]
+        column = np.zeros_like(weight)
+        column[keep] = weight[keep]
+        columns.append(sparse.csc_matrix(column.reshape(-1, 1)))
+        intercepts.append(classifier.intercept_[0])
+    coef = sparse.hstack(columns, format="csc").astype(np.float32)
+    return LinearTextModel(classes=classes, idf=idf, coef=coef,
+                           intercept=np.array(intercepts, dtype=np.float32), multi_label=True)

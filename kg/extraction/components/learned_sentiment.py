@@ -7,7 +7,7 @@ clauses (split at sentence ends and contrast words, as in :mod:`.sentiment`), ea
 scored too, and a concept or entity mention takes the score of its clause: aspect sentiment
 comes from the same model. A batch of docs is scored with one matrix product.
 
-The score is P(positive) − P(negative), nudged so that its sign band (±0.05, the neutral band
+The score is P(positive) - P(negative), nudged so that its sign band (±0.05, the neutral band
 used everywhere in the product) always agrees with the most probable class.
 """
 
@@ -31,7 +31,7 @@ MIN_CLAUSE_CHARS = 12  # shorter clauses ("thanks,") say too little alone: they 
 
 
 def scores_of(probabilities: NDArray[np.float64], classes: Sequence[str]) -> list[float]:
-    """P(pos) − P(neg) per row, kept inside the band of the most probable class."""
+    """P(pos) - P(neg) per row, kept inside the band of the most probable class."""
     negative, neutral, positive = (classes.index(c) for c in ("negative", "neutral", "positive"))
     band = THRESHOLD - 1e-3
     scores = []
