@@ -14,12 +14,12 @@ from pathlib import Path
 
 import spacy
 from spacy.training import Example
-from spacy.util import fix_random_seed, minibatch
 
 from kg.extraction.components.learned_sentiment import score_texts
 from kg.extraction.components.sentiment import label_of
 from kg.extraction.corpora import SENTIMENTS, LabelledText, real_message_texts
 from kg.extraction.evaluation import accuracy, macro_f1
+from kg.extraction.linear_text_model import batches
 from kg.extraction.real_gold import gold_keys, load_real_gold
 from kg.extraction.trained_models import SENTIMENT_MODEL, load_model
 from kg.extraction.training import SOURCE_WEIGHTS, sentiment_rows
@@ -42,7 +42,8 @@ def dev_sets(data: Path, rows: list[LabelledText]) -> dict[str, list[tuple[str, 
 
 def train_textcat(rows: list[LabelledText], epochs: int, seed: int, architecture: str
                   ) -> spacy.language.Language:
-    fix_random_seed(seed)
+    spacy.util.fix_random_seed(  # type: ignore[attr-defined]
+        seed)
     nlp = spacy.blank("en")
     model = {"bow": {"@architectures": "spacy.TextCatBOW.v3", "exclusive_classes": True,
                      "ngram_size": 2, "no_output_layer": False, "length": 262144},
@@ -65,7 +66,7 @@ def train_textcat(rows: list[LabelledText], epochs: int, seed: int, architecture
     for epoch in range(epochs):
         rng.shuffle(examples)
         losses: dict[str, float] = {}
-        for batch in minibatch(examples, size=64):
+        for batch in batches(examples, size=64):
             nlp.update(batch, sgd=optimizer, losses=losses)
         print(f"  textcat {architecture} epoch {epoch + 1}: loss {losses['textcat']:.1f}",
               flush=True)

@@ -133,8 +133,8 @@ def real_message_texts(data: Path) -> dict[tuple[str, str], str]:
         for turn in conversation["dialogContent"]:
             if "client" in turn:
                 texts[("twitter_customer_care", str(turn["tweet_ID"]))] = turn["message"]
-    for row in cfpb_narratives(data):
-        texts[("cfpb", row.record_id)] = row.text
+    for complaint in cfpb_narratives(data):
+        texts[("cfpb", complaint.record_id)] = complaint.text
     path = data / "amazon_food_reviews" / "Reviews_head5000.csv"
     with path.open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):

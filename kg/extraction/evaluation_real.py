@@ -71,7 +71,7 @@ def sentiment_scores(current: Language, previous: Language, rows: Sequence[Label
     texts = [r.text for r in rows]
     gold = [r.label for r in rows]
     analyzer = SentimentIntensityAnalyzer()
-    systems = {
+    systems: dict[str, list[str]] = {
         "model": [r.sentiment.label for r in run(current, texts, settings)],
         "rules": [r.sentiment.label for r in run(previous, texts, settings)],
         "vader": [vader_label(analyzer, t) for t in texts],
@@ -98,7 +98,7 @@ class RealGoldReport:
         return self.no_concept / self.with_concepts if self.with_concepts else 0.0
 
     def sentiment_scores(self, system: str) -> tuple[float, float]:
-        pairs = self.sentiment.get(system, [])
+        pairs: list[tuple[str, str]] = self.sentiment.get(system, [])
         gold = [g for g, _ in pairs]
         found = [p for _, p in pairs]
         return (accuracy(gold, found), macro_f1(gold, found)) if pairs else (0.0, 0.0)

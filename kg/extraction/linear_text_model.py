@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -21,6 +23,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.preprocessing import normalize
 
+T = TypeVar("T")
 URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 HANDLE = re.compile(r"(?<![\w@])@\w+")
 STRETCH = re.compile(r"(\w)\1{2,}")
@@ -28,6 +31,13 @@ REDACTION = re.compile(r"\bX{2,}(?:/X{2,})*\b")
 WORD_TOKENS = r"[\w']+|[^\w\s]"
 WORD_BITS = 18
 CHAR_BITS = 18
+
+
+def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Consecutive lists of ``size`` items (the last may be shorter)."""
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
 
 
 def normalise(text: str) -> str:
@@ -71,7 +81,9 @@ def fit_idf(matrix: sparse.csr_matrix) -> NDArray[np.float32]:
     """Smoothed inverse document frequency, as scikit-learn's TfidfTransformer computes it."""
     document_frequency = np.bincount(matrix.indices, minlength=matrix.shape[1])
     rows = matrix.shape[0]
-    return (np.log((1 + rows) / (1 + document_frequency)) + 1).astype(np.float32)
+    idf: NDArray[np.float32] = (np.log((1 + rows) / (1 + document_frequency)) + 1
+                                ).astype(np.float32)
+    return idf
 
 
 @dataclass(frozen=True)
@@ -121,11 +133,12 @@ class LinearTextModel:
                        "coef_indptr": pruned.indptr, "coef_shape": np.array(pruned.shape)}
         else:
             weights = {"coef": np.asarray(self.coef).astype(np.float16)}
-        np.savez_compressed(path, classes=np.array(self.classes), idf=self.idf.astype(np.float16),
-                            intercept=self.intercept, **weights,
-                            multi_label=np.array(self.multi_label),
-                            dense_features=np.array(self.dense_features),
-                            bits=np.array([WORD_BITS, CHAR_BITS]))
+        arrays: dict[str, NDArray[np.generic]] = {
+            "classes": np.array(self.classes), "idf": self.idf.astype(np.float16),
+            "intercept": self.intercept, "multi_label": np.array(self.multi_label),
+            "dense_features": np.array(self.dense_features),
+            "bits": np.array([WORD_BITS, CHAR_BITS]), **weights}
+        np.savez_compressed(path, **arrays)  # type: ignore[arg-type]
 
     @classmethod
     def load(cls, path: Path) -> LinearTextModel:

@@ -19,11 +19,10 @@ import numpy as np
 from numpy.typing import NDArray
 from spacy.language import Language
 from spacy.tokens import Doc
-from spacy.util import minibatch
 
 from kg.extraction.components.language import is_supported
 from kg.extraction.components.sentiment import THRESHOLD, clause_ranges
-from kg.extraction.linear_text_model import LinearTextModel
+from kg.extraction.linear_text_model import LinearTextModel, batches
 from kg.extraction.service_features import dense_features
 from kg.extraction.trained_models import SENTIMENT_MODEL, load_model
 
@@ -62,7 +61,7 @@ class LearnedSentiment:
         return doc
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 256) -> Iterator[Doc]:
-        for batch in minibatch(docs, size=batch_size):
+        for batch in batches(docs, size=batch_size):
             self._score(batch)
             yield from batch
 

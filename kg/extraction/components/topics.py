@@ -21,11 +21,10 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from spacy.language import Language
 from spacy.tokens import Doc
-from spacy.util import minibatch
 
 from kg.extraction.components.language import is_supported
 from kg.extraction.concept_labels import top_concepts
-from kg.extraction.linear_text_model import LinearTextModel
+from kg.extraction.linear_text_model import LinearTextModel, batches
 from kg.extraction.trained_models import TOPIC_MODEL, load_model
 
 if not Doc.has_extension("inferred_concepts"):
@@ -75,7 +74,7 @@ class TopicClassifier:
         return doc
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 256) -> Iterator[Doc]:
-        for batch in minibatch(docs, size=batch_size):
+        for batch in batches(docs, size=batch_size):
             self._classify(batch)
             yield from batch
 
