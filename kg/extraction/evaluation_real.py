@@ -6,8 +6,9 @@ rule-based layer and plain VADER on the same texts. Real-message gold
 (``tests/data/real_gold.jsonl``, texts from ``../shared/data``): per data set and overall,
 sentiment, concepts, top-level areas and entities, for one half (``dev`` or ``test``) at a time.
 
-Definitions. Concept macro-F1: the mean F1 over the concept ids that occur in the gold half;
-area macro-F1 likewise over top-level areas, a concept counting as its area. Entities match
+Definitions. Concept macro-F1: the mean F1 over the concept ids that occur in the gold half or
+in the predictions (as scikit-learn's macro average); area macro-F1 likewise over top-level
+areas, a concept counting as its area. Entities match
 on (lower-cased text, coarse type) with BRAND and ORG one type (``ORG``), since the gold
 marks a company as BRAND when it is the one addressed and ORG otherwise.
 """
@@ -105,7 +106,7 @@ class RealGoldReport:
 
     @staticmethod
     def macro(table: dict[str, Counts]) -> float:
-        present = [c for c in table.values() if c.tp + c.fn]
+        present = [c for c in table.values() if c.tp + c.fp + c.fn]
         return sum(c.f1 for c in present) / len(present) if present else 0.0
 
 

@@ -97,21 +97,23 @@ class LinearTextModel:
     multi_label: bool = False
     dense_features: int = 0  # extra columns after the hashed ones (e.g. lexicon scores)
 
-    def features(self, texts: Sequence[str], dense: NDArray[np.float64] | None = None
-                 ) -> sparse.csr_matrix:
-        hashed = weigh(counts(texts), self.idf)
+    def features(self, texts: Sequence[str], dense: NDArray[np.float64] | None = None,
+                 hashed_counts: sparse.csr_matrix | None = None) -> sparse.csr_matrix:
+        """``hashed_counts`` (from :func:`counts`) saves hashing texts another model hashed."""
+        raw = counts(texts) if hashed_counts is None else hashed_counts
+        hashed = weigh(raw, self.idf)
         if not self.dense_features:
             return hashed
         if dense is None or dense.shape != (len(texts), self.dense_features):
             raise ValueError(f"this model needs {self.dense_features} dense features per text")
         return sparse.hstack([hashed, sparse.csr_matrix(dense)], format="csr")
 
-    def probabilities(self, texts: Sequence[str], dense: NDArray[np.float64] | None = None
-                      ) -> NDArray[np.float64]:
+    def probabilities(self, texts: Sequence[str], dense: NDArray[np.float64] | None = None,
+                      hashed_counts: sparse.csr_matrix | None = None) -> NDArray[np.float64]:
         """One row per text: class probabilities (softmax), or one sigmoid per class."""
         if not texts:
             return np.zeros((0, len(self.classes)))
-        product = self.features(texts, dense) @ self.coef
+        product = self.features(texts, dense, hashed_counts) @ self.coef
         if sparse.issparse(product):
             product = product.toarray()
         logits = np.asarray(product, dtype=np.float64) + self.intercept

@@ -8,6 +8,7 @@ test half; those are for ``scripts/eval_extraction``).
 from __future__ import annotations
 
 import argparse
+import itertools
 import random
 import time
 from pathlib import Path
@@ -107,31 +108,32 @@ def tune_topics(data: Path, seed: int, folds: int = 3) -> None:
         print(f"fold {fold} fitted", flush=True)
 
     def macro(table: dict[str, Counts]) -> float:
-        present = [c for c in table.values() if c.tp + c.fn]
+        present = [c for c in table.values() if c.tp + c.fp + c.fn]
         return sum(c.f1 for c in present) / len(present) if present else 0.0
 
     results = []
-    grid = (0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.01)
-    for keep in grid:
-        for add in grid:
-            for area in grid:
-                concepts: dict[str, Counts] = {}
-                areas: dict[str, Counts] = {}
-                for record, found, probs in zip(dev_half, matched, probabilities, strict=True):
-                    kept, inferred = combine(found, probs, tops, keep, add, area)
-                    predicted = {c for _, _, c, _ in kept} | {c for c, _ in inferred}
-                    for table, gold, got in (
-                            (concepts, set(record.concepts), predicted),
-                            (areas, {tops.get(c, c) for c in record.concepts},
-                             {tops.get(c, c) for c in predicted})):
-                        for key in gold | got:
-                            table.setdefault(key, Counts()).add(gold & {key}, got & {key})
-                results.append((macro(concepts) + macro(areas), macro(concepts), macro(areas),
-                                keep, add, area))
+    grid = itertools.product((0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 1.01),
+                             (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.01),
+                             (0.2, 0.3, 0.4, 0.5, 0.6), (0.4, 0.5, 0.6, 0.8, 1.01))
+    for keep, area_keep, add, area in grid:
+        concepts: dict[str, Counts] = {}
+        areas: dict[str, Counts] = {}
+        for record, found, probs in zip(dev_half, matched, probabilities, strict=True):
+            kept, inferred = combine(found, probs, tops, keep, area_keep, add, area)
+            predicted = {c for _, _, c, _ in kept} | {c for c, _ in inferred}
+            for table, gold, got in (
+                    (concepts, set(record.concepts), predicted),
+                    (areas, {tops.get(c, c) for c in record.concepts},
+                     {tops.get(c, c) for c in predicted})):
+                for key in gold | got:
+                    table.setdefault(key, Counts()).add(gold & {key}, got & {key})
+        results.append((macro(concepts) + macro(areas), macro(concepts), macro(areas),
+                        keep, area_keep, add, area))
     results.sort(reverse=True)
-    print("keep  add  area   concept macro-F1  area macro-F1  (dev half, out-of-fold)")
-    for _, concept_f1, area_f1, keep, add, area in results[:10]:
-        print(f"{keep:>4} {add:>4} {area:>5}   {concept_f1:>16.3f} {area_f1:>14.3f}")
+    print("keep  area-keep  add  area   concept macro-F1  area macro-F1  (dev half, out-of-fold)")
+    for _, concept_f1, area_f1, keep, area_keep, add, area in results[:10]:
+        print(f"{keep:>4} {area_keep:>10} {add:>4} {area:>5}   {concept_f1:>16.3f} "
+              f"{area_f1:>14.3f}")
 
 
 def main() -> None:

@@ -106,7 +106,7 @@ def test_combine_prefers_narrow_concepts_and_infers_confident_ones() -> None:
     probabilities = {"credit-report": 0.9, "account-loyalty": 0.9, "payment": 0.02,
                      "billing-pricing": 0.03, "collection-practices": 0.7, "debt-lending": 0.8}
     kept, inferred = combine(matched, probabilities, tops, keep_threshold=0.1,
-                             add_threshold=0.5, area_threshold=0.6)
+                             area_keep_threshold=0.3, add_threshold=0.5, area_threshold=0.6)
     assert [m[2] for m in kept] == ["credit-report"]  # area gives way; "pay" not believed
     assert [c for c, _ in inferred] == ["collection-practices"]  # its area is then covered
 
@@ -183,3 +183,37 @@ def test_bad_gold_line_names_the_field(tmp_path: Path) -> None:
     out = tmp_path / "gold.jsonl"
     assert write_real_gold([labels], out) == 1
     assert "secret" not in out.read_text() and '"record_id": "7"' in out.read_text()
+
+
+def test_real_gold_scoring_counts_concepts_areas_and_coarse_entities() -> None:
+    from kg.extraction.evaluation_real import RealGoldReport, score
+    from kg.extraction.models import (
+        ConceptMention,
+        EntityMention,
+        Provenance,
+        Sentiment,
+    )
+    from kg.extraction.real_gold import RealGoldRecord
+
+    record = RealGoldRecord("twcs", "1", "negative", frozenset({"delay", "no-response"}),
+                            frozenset({("@Delta", "BRAND"), ("Boston", "PLACE")}), "test")
+    text = "@Delta delayed again in Boston"
+    result = ExtractionResult(
+        record_id="1", text_length=len(text),
+        sentiment=Sentiment(score=-0.6, label="negative", confidence=0.8),
+        concepts=[ConceptMention(start=7, end=14, text="delayed", concept_id="delay",
+                                 concept_iri="x"),
+                  ConceptMention(start=0, end=len(text), text=text, concept_id="payment",
+                                 concept_iri="y", inferred=True, confidence=0.7)],
+        entities=[EntityMention(start=0, end=6, text="@Delta", label="BRAND", source="gazetteer"),
+                  EntityMention(start=24, end=30, text="Boston", label="ORG", source="ner")],
+        provenance=Provenance(version="0", model="m", model_version="0"))
+    report = RealGoldReport()
+    score(report, record, result, "neutral", top_concepts())
+    assert report.sentiment_scores("system") == (1.0, 1 / 3)  # one class present of three
+    assert (report.concepts_all.tp, report.concepts_all.fp, report.concepts_all.fn) == (1, 1, 1)
+    assert report.concepts["delay"].f1 == 1.0 and report.concepts["no-response"].f1 == 0.0
+    assert RealGoldReport.macro(report.concepts) == 1 / 3  # over gold and found concepts
+    assert report.areas["cancellations-delays"].f1 == 1.0
+    assert (report.entities.tp, report.entities.fp, report.entities.fn) == (1, 1, 1)
+    assert report.no_concept_share == 0.0

@@ -17,12 +17,13 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy import sparse
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from kg.extraction.components.language import is_supported
 from kg.extraction.components.sentiment import THRESHOLD, clause_ranges
-from kg.extraction.linear_text_model import LinearTextModel, batches
+from kg.extraction.linear_text_model import LinearTextModel, batches, counts
 from kg.extraction.service_features import dense_features
 from kg.extraction.trained_models import SENTIMENT_MODEL, load_model
 
@@ -47,9 +48,10 @@ def scores_of(probabilities: NDArray[np.float64], classes: Sequence[str]) -> lis
     return scores
 
 
-def score_texts(model: LinearTextModel, texts: Sequence[str]) -> list[float]:
+def score_texts(model: LinearTextModel, texts: Sequence[str],
+                hashed_counts: sparse.csr_matrix | None = None) -> list[float]:
     dense = dense_features(texts) if model.dense_features else None
-    return scores_of(model.probabilities(texts, dense), model.classes)
+    return scores_of(model.probabilities(texts, dense, hashed_counts), model.classes)
 
 
 class LearnedSentiment:
@@ -82,7 +84,17 @@ class LearnedSentiment:
                         owners.append((position, (start, end)))
         if not texts:
             return
-        for (position, clause), score in zip(owners, score_texts(self.model, texts),
+        hashed = None
+        if all(docs[p]._.ngram_counts is not None for p, clause in owners if clause is None):
+            # the message rows were hashed by the topic classifier; hash only the clauses
+            rows = [docs[p]._.ngram_counts if clause is None else None for p, clause in owners]
+            missing = [t for t, row in zip(texts, rows, strict=True) if row is None]
+            fresh = iter(counts(missing)) if missing else iter(())
+            hashed = sparse.vstack([row if row is not None else next(fresh) for row in rows],
+                                   format="csr")
+        for doc in docs:  # a sparse row cannot cross to another process with the doc
+            doc._.ngram_counts = None
+        for (position, clause), score in zip(owners, score_texts(self.model, texts, hashed),
                                              strict=True):
             doc = docs[position]
             if clause is None:
