@@ -117,6 +117,18 @@ def amazon_reviews(data: Path) -> Iterator[LabelledText]:
                                    record_id=row["Id"])
 
 
+def customer_care_turns(data: Path) -> Iterator[LabelledText]:
+    """Customers' turns in the customer-care conversations of ``dev.json`` (Apache-2.0), with no
+    label yet (``test.json`` holds gold records and is never trained on)."""
+    path = data / "twitter_customer_care" / "dev.json"
+    for conversation in json.loads(path.read_text(encoding="utf-8")):
+        for turn in conversation["dialogContent"]:
+            text = str(turn.get("message", "")).strip()
+            if "client" in turn and text:
+                yield LabelledText("customer_care", "train", text, "", weak=True,
+                                   record_id=str(turn["tweet_ID"]))
+
+
 def real_message_texts(data: Path) -> dict[tuple[str, str], str]:
     """(data set, record id) → customer text, for the data sets the real-message gold set uses.
 

@@ -19,7 +19,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 from kg.extraction.lexicons import service_sentiment_cues, vader_overrides
 
 COLUMNS = ("vader_compound", "vader_positive", "vader_negative", "service_cues")
-SCALE = 2.0  # comparable in size to the strongest n-gram weights after length scaling
+SCALE = 4.0  # comparable in size to the strongest n-gram weights after length scaling
 
 
 @cache

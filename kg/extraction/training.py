@@ -21,6 +21,7 @@ from kg.extraction.corpora import (
     amazon_reviews,
     banking77,
     cfpb_narratives,
+    customer_care_turns,
     goemotions,
     tweet_sentiment,
 )
@@ -30,8 +31,10 @@ from kg.extraction.topic_corpora import TopicText
 
 # Weight of each source in the loss, per example; weak service-domain labels count a bit less
 # than people's labels but enough that "my card never arrived" is learned as a complaint.
-SOURCE_WEIGHTS = {"tweet_sentiment": 1.0, "goemotions": 0.6, "banking77": 0.5, "cfpb": 1.0,
-                  "amazon_reviews": 0.6}
+SOURCE_WEIGHTS = {"tweet_sentiment": 1.0, "goemotions": 0.6, "banking77": 1.0, "cfpb": 1.0,
+                  "amazon_reviews": 0.6, "customer_care": 1.5}
+# Customer-care turns are labelled by the rule layer (VADER + service cues) where it is sure.
+CARE_NEGATIVE, CARE_POSITIVE = -0.3, 0.5
 GOLD_SOURCES = {"cfpb": "cfpb", "amazon_reviews": "amazon_reviews"}
 
 
@@ -51,7 +54,23 @@ def sentiment_rows(data: Path, exclude: frozenset[tuple[str, str]]) -> list[Labe
         for row in reader(data):
             if (GOLD_SOURCES.get(row.source, ""), row.record_id) not in exclude:
                 rows.append(row)
-    return rows
+    return rows + rule_labelled(customer_care_turns(data))
+
+
+def rule_labelled(turns: Iterable[LabelledText]) -> list[LabelledText]:
+    """Weak labels from the rule layer on real service messages, only where it is sure: this is
+    how the service cues ("still on hold", "no answer") reach the model as domain examples."""
+    from kg.extraction.components.sentiment import ClauseSentiment
+
+    rules = ClauseSentiment()
+    labelled = []
+    for turn in turns:
+        score = rules.clause_score(turn.text)
+        if score <= CARE_NEGATIVE or score >= CARE_POSITIVE:
+            label = "negative" if score < 0 else "positive"
+            labelled.append(LabelledText(turn.source, turn.split, turn.text, label, weak=True,
+                                         record_id=turn.record_id))
+    return labelled
 
 
 def fit_softmax(texts: Sequence[str], labels: Sequence[str], weights: Sequence[float],

@@ -4,8 +4,10 @@ The model reads word and character n-grams plus the lexicon evidence of
 :mod:`kg.extraction.service_features` (VADER and the service cues), so rule knowledge and
 learned knowledge are weighed together. The message is scored whole; when it has several
 clauses (split at sentence ends and contrast words, as in :mod:`.sentiment`), each clause is
-scored too, and a concept or entity mention takes the score of its clause: aspect sentiment
-comes from the same model. A batch of docs is scored with one matrix product.
+scored too, and the message's probabilities are half its own, half its clauses' weighed as the
+rule layer weighs them (after "but" double, bare "thanks" little: on the dev splits this beat
+the whole message alone). A concept or entity mention takes the score of its clause: aspect
+sentiment comes from the same model. A batch of docs is scored with one matrix product.
 
 The score is P(positive) - P(negative), nudged so that its sign band (±0.05, the neutral band
 used everywhere in the product) always agrees with the most probable class.
@@ -22,12 +24,12 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from kg.extraction.components.language import is_supported
-from kg.extraction.components.sentiment import THRESHOLD, clause_ranges
+from kg.extraction.components.sentiment import POLITENESS, THRESHOLD, clause_ranges
 from kg.extraction.linear_text_model import LinearTextModel, batches, counts
 from kg.extraction.service_features import dense_features
 from kg.extraction.trained_models import SENTIMENT_MODEL, load_model
 
-MIN_CLAUSE_CHARS = 12  # shorter clauses ("thanks,") say too little alone: they take the message's
+MIN_CLAUSE_CHARS = 6  # shorter clauses ("ok,") say too little alone: they take the message's
 
 
 def scores_of(probabilities: NDArray[np.float64], classes: Sequence[str]) -> list[float]:
@@ -69,21 +71,44 @@ class LearnedSentiment:
 
     def _score(self, docs: Sequence[Doc]) -> None:
         texts: list[str] = []
-        owners: list[tuple[int, tuple[int, int] | None]] = []
+        owners: list[tuple[int, tuple[int, int, float] | None]] = []  # clause: start, end, weight
         for position, doc in enumerate(docs):
             doc._.clauses, doc._.sentiment = [], 0.0
             if not is_supported(doc):
                 continue
             texts.append(doc.text)
             owners.append((position, None))
-            ranges = [(s, e) for s, e, _ in clause_ranges(doc) if doc.text[s:e].strip()]
+            ranges = [(s, e, after) for s, e, after in clause_ranges(doc)
+                      if doc.text[s:e].strip()]
             if len(ranges) > 1:
-                for start, end in ranges:
-                    if end - start >= MIN_CLAUSE_CHARS:
-                        texts.append(doc.text[start:end])
-                        owners.append((position, (start, end)))
+                for start, end, after_contrast in ranges:
+                    texts.append(doc.text[start:end])
+                    owners.append((position, (start, end, clause_weight(doc.text[start:end],
+                                                                        after_contrast))))
         if not texts:
             return
+        probabilities = self._probabilities(docs, texts, owners)
+        message: dict[int, NDArray[np.float64]] = {}
+        mixed: dict[int, list[tuple[float, NDArray[np.float64]]]] = {}
+        for (position, clause), row in zip(owners, probabilities, strict=True):
+            if clause is None:
+                message[position] = row
+            else:
+                mixed.setdefault(position, []).append((clause[2], row))
+                doc = docs[position]
+                if clause[1] - clause[0] >= MIN_CLAUSE_CHARS:
+                    [score] = scores_of(row[None, :], self.model.classes)
+                    doc._.clauses.append((clause[0], clause[1], score))
+        for position, row in message.items():
+            parts = mixed.get(position)
+            if parts:  # half the whole message, half its clauses weighed as the rules did
+                total = sum(w for w, _ in parts)
+                row = 0.5 * row + 0.5 * sum(w * r for w, r in parts) / total
+            [docs[position]._.sentiment] = scores_of(row[None, :], self.model.classes)
+
+    def _probabilities(self, docs: Sequence[Doc], texts: list[str],
+                       owners: list[tuple[int, tuple[int, int, float] | None]]
+                       ) -> NDArray[np.float64]:
         hashed = None
         if all(docs[p]._.ngram_counts is not None for p, clause in owners if clause is None):
             # the message rows were hashed by the topic classifier; hash only the clauses
@@ -94,13 +119,15 @@ class LearnedSentiment:
                                    format="csr")
         for doc in docs:  # a sparse row cannot cross to another process with the doc
             doc._.ngram_counts = None
-        for (position, clause), score in zip(owners, score_texts(self.model, texts, hashed),
-                                             strict=True):
-            doc = docs[position]
-            if clause is None:
-                doc._.sentiment = score
-            else:
-                doc._.clauses.append((clause[0], clause[1], score))
+        dense = dense_features(texts) if self.model.dense_features else None
+        return self.model.probabilities(texts, dense, hashed)
+
+
+def clause_weight(text: str, after_contrast: bool) -> float:
+    """As the rule layer weighs clauses: after a contrast word double, bare politeness little."""
+    if POLITENESS.match(text):
+        return 0.25
+    return 2.0 if after_contrast else 1.0
 
 
 @Language.factory("ckg_sentiment", default_config={})

@@ -106,7 +106,7 @@ class TopicClassifier:
 
 
 @Language.factory("ckg_topics", default_config={
-    "keep_threshold": 0.0, "area_keep_threshold": 0.3, "add_threshold": 0.3,
+    "keep_threshold": 0.0, "area_keep_threshold": 0.1, "add_threshold": 0.3,
     "area_threshold": 0.6})
 def make_topics(nlp: Language, name: str, keep_threshold: float, area_keep_threshold: float,
                 add_threshold: float, area_threshold: float) -> TopicClassifier:
