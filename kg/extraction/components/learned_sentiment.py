@@ -7,7 +7,8 @@ clauses (split at sentence ends and contrast words, as in :mod:`.sentiment`), ea
 scored too, and the message's probabilities are 0.7 its own and 0.3 its clauses', weighed as
 the rule layer weighs them (after "but" double, bare "thanks" little: on the dev splits
 this matched or beat the whole message alone). A concept or entity mention takes the score
-of its clause: aspect sentiment comes from the same model. A batch of docs is scored with one matrix product.
+of its clause: aspect sentiment comes from the same model. A batch of docs is scored with one
+matrix product.
 
 The score is P(positive) - P(negative), nudged so that its sign band (±0.05, the neutral band
 used everywhere in the product) always agrees with the most probable class.
