@@ -118,8 +118,9 @@ class SocialEntities:
         kept = [trimmed(ent) for ent in doc.ents if not is_noise(ent, blocked + handles,
                                                                    self.words)
                 and not any(ent.start < n.end and n.start < ent.end for n in named)] + named
+        text = doc.text  # built from the tokens on every access: read it once
         for start, end in handles:
-            brand = brand_of(doc.text[start + 1:end], self.accounts)
+            brand = brand_of(text[start + 1:end], self.accounts)
             if brand is None:
                 continue
             span = doc.char_span(start, end, label="BRAND", alignment_mode="expand",

@@ -31,7 +31,11 @@ from kg.extraction.service_features import dense_features
 from kg.extraction.trained_models import SENTIMENT_MODEL, load_model
 
 MESSAGE_SHARE = 0.7  # chosen on the dev splits (tweet-sentiment fold 0, GoEmotions dev, real)
-MIN_CLAUSE_CHARS = 6  # shorter clauses ("ok,") say too little alone: they take the message's
+MIN_CLAUSE_CHARS = 6
+# Up to this many clauses, all are scored and mixed into the message (social posts, short
+# emails); a longer text (a complaint narrative, a review) is scored whole, and only its
+# clauses holding a concept or entity are scored, for their aspect sentiment.
+MAX_MIXED_CLAUSES = 6  # shorter clauses ("ok,") say too little alone: they take the message's
 
 
 def scores_of(probabilities: NDArray[np.float64], classes: Sequence[str]) -> list[float]:
@@ -78,15 +82,21 @@ class LearnedSentiment:
             doc._.clauses, doc._.sentiment = [], 0.0
             if not is_supported(doc):
                 continue
-            texts.append(doc.text)
+            text = doc.text  # built from the tokens on every access: read it once
+            texts.append(text)
             owners.append((position, None))
-            ranges = [(s, e, after) for s, e, after in clause_ranges(doc)
-                      if doc.text[s:e].strip()]
-            if len(ranges) > 1:
-                for start, end, after_contrast in ranges:
-                    texts.append(doc.text[start:end])
-                    owners.append((position, (start, end, clause_weight(doc.text[start:end],
-                                                                        after_contrast))))
+            ranges = [(s, e, after) for s, e, after in clause_ranges(doc) if text[s:e].strip()]
+            mixed_in = 1 < len(ranges) <= MAX_MIXED_CLAUSES
+            if len(ranges) > MAX_MIXED_CLAUSES:  # long narratives: only clauses with aspects
+                mentions = mention_spans(doc)
+                ranges = [r for r in ranges
+                          if any(r[0] <= s and e <= r[1] for s, e in mentions)]
+            elif len(ranges) == 1:
+                ranges = []
+            for start, end, after_contrast in ranges:
+                texts.append(text[start:end])
+                weight = clause_weight(text[start:end], after_contrast) if mixed_in else 0.0
+                owners.append((position, (start, end, weight)))
         if not texts:
             return
         probabilities = self._probabilities(docs, texts, owners)
@@ -96,7 +106,8 @@ class LearnedSentiment:
             if clause is None:
                 message[position] = row
             else:
-                mixed.setdefault(position, []).append((clause[2], row))
+                if clause[2] > 0:
+                    mixed.setdefault(position, []).append((clause[2], row))
                 doc = docs[position]
                 if clause[1] - clause[0] >= MIN_CLAUSE_CHARS:
                     [score] = scores_of(row[None, :], self.model.classes)
@@ -124,6 +135,12 @@ class LearnedSentiment:
             doc._.ngram_counts = None
         dense = dense_features(texts) if self.model.dense_features else None
         return self.model.probabilities(texts, dense, hashed)
+
+
+def mention_spans(doc: Doc) -> list[tuple[int, int]]:
+    """Character spans of concept and entity mentions (their clauses need an aspect score)."""
+    spans = [(s, e) for s, e, _, _ in doc._.concepts or []]
+    return spans + [(ent.start_char, ent.end_char) for ent in doc.ents]
 
 
 def clause_weight(text: str, after_contrast: bool) -> float:
