@@ -43,7 +43,7 @@ def _prf(counts: Counts) -> str:
 
 def sentiment_line(name: str, scores: dict[str, tuple[float, float]], messages: int) -> None:
     cells = "".join(f"{_pair(scores[s]):>18}" for s in SYSTEMS)
-    print(f"  {name + f' ({messages})':<46}{cells}")
+    print(f"  {name + f' ({messages})':<52}{cells}")
 
 
 def gold_sentiment(messages: list[GoldMessage], report: dict[str, object],
@@ -63,17 +63,17 @@ def real_sentiment(reports: dict[str, dict[str, RealGoldReport]], dataset: str
 
 def real_table(reports: dict[str, dict[str, RealGoldReport]], half: str) -> None:
     print(f"\nReal messages, {half} half: concepts, areas, entities (pipeline | previous rules)")
-    print(f"  {'data set':<24}{'concept macro-F1':>16}{'concept P/R/F1':>24}"
-          f"{'area macro-F1':>16}{'no concept':>14}{'entity P/R/F1':>26}")
+    print(f"  {'data set':<28}{'concept macro-F1':>16}{'concept P/R/F1':>26}"
+          f"{'area macro-F1':>16}{'no concept':>14}{'entity P/R/F1':>28}")
     for dataset in sorted(reports["model"], key=lambda d: (d == "all", d)):
         model, rules = reports["model"][dataset], reports["rules"][dataset]
         macro = RealGoldReport.macro
-        print(f"  {dataset + f' ({model.messages})':<24}"
-              f"{macro(model.concepts):>8.3f} | {macro(rules.concepts):.3f}"
-              f"{_prf(model.concepts_all):>12} | {_prf(rules.concepts_all)}"
-              f"{macro(model.areas):>7.3f} | {macro(rules.areas):.3f}"
-              f"{model.no_concept_share:>7.2f} | {rules.no_concept_share:.2f}"
-              f"{_prf(model.entities):>12} | {_prf(rules.entities)}")
+        print(f"  {dataset + f' ({model.messages})':<28}"
+              f"{macro(model.concepts):>7.3f} | {macro(rules.concepts):.3f}"
+              f"{_prf(model.concepts_all):>17} | {_prf(rules.concepts_all)}"
+              f"{macro(model.areas):>9.3f} | {macro(rules.areas):.3f}"
+              f"{model.no_concept_share:>8.2f} | {rules.no_concept_share:.2f}"
+              f"{_prf(model.entities):>17} | {_prf(rules.entities)}")
 
 
 def main() -> None:
