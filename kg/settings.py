@@ -119,6 +119,10 @@ class Settings(BaseSettings):
     redact_pii: bool = Field(default=False, description="store text with emails/phones masked")
     gazetteers: list[Path] = Field(default_factory=list,
                                    description="CSV/JSONL files of products, brands, ...")
+    brand_accounts: list[str] = Field(
+        default_factory=list,
+        description="social handles of brand accounts, beside the shipped list, e.g. "
+                    '["@AcmeHelp", "AcmeStore"]: a handle in a message becomes a BRAND entity')
 
     @field_validator("neo4j_uri")
     @classmethod

@@ -44,3 +44,19 @@ def signal_cues() -> tuple[SignalCue, ...]:
 @cache
 def vader_overrides() -> dict[str, float]:
     return {word: float(valence) for word, valence in _rows("vader_overrides.tsv")}
+
+
+@cache
+def brand_accounts() -> dict[str, str]:
+    """Lower-cased handle (no ``@``) → brand name, from ``data/brand_accounts.tsv``."""
+    return {handle.strip().lstrip("@").lower(): brand.strip()
+            for handle, brand in _rows("brand_accounts.tsv")}
+
+
+@cache
+def brand_names() -> tuple[str, ...]:
+    """Brand and company names matched in plain text: the brands of the accounts list and
+    ``data/brand_names.tsv``."""
+    names = set(brand_accounts().values())
+    names.update(row[0].strip() for row in _rows("brand_names.tsv"))
+    return tuple(sorted(name for name in names if name))

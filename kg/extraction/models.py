@@ -22,9 +22,14 @@ class Sentiment(BaseModel):
 
 
 class ConceptMention(Span):
+    """A concept the message is about: matched at its span, or inferred for the whole message
+    (``inferred`` true, the span is the whole text, ``confidence`` the classifier's)."""
+
     concept_id: str
     concept_iri: str
     sentiment: Sentiment | None = None
+    inferred: bool = False
+    confidence: float | None = Field(default=None, ge=0.0, le=1.0)
 
 
 class EntityMention(Span):

@@ -15,11 +15,14 @@ import kg
 from kg.errors import ConfigError
 from kg.extraction.components import (  # noqa: F401 - importing registers the factories
     concepts,
+    entities,
     identifiers,
     language,
+    learned_sentiment,
     sentiment,
     signals,
     social,
+    topics,
 )
 from kg.extraction.components.concepts import concept_iri
 from kg.extraction.components.identifiers import redact
@@ -65,10 +68,17 @@ def build_pipeline(settings: Settings) -> Language:
                              config={"overwrite_ents": True, "phrase_matcher_attr": "LOWER"})
         ruler.add_patterns(load_gazetteer(settings.gazetteers))  # type: ignore[attr-defined]
     for component in config["components"]:
-        nlp.add_pipe(component)
+        nlp.add_pipe(component, config=component_settings(component, settings))
     nlp.max_length = max(nlp.max_length, settings.extraction_max_chars + 1)
     nlp.meta["ckg_extractor"] = config["extractor"]
     return nlp
+
+
+def component_settings(component: str, settings: Settings) -> dict[str, object]:
+    """The settings a component takes from ``KG_*`` (most take none)."""
+    if component == "ckg_entities":
+        return {"brand_accounts": list(settings.brand_accounts)}
+    return {}
 
 
 def provenance(nlp: Language) -> Provenance:
@@ -97,7 +107,11 @@ def to_result(doc: Doc, record_id: str, source: Provenance, *, redact_pii: bool
                             confidence=confidence_of(message)),
         concepts=[ConceptMention(start=s, end=e, text=t, concept_id=c, concept_iri=concept_iri(c),
                                  sentiment=sentiment_at(s, e))
-                  for s, e, c, t in doc._.concepts or []],
+                  for s, e, c, t in doc._.concepts or []]
+                 + [ConceptMention(start=0, end=len(doc.text), text=doc.text, concept_id=c,
+                                   concept_iri=concept_iri(c), inferred=True, confidence=p,
+                                   sentiment=sentiment_at(0, len(doc.text)))
+                    for c, p in doc._.inferred_concepts or []],
         entities=[EntityMention(start=ent.start_char, end=ent.end_char, text=ent.text,
                                 label=ent.label_,
                                 source="gazetteer" if ent.ent_id_ else "ner",

@@ -1,8 +1,10 @@
 """The concept matcher: SKOS labels matched case-, stretch- and lemma-insensitively.
 
-Three matchers share one vocabulary: on ``NORM`` (lower case, stretched letters squeezed), on
-``LEMMA`` ("cancelled flights" meets "cancelled flight"), and on hashtags split on camel case
-(``#LostLuggage`` meets "lost luggage"). Overlaps keep the longest span.
+Four matchers share one vocabulary: on ``NORM`` (lower case, stretched letters squeezed), on
+``LOWER`` (shouted text: spaCy's spelling norms apply to lower-case words only, so "CANCELLED"
+and "cancelled" differ in ``NORM``), on ``LEMMA`` ("cancelled flights" meets "cancelled
+flight"), and on hashtags split on camel case (``#LostLuggage`` meets "lost luggage").
+Overlaps keep the longest span.
 """
 
 from __future__ import annotations
@@ -30,8 +32,11 @@ class ConceptMatcher:
         self.labels = labels
         self.by_phrase = {label: concept for concept, values in labels.items() for label in values}
         self.norm_matcher = PhraseMatcher(nlp.vocab, attr="NORM")
+        self.lower_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
         for concept, values in labels.items():
-            self.norm_matcher.add(concept, [nlp.make_doc(v) for v in values])
+            patterns = [nlp.make_doc(v) for v in values]
+            self.norm_matcher.add(concept, patterns)
+            self.lower_matcher.add(concept, patterns)
         self.lemma_matcher: PhraseMatcher | None = None
 
     def _lemma_matcher(self) -> PhraseMatcher | None:
@@ -51,9 +56,11 @@ class ConceptMatcher:
             doc._.concepts = []
             return doc
         found: dict[tuple[int, int, str], str] = {}
-        for match_id, start, end in self.norm_matcher(doc):
-            span = doc[start:end]
-            found[(span.start_char, span.end_char, self.nlp.vocab.strings[match_id])] = span.text
+        for matcher in (self.norm_matcher, self.lower_matcher):
+            for match_id, start, end in matcher(doc):
+                span = doc[start:end]
+                key = (span.start_char, span.end_char, self.nlp.vocab.strings[match_id])
+                found[key] = span.text
         lemma_matcher = self._lemma_matcher()
         if lemma_matcher is not None and doc.has_annotation("LEMMA"):
             for match_id, start, end in lemma_matcher(doc):

@@ -1,4 +1,8 @@
-"""Sentiment per clause, per message and per aspect: VADER plus customer-service wording.
+"""The rule-based sentiment layer: VADER plus customer-service wording, per clause.
+
+The pipeline's ``ckg_sentiment`` is the learned model (:mod:`.learned_sentiment`), which reads
+this layer's lexicons as features and uses its clause split. This layer stays available as the
+``ckg_sentiment_rules`` component, the baseline ``scripts/eval_extraction`` prints beside it.
 
 A message is cut into clauses at sentence ends and contrast words ("great crew | but lost my
 bag"). Each clause gets VADER's compound score plus the weights of the service cues it contains
@@ -68,7 +72,7 @@ class ClauseSentiment:
             return doc
         clauses: list[tuple[int, int, float, float]] = []  # start, end, score, weight
         whole = doc.text  # built from the tokens on every access: read it once
-        for start, end, after_contrast in _clauses(doc):
+        for start, end, after_contrast in clause_ranges(doc):
             text = whole[start:end]
             if not text.strip():
                 continue
@@ -87,7 +91,7 @@ class ClauseSentiment:
         return doc
 
 
-def _clauses(doc: Doc) -> list[tuple[int, int, bool]]:
+def clause_ranges(doc: Doc) -> list[tuple[int, int, bool]]:
     """Character ranges of clauses, and whether each follows a contrast word."""
     sentences = list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
     ranges: list[tuple[int, int, bool]] = []
@@ -114,6 +118,6 @@ def score_at(doc: Doc, start: int, end: int) -> float:
     return float(doc._.sentiment or 0.0)
 
 
-@Language.factory("ckg_sentiment", default_config={})
+@Language.factory("ckg_sentiment_rules", default_config={})
 def make_sentiment(nlp: Language, name: str) -> ClauseSentiment:
     return ClauseSentiment()
