@@ -29,10 +29,28 @@ def _analyzer() -> SentimentIntensityAnalyzer:
     return analyzer
 
 
+WINDOW_WORDS = 200  # VADER's work grows faster than linearly with its input's length
+
+
+def _vader(plain: str) -> dict[str, float]:
+    """VADER's scores; a long text is scored in windows of words, weighted by their size, so
+    the work stays linear in the text."""
+    words = plain.split()
+    if len(words) <= WINDOW_WORDS:
+        return dict(_analyzer().polarity_scores(plain))
+    totals = {"compound": 0.0, "pos": 0.0, "neg": 0.0}
+    for start in range(0, len(words), WINDOW_WORDS):
+        window = words[start:start + WINDOW_WORDS]
+        scores = _analyzer().polarity_scores(" ".join(window))
+        for name in totals:
+            totals[name] += float(scores[name]) * len(window)
+    return {name: value / len(words) for name, value in totals.items()}
+
+
 def lexicon_scores(text: str) -> tuple[float, float, float, float]:
     """VADER compound, positive and negative share, and the summed service-cue weights."""
     plain = html.unescape(text)
-    scores = _analyzer().polarity_scores(plain)
+    scores = _vader(plain)
     cues = sum(cue.weight for cue in service_sentiment_cues() if cue.pattern.search(plain))
     return (float(scores["compound"]), float(scores["pos"]), float(scores["neg"]),
             max(-1.5, float(cues)))

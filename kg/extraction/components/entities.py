@@ -35,6 +35,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from kg.extraction.lexicons import brand_accounts, brand_names
+from kg.extraction.spans import DisjointSpans, FixedSpans
 
 KEPT_LABELS = {"ORG", "PERSON", "GPE", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "NORP",
                "MONEY", "DATE", "TIME", "BRAND", "COMPETITOR", "STAFF", "LAW", "LANGUAGE",
@@ -62,12 +63,12 @@ def brand_of(handle: str, known: dict[str, str]) -> str | None:
 NAMES = ("ORG", "PERSON", "GPE", "LOC", "FAC", "PRODUCT", "NORP", "EVENT", "WORK_OF_ART")
 
 
-def is_noise(span: Span, social: list[tuple[int, int]], words: frozenset[str]) -> bool:
+def is_noise(span: Span, social: FixedSpans, words: frozenset[str]) -> bool:
     """Whether an entity is an artefact of social text; the user's gazetteer rows never are."""
     text = span.text
     if span.ent_id_:
         return bool(REDACTED.search(text))
-    if any(span.start_char < end and start < span.end_char for start, end in social):
+    if social.overlaps(span.start_char, span.end_char):
         return True
     if REDACTED.search(text) or NO_LETTERS.match(text):
         return True
@@ -106,18 +107,22 @@ class SocialEntities:
             matcher.add(name, [nlp.make_doc(name)])
 
     def __call__(self, doc: Doc) -> Doc:
+        # Overlap checks by bisection: a text of thousands of emoji or handles stays linear.
         social = doc._.social or []
-        blocked = [(s, e) for kind, s, e in social if kind != "handle"]
+        social_chars = FixedSpans((s, e) for _, s, e in social)
         handles = [(s, e) for kind, s, e in social if kind == "handle"]
         named = [Span(doc, start, end, label="BRAND",
                       span_id=f"brand:{doc.vocab.strings[match_id].lower()}")
                  for matcher in (self.names, self.exact_names)
                  for match_id, start, end in matcher(doc)]
         named = [span for span in filter_spans(named)
-                 if not any(span.start_char < e and s < span.end_char for _, s, e in social)]
-        kept = [trimmed(ent) for ent in doc.ents if not is_noise(ent, blocked + handles,
-                                                                   self.words)
-                and not any(ent.start < n.end and n.start < ent.end for n in named)] + named
+                 if not social_chars.overlaps(span.start_char, span.end_char)]
+        named_tokens = FixedSpans((n.start, n.end) for n in named)
+        kept = [trimmed(ent) for ent in doc.ents if not is_noise(ent, social_chars, self.words)
+                and not named_tokens.overlaps(ent.start, ent.end)] + named
+        taken = DisjointSpans()
+        for entity in kept:
+            taken.add(entity.start, entity.end)
         text = doc.text  # built from the tokens on every access: read it once
         for start, end in handles:
             brand = brand_of(text[start + 1:end], self.accounts)
@@ -125,9 +130,9 @@ class SocialEntities:
                 continue
             span = doc.char_span(start, end, label="BRAND", alignment_mode="expand",
                                  span_id=f"brand:{brand.lower()}")
-            if span is not None and not any(span.start < e.end and e.start < span.end
-                                            for e in kept):
+            if span is not None and taken.overlapping(span.start, span.end) is None:
                 kept.append(span)
+                taken.add(span.start, span.end)
         doc.ents = sorted(kept, key=lambda e: e.start)
         return doc
 

@@ -16,6 +16,7 @@ used everywhere in the product) always agrees with the most probable class.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
@@ -88,9 +89,7 @@ class LearnedSentiment:
             ranges = [(s, e, after) for s, e, after in clause_ranges(doc) if text[s:e].strip()]
             mixed_in = 1 < len(ranges) <= MAX_MIXED_CLAUSES
             if len(ranges) > MAX_MIXED_CLAUSES:  # long narratives: only clauses with aspects
-                mentions = mention_spans(doc)
-                ranges = [r for r in ranges
-                          if any(r[0] <= s and e <= r[1] for s, e in mentions)]
+                ranges = clauses_holding(ranges, mention_spans(doc))
             elif len(ranges) == 1:
                 ranges = []
             for start, end, after_contrast in ranges:
@@ -153,3 +152,16 @@ def clause_weight(text: str, after_contrast: bool) -> float:
 @Language.factory("ckg_sentiment", default_config={})
 def make_learned_sentiment(nlp: Language, name: str) -> LearnedSentiment:
     return LearnedSentiment(load_model(SENTIMENT_MODEL))
+
+
+def clauses_holding(ranges: list[tuple[int, int, bool]], mentions: list[tuple[int, int]]
+                    ) -> list[tuple[int, int, bool]]:
+    """The clauses (disjoint, in text order) that hold at least one mention whole; each
+    mention finds its clause by bisection, so the work is linear in the text."""
+    starts = [start for start, _, _ in ranges]
+    holding: set[int] = set()
+    for start, end in mentions:
+        found = bisect_right(starts, start) - 1
+        if found >= 0 and ranges[found][0] <= start and end <= ranges[found][1]:
+            holding.add(found)
+    return [clause for position, clause in enumerate(ranges) if position in holding]
