@@ -408,12 +408,6 @@ MATCH (:Customer {customerId: customerId})-[:HAS_IDENTITY]->(:Identity)
 RETURN DISTINCT o.interactionId AS interactionId
 """
 
-CASE_MEMBERS: Final[LiteralString] = """
-UNWIND $cases AS caseId
-MATCH (o:Interaction)-[:PART_OF_CASE]->(:Case {caseId: caseId})
-RETURN DISTINCT o.interactionId AS interactionId
-"""
-
 DELETE_THESE_EMPTY_CASES: Final[LiteralString] = """
 UNWIND $cases AS caseId
 MATCH (k:Case {caseId: caseId}) WHERE NOT ()-[:PART_OF_CASE]->(k)
@@ -459,11 +453,6 @@ SET c.lastInboundAt = row.lastInboundAt
 READ_IDENTITIES: Final[LiteralString] = """
 MATCH (x:Identity)
 RETURN x.identityId AS identityId, x.displayName AS displayName, x.postcode AS postcode
-"""
-
-READ_LINKS: Final[LiteralString] = """
-MATCH (a:Identity)-[l:LINKED_WITH]->(b:Identity)
-RETURN a.identityId AS a, b.identityId AS b, l.linkRule AS rule, l.linkScore AS score
 """
 
 READ_IDENTITY_ASSIGNMENTS: Final[LiteralString] = """
@@ -549,39 +538,6 @@ MATCH (a:Identity)-[l]->(b:Identity)
 RETURN a.identityId AS a, b.identityId AS b
 """
 
-READ_LINKED_COMPONENT: Final[LiteralString] = """
-UNWIND $ids AS id
-MATCH (:Identity {identityId: id})-[:LINKED_WITH*0..]-(y:Identity)
-RETURN DISTINCT y.identityId AS identityId
-"""
-
-READ_LINKS_AMONG: Final[LiteralString] = """
-UNWIND $ids AS id
-MATCH (a:Identity {identityId: id})-[l:LINKED_WITH]->(b:Identity)
-WHERE b.identityId IN $ids
-RETURN a.identityId AS a, b.identityId AS b, l.linkRule AS rule, l.linkScore AS score
-"""
-
-READ_IDENTITY_ASSIGNMENTS_OF: Final[LiteralString] = """
-UNWIND $ids AS id
-MATCH (c:Customer)-[h:HAS_IDENTITY]->(x:Identity {identityId: id})
-RETURN x.identityId AS identityId, c.customerId AS customerId, h.linkRule AS linkRule,
-       h.linkScore AS linkScore
-"""
-
-NAME_CUSTOMERS_OF: Final[LiteralString] = """
-UNWIND $rows AS row
-MATCH (c:Customer {customerId: row.customerId})-[:HAS_IDENTITY]->(x:Identity)
-WITH c, min(x.displayName) AS name
-SET c.displayName = name
-"""
-
-DELETE_EMPTY_CUSTOMERS_OF: Final[LiteralString] = """
-UNWIND $rows AS row
-MATCH (c:Customer {customerId: row.customerId}) WHERE NOT (c)-[:HAS_IDENTITY]->(:Identity)
-DETACH DELETE c
-"""
-
 # Merge suggestions: probabilistic links left between two customers that no analyst decided.
 READ_SUGGESTIONS: Final[LiteralString] = """
 MATCH (a:Identity)-[l:LINKED_WITH {linkRule: $rule}]->(b:Identity)
@@ -603,14 +559,6 @@ MATCH (a:Identity {identityId: $a})-[l:LINKED_WITH {linkRule: $rule}]->
 RETURN l.linkScore AS probability
 """
 
-# Identities with their current customer (null before the first resolution), in one pass.
-READ_IDENTITIES_WITH_CUSTOMERS: Final[LiteralString] = """
-MATCH (x:Identity)
-OPTIONAL MATCH (c:Customer)-[h:HAS_IDENTITY]->(x)
-RETURN x.identityId AS identityId, c.customerId AS customerId, h.linkRule AS linkRule,
-       h.linkScore AS linkScore
-"""
-
 COUNT_SCORED_LINKS: Final[LiteralString] = """
 MATCH (:Identity)-[l:LINKED_WITH {linkRule: $rule}]->(:Identity) RETURN count(l) AS n
 """
@@ -618,14 +566,6 @@ MATCH (:Identity)-[l:LINKED_WITH {linkRule: $rule}]->(:Identity) RETURN count(l)
 READ_SCORED_LINKS: Final[LiteralString] = """
 MATCH (a:Identity)-[l:LINKED_WITH {linkRule: $rule}]->(b:Identity)
 RETURN a.identityId AS a, b.identityId AS b
-"""
-
-# Identities that had no customer yet: nothing stale to remove.
-ASSIGN_NEW_CUSTOMERS: Final[LiteralString] = """
-UNWIND $rows AS row
-MATCH (x:Identity {identityId: row.identityId})
-MERGE (c:Customer {customerId: row.customerId})
-CREATE (c)-[:HAS_IDENTITY {linkRule: row.linkRule, linkScore: row.linkScore}]->(x)
 """
 
 # Links not stored yet (the caller knows which): created without MERGE's existence check.
@@ -647,32 +587,6 @@ SET h.linkRule = row.linkRule, h.linkScore = row.linkScore
 WITH x, c
 OPTIONAL MATCH (other:Customer)-[stale:HAS_IDENTITY]->(x) WHERE other <> c
 DELETE stale
-"""
-
-# A customer's display name: the smallest of its identities' names, so it is deterministic.
-NAME_CUSTOMERS: Final[LiteralString] = """
-MATCH (c:Customer)-[:HAS_IDENTITY]->(x:Identity)
-WITH c, min(x.displayName) AS name
-SET c.displayName = name
-"""
-
-DELETE_EMPTY_CUSTOMERS: Final[LiteralString] = """
-MATCH (c:Customer) WHERE NOT (c)-[:HAS_IDENTITY]->(:Identity)
-DETACH DELETE c
-"""
-
-# ---------------------------------------------------------------- cases, journeys, segments
-READ_INTERACTIONS_FOR_CASES: Final[LiteralString] = """
-MATCH (i:Interaction)
-OPTIONAL MATCH (i)-[:AUTHORED_BY]->(:Identity)<-[:HAS_IDENTITY]-(c:Customer)
-OPTIONAL MATCH (i)-[:REPLY_TO]->(p:Interaction)
-OPTIONAL MATCH (i)-[:VIA_CHANNEL]->(ch:Channel)
-RETURN i.interactionId AS interactionId, i.occurredAt AS at, i.direction AS direction,
-       c.customerId AS customerId, p.interactionId AS parentId, ch.channelId AS channelId,
-       labels(i) AS labels,
-       [(i)-[:HAS_MENTION]->(m:Mention) WHERE m.referenceValue IS NOT NULL
-        | m.spanLabel + ':' + m.referenceValue] AS refs,
-       [(i)-[:ABOUT_CONCEPT]->(k:Concept) | k.conceptId] AS concepts
 """
 
 ASSIGN_CASES: Final[LiteralString] = """
@@ -698,11 +612,6 @@ MATCH (c:Customer {customerId: customerId})
 MERGE (k)-[:CASE_OF]->(c)
 """
 
-DELETE_EMPTY_CASES: Final[LiteralString] = """
-MATCH (k:Case) WHERE NOT ()-[:PART_OF_CASE]->(k)
-DETACH DELETE k
-"""
-
 WRITE_JOURNEYS: Final[LiteralString] = """
 UNWIND $rows AS row
 MATCH (c:Customer {customerId: row.customerId})
@@ -716,11 +625,6 @@ UNWIND range(0, size(row.steps) - 1) AS n
 MATCH (i:Interaction {interactionId: row.steps[n]})
 MERGE (j)-[h:HAS_STEP]->(i)
 SET h.position = n + 1
-"""
-
-DELETE_ORPHAN_JOURNEYS: Final[LiteralString] = """
-MATCH (j:Journey) WHERE NOT (j)-[:JOURNEY_OF]->(:Customer)
-DETACH DELETE j
 """
 
 READ_CUSTOMER_IDS: Final[LiteralString] = "MATCH (c:Customer) RETURN c.customerId AS customerId"
@@ -970,8 +874,6 @@ OPTIONAL MATCH (i)-[:AUTHORED_BY]->(:Identity)<-[:HAS_IDENTITY]-(c:Customer)
 RETURN c.customerId AS customerId, [(i)-[:ABOUT_CONCEPT]->(k:Concept) | k.conceptId] AS concepts
 """
 
-COUNT_INTERACTIONS: Final[LiteralString] = "MATCH (i:Interaction) RETURN count(i) AS n"
-
 CASE_DETAIL: Final[LiteralString] = """
 MATCH (k:Case {caseId: $caseId})
 RETURN k.caseId AS caseId, k.caseStatus AS status, k.openedAt AS openedAt,
@@ -1195,10 +1097,3 @@ ORDER BY volume DESC, channel
 
 NEWEST_INTERACTION: Final[LiteralString] = "MATCH (i:Interaction) RETURN max(i.occurredAt) AS at"
 
-# ---------------------------------------------------------------- benchmarks only
-BENCH_CREATE_IDENTITIES: Final[LiteralString] = """
-UNWIND $rows AS row
-CREATE (x:Identity:EmailAddress {identityId: row.identityId, identifierValue: row.value,
-        identityKind: 'email', network: 'email', displayName: row.displayName,
-        postcode: row.postcode})
-"""
