@@ -198,9 +198,15 @@ def test_search_then_360_then_an_interaction_with_highlighted_spans(
     expect(dialog).to_be_visible()
     text = page.get_by_test_id("highlighted-text")
     expect(text).to_have_text(detail["text"])
-    concept_spans = sorted(s["text"] for s in detail["spans"] if s["label"] == "CONCEPT")
-    marked = sorted(text.locator("mark[data-kind='concept']").all_inner_texts())
-    assert marked == concept_spans
+    # Overlapping spans (an order number inside a concept) cut a mark into pieces: compare the
+    # characters marked as concepts with the characters the API's concept spans cover.
+    concept_chars = {n for s in detail["spans"] if s["label"] == "CONCEPT"
+                     for n in range(s["start"], s["end"])}
+    marks = text.locator("mark[data-kind='concept']")
+    marked_chars = {n for k in range(marks.count())
+                    for n in range(int(marks.nth(k).get_attribute("data-start") or 0),
+                                   int(marks.nth(k).get_attribute("data-end") or 0))}
+    assert concept_chars and marked_chars == concept_chars
     shot(page, "interaction", full_page=False)
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()

@@ -74,7 +74,8 @@ export function Highlighted({ detail }: { detail: InteractionDetail }) {
     const classes = covering.map((m) => `mark-${m.kind}${m.tone ? ` tone-${m.tone}` : ""}`);
     const title = covering.map((m) => m.label).join("; ");
     pieces.push(<mark key={from} class={classes.join(" ")} title={title}
-                      data-kind={covering[0].kind} aria-label={`${piece} (${title})`}>{piece}</mark>);
+                      data-kind={covering[0].kind} data-start={from} data-end={to}
+                      aria-label={`${piece} (${title})`}>{piece}</mark>);
   }
   return <p class="highlighted" data-testid="highlighted-text">{pieces}</p>;
 }
