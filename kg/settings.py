@@ -123,6 +123,10 @@ class Settings(BaseSettings):
         default_factory=list,
         description="social handles of brand accounts, beside the shipped list, e.g. "
                     '["@AcmeHelp", "AcmeStore"]: a handle in a message becomes a BRAND entity')
+    ner_organisations: bool = Field(
+        default=False,
+        description="keep ORG entities of the statistical NER (imprecise on social text and "
+                    "reviews); brands come from accounts, names and gazetteers either way")
 
     @field_validator("neo4j_uri")
     @classmethod

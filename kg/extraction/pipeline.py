@@ -77,7 +77,8 @@ def build_pipeline(settings: Settings) -> Language:
 def component_settings(component: str, settings: Settings) -> dict[str, object]:
     """The settings a component takes from ``KG_*`` (most take none)."""
     if component == "ckg_entities":
-        return {"brand_accounts": list(settings.brand_accounts)}
+        return {"brand_accounts": list(settings.brand_accounts),
+                "ner_organisations": settings.ner_organisations}
     return {}
 
 
