@@ -18,7 +18,6 @@ from sklearn.linear_model import LogisticRegression, SGDClassifier
 from kg.extraction.corpora import (
     SENTIMENTS,
     LabelledText,
-    amazon_reviews,
     banking77,
     cfpb_narratives,
     customer_care_turns,
@@ -31,8 +30,11 @@ from kg.extraction.topic_corpora import TopicText
 
 # Weight of each source in the loss, per example; weak service-domain labels count a bit less
 # than people's labels but enough that "my card never arrived" is learned as a complaint.
+# Only data whose licence lets a shipped model learn from it: CC BY (tweet_sentiment,
+# banking77), Apache-2.0 (goemotions, twitter_customer_care) and US public domain (CFPB).
+# The Amazon reviews (no clear licence) and twcs (CC BY-NC-SA) are for measuring only.
 SOURCE_WEIGHTS = {"tweet_sentiment": 1.0, "goemotions": 0.6, "banking77": 1.0, "cfpb": 1.0,
-                  "amazon_reviews": 0.6, "customer_care": 1.5}
+                  "customer_care": 1.5}
 # Customer-care turns are labelled by the rule layer (VADER + service cues) where it is sure.
 CARE_NEGATIVE, CARE_POSITIVE = -0.3, 0.5
 GOLD_SOURCES = {"cfpb": "cfpb", "amazon_reviews": "amazon_reviews"}
@@ -50,7 +52,7 @@ class SentimentSettings:
 def sentiment_rows(data: Path, exclude: frozenset[tuple[str, str]]) -> list[LabelledText]:
     """All sentiment rows, every split; rows of the real-message gold set are dropped."""
     rows: list[LabelledText] = []
-    for reader in (tweet_sentiment, goemotions, banking77, cfpb_narratives, amazon_reviews):
+    for reader in (tweet_sentiment, goemotions, banking77, cfpb_narratives):
         for row in reader(data):
             if (GOLD_SOURCES.get(row.source, ""), row.record_id) not in exclude:
                 rows.append(row)
