@@ -121,7 +121,6 @@ def test_rule_layer_reads_service_language_and_politeness(
     assert one(rules_nlp, settings, text).sentiment.label == "negative"
 
 
-@LEARNED_MISS
 def test_politeness_does_not_hide_a_complaint(nlp: Language, settings: Settings) -> None:
     text = "Thanks, but my refund never arrived."
     assert SentimentIntensityAnalyzer().polarity_scores(text)["compound"] > 0

@@ -82,12 +82,12 @@ def test_broken_model_file_is_a_clear_error(tmp_path: Path) -> None:
 
 
 KNOWN_MISS = pytest.mark.xfail(strict=True, reason="the learned model reads these as neutral or "
-                               "positive: too little polite or sarcastic service text to learn "
-                               "from (a known gap)")
+                               "positive: too little polite, sarcastic or factual service text "
+                               "it may learn from (a known gap)")
 
 
 @pytest.mark.parametrize("text", [
-    "my bag never arrived", "third email, no answer",
+    pytest.param("my bag never arrived", marks=KNOWN_MISS), "third email, no answer",
     pytest.param("still on hold, 2 hours now", marks=KNOWN_MISS),
     pytest.param("Please help, my order is late. Thanks", marks=KNOWN_MISS),
     pytest.param("Great, another cancelled flight. Just what I needed", marks=KNOWN_MISS),
