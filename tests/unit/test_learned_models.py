@@ -163,7 +163,8 @@ def test_brand_accounts_setting_and_support_shaped_handles(settings: Settings) -
 def test_gold_halves_are_stable_and_balanced() -> None:
     assert split_of("twcs", "123") == split_of("twcs", "123")
     records = load_real_gold()
-    assert len(records) >= 600
+    assert len(records) == 640  # the labelled sample, every record once
+    assert len({(r.dataset, r.record_id) for r in records}) == 640
     test_share = sum(r.split == "test" for r in records) / len(records)
     assert 0.4 < test_share < 0.6
     assert {r.dataset for r in records} == {"twcs", "twitter_customer_care", "cfpb",
