@@ -29,10 +29,10 @@ from kg.extraction.pipeline import build_pipeline
 from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
 from kg.graph.schema import init_schema, seed_reference_data
-from kg.loading.generator import generate
-from kg.loading.loader import load
+from kg.ingestion.service import load
 from kg.ontology.mapping import load_mapping
 from kg.settings import Settings, load_settings
+from kg.tooling.generator import generate
 
 KEY = "bench-key"
 

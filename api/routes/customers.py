@@ -10,9 +10,9 @@ from fastapi import APIRouter, HTTPException, Query, Request
 
 from kg.derivation.refresh import refresh
 from kg.graph import queries
-from kg.loading.erasure import erase_customer, forget_query_statistics
-from kg.loading.identities import IdentityError, normalise
-from kg.loading.manual import NotAnIdentityOf, merge_customers, split_identity
+from kg.ingestion.identities import IdentityError, normalise
+from kg.stewardship.erasure import erase_customer, forget_query_statistics
+from kg.stewardship.manual import NotAnIdentityOf, merge_customers, split_identity
 from kg_api.deps import DriverDep, GraphDep, SettingsDep
 from kg_api.models import (
     Customer360,

@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 import time
-from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
-from pydantic import ValidationError
 
-from kg.derivation.refresh import refresh
 from kg.graph import queries
-from kg.loading.adapters import Loaded, Rejected, SourceRef
-from kg.loading.loader import build_batch
-from kg.loading.records import InteractionRecord
-from kg.loading.suppression import suppressed
-from kg.loading.writer import write_batch
+from kg.ingestion.service import canonical_items, ingest
 from kg.ontology.mapping import load_mapping
 from kg_api.deps import DriverDep, GraphDep, SettingsDep
 from kg_api.models import IngestResult
@@ -44,38 +37,16 @@ def interaction(interaction_id: str, graph: GraphDep, _: Reader) -> dict[str, An
 
 @router.post("/interactions", response_model=IngestResult, status_code=200,
              summary="Ingest one interaction or a batch (canonical records), as the loader does")
-def ingest(body: dict[str, Any] | list[dict[str, Any]], request: Request, driver: DriverDep,
-           settings: SettingsDep, _: Writer) -> IngestResult:
+def ingest_interactions(body: dict[str, Any] | list[dict[str, Any]], request: Request,
+                        driver: DriverDep, settings: SettingsDep, _: Writer) -> IngestResult:
     records = body if isinstance(body, list) else [body]
     if len(records) > MAX_BATCH:
         raise HTTPException(413, f"at most {MAX_BATCH} records per request")
-    items: list[Loaded | Rejected] = []
-    first_of: dict[tuple[str, str], int] = {}
-    for number, data in enumerate(records):
-        ref = SourceRef("request", f"record {number}")
-        try:
-            record = InteractionRecord.model_validate(data)
-            key = (record.source, record.source_id)
-            if key in first_of:
-                items.append(Rejected(ref, "source_id", (
-                    f"{record.source}:{record.source_id} is already record {first_of[key]} "
-                    "of this request; send each record once")))
-            else:
-                first_of[key] = number
-                items.append(Loaded(ref, record))
-        except ValidationError as error:
-            first = error.errors()[0]
-            items.append(Rejected(ref, ".".join(str(p) for p in first["loc"]) or "record",
-                                  first["msg"]))
-    collected: list[Rejected] = []
-    batch = build_batch(items, request.app.state.nlp(), settings, load_mapping(),
-                        collected.append, suppressed=partial(suppressed, driver, settings))
-    sequence = write_batch(driver, settings, batch)
-    written = time.perf_counter()
-    refresh(driver, settings)
-    mirrored = request.app.state.mirror.wait_for(sequence, settings.query_timeout_seconds)
-    return IngestResult(received=len(records), loaded=batch.records, sequence=sequence,
+    done = ingest(canonical_items(records, "request"), driver=driver, settings=settings,
+                  nlp=request.app.state.nlp(), mapping=load_mapping())
+    mirrored = request.app.state.mirror.wait_for(done.sequence, settings.query_timeout_seconds)
+    return IngestResult(received=len(records), loaded=done.loaded, sequence=done.sequence,
                         mirrored=mirrored,
-                        mirrorLagMs=round((time.perf_counter() - written) * 1000, 1),
+                        mirrorLagMs=round((time.perf_counter() - done.committed_at) * 1000, 1),
                         rejected=[{"position": r.ref.position, "field": r.field,
-                                   "reason": r.reason} for r in collected])
+                                   "reason": r.reason} for r in done.rejected])

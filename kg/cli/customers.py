@@ -8,15 +8,15 @@ from pathlib import Path
 
 import typer
 
+from kg.derivation.linkage import person_rows_of
 from kg.errors import ConfigError
 from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
-from kg.loading.manual import merge_customers, split_identity
-from kg.loading.resolution import person_rows_of
 from kg.ontology.mapping import load_mapping
 from kg.rdf.owner import sync_if_free
 from kg.resolution import suggestions as suggested
 from kg.settings import load_settings
+from kg.stewardship.manual import merge_customers, split_identity
 
 app = typer.Typer(no_args_is_help=True, help="Merge and split customers (identity resolution).")
 

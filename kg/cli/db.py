@@ -10,8 +10,8 @@ from rich.console import Console
 from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
 from kg.graph.schema import init_schema, seed_reference_data
-from kg.loading.identities import identity_id
-from kg.loading.records import IdentityRef
+from kg.ingestion.identities import identity_id
+from kg.ingestion.records import IdentityRef
 from kg.ontology.mapping import load_mapping
 from kg.settings import load_settings
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from kg.loading.generator import generate
+from kg.tooling.generator import generate
 
 
 def command(

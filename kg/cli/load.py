@@ -12,8 +12,8 @@ from rich.progress import Progress, TextColumn, TimeElapsedColumn
 from kg.extraction.pipeline import build_pipeline
 from kg.graph.driver import create_driver
 from kg.graph.schema import init_schema, seed_reference_data
-from kg.loading.adapters import ADAPTERS, AdapterOptions
-from kg.loading.loader import LoadSummary, load
+from kg.ingestion.adapters import ADAPTERS, AdapterOptions
+from kg.ingestion.service import LoadSummary, load
 from kg.ontology.mapping import load_mapping
 from kg.settings import load_settings
 

@@ -6,11 +6,11 @@ import typer
 
 from kg.errors import ConfigError
 from kg.graph.driver import create_driver
-from kg.loading.identities import IdentityError, identity_id
-from kg.loading.records import IdentityRef
-from kg.loading.suppression import lift as lift_suppression
-from kg.loading.suppression import suppressed
+from kg.ingestion.identities import IdentityError, identity_id
+from kg.ingestion.records import IdentityRef
 from kg.settings import load_settings
+from kg.stewardship.suppression import lift as lift_suppression
+from kg.stewardship.suppression import suppressed
 
 app = typer.Typer(no_args_is_help=True,
                   help="Identities erased on request, which later loads set aside.")

@@ -4,7 +4,7 @@ Cases are closed the same way identities are: starting from the touched interact
 interactions they reply to or that reply to them, their current case-mates, every interaction
 sharing an order, booking, ticket or account number with them, and every interaction of a
 customer whose concept keys they carry. Nothing outside that part can share a case key with it,
-so grouping it with the pure :func:`kg.loading.cases.group_cases` equals a whole-graph run.
+so grouping it with the pure :func:`kg.derivation.case_rules.group_cases` equals a whole-graph run.
 Journeys and segments are per customer; the one corpus-wide input, the newest interaction's
 time, re-segments only the customers whose last inbound message crosses the inactivity line.
 """
@@ -17,9 +17,9 @@ from typing import Any
 
 import neo4j
 
+from kg.derivation.case_rules import REFERENCE_KINDS, Activity, group_cases, row_of, segment_of
 from kg.derivation.changes import Change
 from kg.graph import queries
-from kg.loading.cases import REFERENCE_KINDS, Activity, group_cases, row_of, segment_of
 
 
 @dataclass

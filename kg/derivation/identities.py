@@ -4,7 +4,7 @@ The touched identities are scored first against their blocking candidates (the p
 model of :mod:`kg.resolution`), which stores or drops their scored links. Then the part of the
 graph that can be affected is closed: the touched identities, every identity linked to them by
 any evidence, and every identity of the customers they belong to today. That closed part is
-resolved with the same pure :func:`kg.loading.resolution.resolve` a whole-graph run uses, so the
+resolved with the same pure :func:`kg.derivation.linkage.resolve` a whole-graph run uses, so the
 result equals a from-scratch derivation: customer ids come from the smallest identity id of each
 group, and probabilistic links are applied most probable first.
 """
@@ -18,8 +18,8 @@ from typing import Any, LiteralString
 import neo4j
 
 from kg.derivation.changes import Change
+from kg.derivation.linkage import Link, resolve, score_touched
 from kg.graph import queries
-from kg.loading.resolution import Link, resolve, score_touched
 from kg.settings import Settings
 
 

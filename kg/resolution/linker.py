@@ -8,7 +8,7 @@ candidates and among themselves, never re-linking everyone. The whole-population
 
 Both return :class:`ScoredPair` values with the match probability and per-attribute match
 weights, for every pair at or above ``min_probability``. Which of them become links and which
-become merge suggestions is decided by resolution (:mod:`kg.loading.resolution`), which also
+become merge suggestions is decided by resolution (:mod:`kg.derivation.linkage`), which also
 knows the deterministic links and the analysts' decisions.
 """
 

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 
-from kg.loading.records import PersonAttributes
+from kg.ingestion.records import PersonAttributes
 from kg.resolution.models import PersonRow
 
 # Graph property key of each person attribute (the ontology's datatype properties).

@@ -16,13 +16,13 @@ import json
 import neo4j
 from pydantic import BaseModel, Field
 
+from kg.derivation.linkage import MERGE_RULE, PROBABILISTIC_RULE, SPLIT_RULE
 from kg.derivation.refresh import refresh
 from kg.errors import ConfigError
 from kg.graph import queries
 from kg.graph.driver import run_query
-from kg.loading.manual import link_identities
-from kg.loading.resolution import MERGE_RULE, PROBABILISTIC_RULE, SPLIT_RULE
 from kg.settings import Settings
+from kg.stewardship.manual import link_identities
 
 
 class Suggestion(BaseModel):

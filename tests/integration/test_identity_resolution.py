@@ -16,17 +16,17 @@ import pytest
 from fastapi.testclient import TestClient
 from spacy.language import Language
 
+from kg.derivation.linkage import PROBABILISTIC_RULE
 from kg.derivation.refresh import derive_everything, refresh
 from kg.extraction.pipeline import build_pipeline
 from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
 from kg.graph.schema import init_schema, seed_reference_data
-from kg.loading.adapters import ADAPTERS, AdapterOptions, Loaded
-from kg.loading.loader import load
-from kg.loading.records import CustomerRecord
-from kg.loading.resolution import PROBABILISTIC_RULE
-from kg.loading.rows import GraphBatch, add_customer_record
-from kg.loading.writer import write_batch
+from kg.ingestion.adapters import ADAPTERS, AdapterOptions, Loaded
+from kg.ingestion.records import CustomerRecord
+from kg.ingestion.rows import GraphBatch, add_customer_record
+from kg.ingestion.service import load
+from kg.ingestion.writer import write_batch
 from kg.ontology.mapping import load_mapping
 from kg.rdf.owner import owner_in_this_process
 from kg.rdf.sync import check_offline

@@ -16,20 +16,20 @@ import neo4j
 import pytest
 from spacy.language import Language
 
+from kg.derivation.linkage import PROBABILISTIC_RULE
 from kg.derivation.refresh import derive_everything, refresh
 from kg.extraction.pipeline import build_pipeline
 from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
 from kg.graph.schema import init_schema, seed_reference_data
-from kg.loading.erasure import erase_customer
-from kg.loading.generator import generate
-from kg.loading.loader import load
-from kg.loading.manual import merge_customers, split_identity
-from kg.loading.resolution import PROBABILISTIC_RULE
+from kg.ingestion.service import load
 from kg.ontology.mapping import load_mapping
 from kg.rdf.sink import OxigraphSink
 from kg.rdf.sync import check, open_store, sync
 from kg.settings import Settings
+from kg.stewardship.erasure import erase_customer
+from kg.stewardship.manual import merge_customers, split_identity
+from kg.tooling.generator import generate
 from tests.integration.graph_state import fingerprint, wipe
 from tests.integration.support import free_port
 

@@ -15,15 +15,15 @@ from kg.errors import GraphError, GraphUnavailable
 from kg.extraction.pipeline import build_pipeline
 from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
-from kg.loading.generator import generate
-from kg.loading.loader import LoadSummary
-from kg.loading.quality import pairwise_scores, read_truth
-from kg.loading.rows import GraphBatch
-from kg.loading.writer import write_batch
+from kg.ingestion.rows import GraphBatch
+from kg.ingestion.service import LoadSummary
+from kg.ingestion.writer import write_batch
 from kg.ontology.mapping import load_mapping
 from kg.rdf import mirror
 from kg.rdf.sync import check_offline, open_store, rebuild
 from kg.settings import Settings
+from kg.tooling.generator import generate
+from kg.tooling.quality import pairwise_scores, read_truth
 from tests.integration.graph_state import fingerprint, wipe
 from tests.integration.support import load_corpus
 

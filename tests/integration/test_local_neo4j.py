@@ -179,8 +179,8 @@ def test_db_example_writes_the_identity_id_the_loader_would(
     from typer.testing import CliRunner
 
     from kg.cli import app
-    from kg.loading.identities import identity_id
-    from kg.loading.records import IdentityRef
+    from kg.ingestion.identities import identity_id
+    from kg.ingestion.records import IdentityRef
 
     result = CliRunner().invoke(app, ["db", "example"])
     assert result.exit_code == 0, result.output

@@ -46,8 +46,8 @@ PHONE = {"width": 390, "height": 844}
 
 @pytest.fixture(scope="module")
 def web_settings(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    from kg.loading.generator import generate
     from kg.neo4j_local import server
+    from kg.tooling.generator import generate
 
     if not (WEB_DIST / "index.html").is_file():
         pytest.fail("web/dist is not built: scripts/setup builds it (scripts/build_web)")

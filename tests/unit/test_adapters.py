@@ -4,10 +4,10 @@ from pathlib import Path
 import pytest
 
 from kg.errors import ConfigError
-from kg.loading.adapters import ADAPTERS, AdapterOptions, Item, Loaded, Rejected
-from kg.loading.adapters.cfpb import zip_code
-from kg.loading.identities import IdentityError, identity_id, normalise
-from kg.loading.records import (
+from kg.ingestion.adapters import ADAPTERS, AdapterOptions, Item, Loaded, Rejected
+from kg.ingestion.adapters.cfpb import zip_code
+from kg.ingestion.identities import IdentityError, identity_id, normalise
+from kg.ingestion.records import (
     CustomerRecord,
     IdentityRef,
     InteractionRecord,

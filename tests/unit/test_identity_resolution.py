@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import rdflib
 
-from kg.loading.adapters import ADAPTERS, AdapterOptions, Loaded, Rejected
-from kg.loading.records import CustomerRecord, InteractionRecord
-from kg.loading.resolution import MERGE_RULE, PROBABILISTIC_RULE, SPLIT_RULE, Link, resolve
-from kg.loading.rows import GraphBatch, add_customer_record
+from kg.derivation.linkage import MERGE_RULE, PROBABILISTIC_RULE, SPLIT_RULE, Link, resolve
+from kg.ingestion.adapters import ADAPTERS, AdapterOptions, Loaded, Rejected
+from kg.ingestion.records import CustomerRecord, InteractionRecord
+from kg.ingestion.rows import GraphBatch, add_customer_record
 from kg.ontology.files import default_ontology_dir
 from kg.ontology.mapping import load_mapping
 from kg.resolution.linker import blocking_requests, link_population, link_touched
@@ -159,14 +159,14 @@ def test_policy_links_probable_pairs_and_suggests_the_rest() -> None:
 
 
 def test_febrl1_development_set_through_the_crm_adapter(tmp_path: Path) -> None:
-    from kg.loading.quality import pairwise_scores
-    from kg.loading.resolution import person_rows_of
+    from kg.derivation.linkage import person_rows_of
     from kg.resolution.evaluation import (
         clusters,
         febrl_frame,
         identity_rows,
         write_crm_csv,
     )
+    from kg.tooling.quality import pairwise_scores
 
     truth = write_crm_csv(febrl_frame(1), tmp_path / "febrl1.csv")
     identities, _ = identity_rows(ADAPTERS["crm"](tmp_path / "febrl1.csv", AdapterOptions()),

@@ -4,9 +4,9 @@ import hashlib
 from pathlib import Path
 
 from kg.derivation.ids import installation_key
-from kg.loading.resolution import customer_id_for
-from kg.loading.suppression import suppression_key
+from kg.derivation.linkage import customer_id_for
 from kg.settings import Settings
+from kg.stewardship.suppression import suppression_key
 
 
 def test_customer_ids_need_the_installation_secret() -> None:

@@ -10,8 +10,8 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from kg.loading.adapters.base import AdapterOptions, Item, Rejected, SourceRef, adapter, build
-from kg.loading.records import InteractionRecord
+from kg.ingestion.adapters.base import AdapterOptions, Item, Rejected, SourceRef, adapter, build
+from kg.ingestion.records import InteractionRecord
 
 
 @adapter("twitter_care")

@@ -2,7 +2,7 @@
 
 Columns (case-insensitive): ``customer_id`` (required), ``name``, ``email``, ``phone``,
 ``twitter``, ``facebook``, ``instagram``, ``loyalty``, ``segment``, ``postcode``, and the person
-attributes of :mod:`kg.loading.adapters.person_columns` (given and family name, birth date,
+attributes of :mod:`kg.ingestion.adapters.person_columns` (given and family name, birth date,
 address lines, city, region, country). A row's identifiers are linked to one customer because
 the CRM itself asserts it; its person attributes are evidence for probabilistic linkage.
 """
@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from kg.loading.adapters.base import (
+from kg.ingestion.adapters.base import (
     AdapterOptions,
     Item,
     Rejected,
@@ -22,8 +22,8 @@ from kg.loading.adapters.base import (
     build,
     csv_rows,
 )
-from kg.loading.adapters.person_columns import full_name, person_from_row
-from kg.loading.records import CustomerRecord
+from kg.ingestion.adapters.person_columns import full_name, person_from_row
+from kg.ingestion.records import CustomerRecord
 
 NETWORKS = ("twitter", "facebook", "instagram")
 

@@ -16,8 +16,8 @@ from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
 
-from kg.loading.adapters.base import AdapterOptions, Item, Rejected, SourceRef, adapter, build
-from kg.loading.records import InteractionRecord
+from kg.ingestion.adapters.base import AdapterOptions, Item, Rejected, SourceRef, adapter, build
+from kg.ingestion.records import InteractionRecord
 
 
 def _company_domains(options: AdapterOptions) -> set[str]:

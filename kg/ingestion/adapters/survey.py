@@ -3,7 +3,7 @@
 Columns (case-insensitive): ``response_id``; ``submitted_at``; ``email`` and/or
 ``customer_id``; ``nps`` (0-10) or ``csat`` (1-5); ``comment`` (or ``feedback``, ``text``);
 optionally ``name``, ``postcode`` and the person attributes of
-:mod:`kg.loading.adapters.person_columns`, which go on the respondent's identity.
+:mod:`kg.ingestion.adapters.person_columns`, which go on the respondent's identity.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from kg.loading.adapters.base import (
+from kg.ingestion.adapters.base import (
     AdapterOptions,
     Item,
     Rejected,
@@ -21,8 +21,8 @@ from kg.loading.adapters.base import (
     build,
     csv_rows,
 )
-from kg.loading.adapters.person_columns import full_name, person_from_row
-from kg.loading.records import InteractionRecord
+from kg.ingestion.adapters.person_columns import full_name, person_from_row
+from kg.ingestion.records import InteractionRecord
 
 SCORES = {"nps": (0, 10), "csat": (1, 5)}
 

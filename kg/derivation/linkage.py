@@ -36,8 +36,8 @@ from dataclasses import dataclass
 from typing import Any, LiteralString
 
 from kg.derivation.ids import keyed
+from kg.derivation.unionfind import UnionFind
 from kg.graph import queries
-from kg.loading.unionfind import UnionFind
 from kg.resolution.models import PersonRow, ScoredPair
 from kg.resolution.persons import person_row
 from kg.settings import Settings

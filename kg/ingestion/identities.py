@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from kg.loading.records import IdentityRef
+from kg.ingestion.records import IdentityRef
 
 IDENTITY_LABELS = {"handle": "SocialHandle", "email": "EmailAddress", "phone": "PhoneNumber",
                    "crm": "CrmId", "loyalty": "LoyaltyNumber"}

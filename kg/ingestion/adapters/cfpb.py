@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kg.loading.adapters.base import (
+from kg.ingestion.adapters.base import (
     AdapterOptions,
     Item,
     Rejected,
@@ -21,7 +21,7 @@ from kg.loading.adapters.base import (
     build,
     csv_rows,
 )
-from kg.loading.records import InteractionRecord
+from kg.ingestion.records import InteractionRecord
 
 CHANNELS = {"web": "webform", "phone": "phone", "email": "email", "postal mail": "postal",
             "fax": "postal", "referral": "regulator", "web referral": "regulator"}

@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from kg.errors import ConfigError
-from kg.loading.adapters.base import AdapterOptions, Item, Rejected, SourceRef, adapter, build
-from kg.loading.adapters.person_columns import COLUMNS, person_from_row
-from kg.loading.records import InteractionRecord
+from kg.ingestion.adapters.base import AdapterOptions, Item, Rejected, SourceRef, adapter, build
+from kg.ingestion.adapters.person_columns import COLUMNS, person_from_row
+from kg.ingestion.records import InteractionRecord
 
 IDENTITY_KINDS = ("email", "phone", "crm", "loyalty", "handle")
 

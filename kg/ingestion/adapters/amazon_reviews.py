@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kg.loading.adapters.base import (
+from kg.ingestion.adapters.base import (
     AdapterOptions,
     Item,
     Rejected,
@@ -20,7 +20,7 @@ from kg.loading.adapters.base import (
     build,
     csv_rows,
 )
-from kg.loading.records import InteractionRecord
+from kg.ingestion.records import InteractionRecord
 
 
 @adapter("amazon_reviews")

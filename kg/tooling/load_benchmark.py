@@ -28,26 +28,26 @@ from pathlib import Path
 
 from spacy.language import Language
 
+from kg.derivation.linkage import PROBABILISTIC_RULE, Link, resolve
 from kg.derivation.refresh import derive_everything, refresh
 from kg.extraction.pipeline import build_pipeline, extract
 from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
 from kg.graph.schema import init_schema, seed_reference_data
-from kg.loading.adapters import ADAPTERS, AdapterOptions, Loaded
-from kg.loading.deadletters import DeadLetters
-from kg.loading.generator import generate
-from kg.loading.loader import build_batch
-from kg.loading.quality import pairwise_scores, read_truth
-from kg.loading.records import CustomerRecord, IdentityRef, InteractionRecord
-from kg.loading.resolution import PROBABILISTIC_RULE, Link, resolve
-from kg.loading.rows import GraphBatch, add_customer_record
-from kg.loading.writer import write_batch
+from kg.ingestion.adapters import ADAPTERS, AdapterOptions, Loaded
+from kg.ingestion.deadletters import DeadLetters
+from kg.ingestion.loader import build_batch
+from kg.ingestion.records import CustomerRecord, IdentityRef, InteractionRecord
+from kg.ingestion.rows import GraphBatch, add_customer_record
+from kg.ingestion.writer import write_batch
 from kg.ontology.mapping import GraphMapping, load_mapping
 from kg.rdf.owner import open_sink
 from kg.rdf.sync import rebuild
 from kg.resolution.persons import person_attributes
 from kg.resolution.synthetic import people
 from kg.settings import load_settings
+from kg.tooling.generator import generate
+from kg.tooling.quality import pairwise_scores, read_truth
 
 
 def _print(label: str, value: str) -> None:

@@ -18,8 +18,8 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from kg.loading.adapters.base import AdapterOptions, Item, Rejected, SourceRef, adapter, build
-from kg.loading.records import InteractionRecord
+from kg.ingestion.adapters.base import AdapterOptions, Item, Rejected, SourceRef, adapter, build
+from kg.ingestion.records import InteractionRecord
 
 HEADER = re.compile(r"^#\s*(\w+)\s*:\s*(.+?)\s*$")
 TURN = re.compile(r"^\[(?P<time>[^\]]+)\]\s*(?P<speaker>[^:]{1,40}):\s*(?P<text>.*)$")

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kg.extraction.models import ExtractionResult
-from kg.loading.identities import IDENTITY_LABELS, identity_id, network_of, normalise
-from kg.loading.records import CustomerRecord, IdentityRef, InteractionRecord, PersonAttributes
+from kg.ingestion.identities import IDENTITY_LABELS, identity_id, network_of, normalise
+from kg.ingestion.records import CustomerRecord, IdentityRef, InteractionRecord, PersonAttributes
 from kg.ontology.mapping import GraphMapping
 from kg.resolution.persons import GRAPH_KEYS, person_row
 

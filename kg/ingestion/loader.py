@@ -1,52 +1,27 @@
-"""``kg load``: stream a source's records through extraction into Neo4j, batch by batch.
+"""Reading sources and turning chunks of records into graph rows.
 
-Each batch is one transaction of idempotent ``UNWIND … MERGE`` statements plus its change
-record, so a load killed at any point is resumed by running it again: batches already written
-merge onto themselves and the rest are added. After each batch the refresh path derives what
-the batch touched (customers, cases, journeys, segments), and at the end the RDF mirror applies
-the change feed (or the running server that owns the mirror does).
+Every record read either becomes rows of a :class:`GraphBatch` or is set aside with the field
+and the reason (an identifier that cannot be normalised, a suppressed identity, text that
+extraction refused). Writing the batch and deriving from it are the service's job
+(:mod:`kg.ingestion.service`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
-from functools import partial
-from itertools import islice
 from pathlib import Path
 
-import neo4j
 from spacy.language import Language
 
-from kg.derivation.refresh import RefreshSummary, refresh
 from kg.errors import ConfigError
 from kg.extraction.models import ExtractionError, ExtractionResult
 from kg.extraction.pipeline import extract
-from kg.loading.adapters import ADAPTERS, AdapterOptions, Item, Loaded, Rejected, SourceRef
-from kg.loading.deadletters import DeadLetters
-from kg.loading.identities import IdentityError, identity_id
-from kg.loading.records import CustomerRecord, IdentityRef, InteractionRecord
-from kg.loading.rows import GraphBatch, add_customer_record, add_interaction
-from kg.loading.suppression import suppressed
-from kg.loading.writer import write_batch
+from kg.ingestion.adapters import ADAPTERS, AdapterOptions, Item, Loaded, Rejected, SourceRef
+from kg.ingestion.identities import IdentityError, identity_id
+from kg.ingestion.records import CustomerRecord, IdentityRef, InteractionRecord
+from kg.ingestion.rows import GraphBatch, add_customer_record, add_interaction
 from kg.ontology.mapping import GraphMapping
-from kg.rdf.owner import sync_if_free
 from kg.settings import Settings
-
-
-@dataclass
-class LoadSummary:
-    read: int = 0
-    loaded: int = 0
-    rejected: int = 0
-    batches: int = 0
-    rows: int = 0
-    derived: RefreshSummary = field(default_factory=RefreshSummary)
-    mirror: str = "not synced"
-
-
-Progress = Callable[[LoadSummary], None]
 
 
 def read_items(source: str, paths: Iterable[Path], options: AdapterOptions) -> Iterator[Item]:
@@ -122,49 +97,3 @@ def build_batch(items: list[Item], nlp: Language, settings: Settings, mapping: G
             continue
         add_interaction(batch, record, result, mapping, store_redacted=settings.redact_pii)
     return batch
-
-
-def load(source: str, paths: list[Path], *, driver: neo4j.Driver, settings: Settings,
-         nlp: Language, mapping: GraphMapping, dead_letters: Path,
-         options: AdapterOptions | None = None, batch_size: int = 1000,
-         derive_after: bool = True, progress: Progress | None = None) -> LoadSummary:
-    summary = LoadSummary()
-    items = read_items(source, paths, options or AdapterOptions())
-    # One writer thread: batch N is written while batch N+1 is extracted. Batches are still
-    # written one after another, in order, and at most two are in memory.
-    with DeadLetters(dead_letters) as dead, ThreadPoolExecutor(max_workers=1) as writer:
-        pending: Future[None] | None = None
-        while chunk := list(islice(items, batch_size)):
-            before = dead.count
-            batch = build_batch(chunk, nlp, settings, mapping, dead.add,
-                                suppressed=partial(suppressed, driver, settings))
-            if pending is not None:
-                pending.result()
-                _report(progress, summary)
-            pending = writer.submit(_write_and_refresh, driver, settings, batch,
-                                    summary if derive_after else None)
-            summary.read += len(chunk)
-            summary.rejected += dead.count - before
-            summary.loaded += batch.records
-            summary.batches += 1
-            summary.rows += batch.row_count()
-        if pending is not None:
-            pending.result()
-            _report(progress, summary)
-    if derive_after:
-        synced = sync_if_free(driver, settings, mapping)
-        summary.mirror = ("owned by a running server, which applies the change feed"
-                          if synced is None else f"applied up to change {synced.applied_to}")
-    return summary
-
-
-def _write_and_refresh(driver: neo4j.Driver, settings: Settings, batch: GraphBatch,
-                       summary: LoadSummary | None) -> None:
-    write_batch(driver, settings, batch)
-    if summary is not None:
-        summary.derived.add(refresh(driver, settings))
-
-
-def _report(progress: Progress | None, summary: LoadSummary) -> None:
-    if progress is not None:
-        progress(summary)

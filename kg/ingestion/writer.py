@@ -18,7 +18,7 @@ from kg.derivation.changes import Change, append_change, lock_feed
 from kg.errors import GraphUnavailable
 from kg.graph import queries
 from kg.graph.driver import graph_errors
-from kg.loading.rows import GraphBatch
+from kg.ingestion.rows import GraphBatch
 from kg.settings import Settings
 
 RETRYABLE = (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired,

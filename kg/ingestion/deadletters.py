@@ -8,7 +8,7 @@ from typing import IO
 
 import orjson
 
-from kg.loading.adapters import Rejected
+from kg.ingestion.adapters import Rejected
 
 
 class DeadLetters:

@@ -1,6 +1,6 @@
 """Source adapters, registered by name; importing this package registers them all."""
 
-from kg.loading.adapters import (  # noqa: F401 - each import registers its adapter
+from kg.ingestion.adapters import (  # noqa: F401 - each import registers its adapter
     amazon_reviews,
     canonical_jsonl,
     cfpb,
@@ -12,6 +12,6 @@ from kg.loading.adapters import (  # noqa: F401 - each import registers its adap
     twcs,
     twitter_care,
 )
-from kg.loading.adapters.base import ADAPTERS, AdapterOptions, Item, Loaded, Rejected, SourceRef
+from kg.ingestion.adapters.base import ADAPTERS, AdapterOptions, Item, Loaded, Rejected, SourceRef
 
 __all__ = ["ADAPTERS", "AdapterOptions", "Item", "Loaded", "Rejected", "SourceRef"]

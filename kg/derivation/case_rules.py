@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from kg.loading.unionfind import UnionFind
+from kg.derivation.unionfind import UnionFind
 
 REFERENCE_KINDS = ("ORDER:", "BOOKING:", "TICKET:", "ACCOUNT:")
 PUBLIC_CHANNELS = {"twitter", "facebook", "instagram", "social", "forum", "review"}

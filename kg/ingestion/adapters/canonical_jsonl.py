@@ -7,8 +7,8 @@ from pathlib import Path
 
 import orjson
 
-from kg.loading.adapters.base import AdapterOptions, Item, Rejected, SourceRef, adapter, build
-from kg.loading.records import InteractionRecord
+from kg.ingestion.adapters.base import AdapterOptions, Item, Rejected, SourceRef, adapter, build
+from kg.ingestion.records import InteractionRecord
 
 
 @adapter("jsonl")

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from kg.loading.records import CustomerRecord, InteractionRecord
+from kg.ingestion.records import CustomerRecord, InteractionRecord
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ from kg.derivation.ids import installation_key
 from kg.errors import GraphError
 from kg.graph import queries
 from kg.graph.driver import graph_errors, run_query
-from kg.loading.suppression import suppression_key
 from kg.settings import Settings
+from kg.stewardship.suppression import suppression_key
 
 
 @dataclass
