@@ -76,7 +76,8 @@ def record(customer_id: str, body: ConsentRequest, driver: DriverDep, settings: 
         raise HTTPException(404, str(error)) from error
     except (NotAnIdentityOf, InvalidConsent, ValueError) as error:
         raise HTTPException(400, str(error)) from error
-    mirrored = request.app.state.mirror.wait_for(recorded.sequence,
+    # the refresh path's own change (the customer's flags) must reach the mirror too
+    mirrored = request.app.state.mirror.wait_for(recorded.settled,
                                                  settings.query_timeout_seconds)
     return ConsentRecorded(
         consentId=recorded.consent_id, customerId=customer_id,

@@ -39,6 +39,7 @@ class RecordedConsent:
     customer_id: str
     identity_id: str
     sequence: int  # the change's number in the change feed
+    settled: int  # the last change after the refresh path ran (what the mirror must reach)
 
 
 @dataclass
@@ -113,8 +114,9 @@ def record_consent(driver: neo4j.Driver, settings: Settings, customer_id: str,
     ) as session:
         sequence = session.execute_write(_write, customer_id, row, channel_row)
     refresh(driver, settings)
+    settled = int(run_query(driver, settings, queries.LAST_SEQUENCE)[0]["last"])
     return RecordedConsent(consent_id=row["consentId"], customer_id=customer_id,
-                           identity_id=identity, sequence=sequence)
+                           identity_id=identity, sequence=sequence, settled=settled)
 
 
 def events_of(driver: neo4j.Driver, settings: Settings, customer_id: str
