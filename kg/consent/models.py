@@ -52,6 +52,20 @@ class ConsentChange(BaseModel):
         description="the identity it was given through; default: the customer's first")
     recorded_by: str = Field(default="unknown", min_length=1, max_length=200)
 
+    @field_validator("channel", "source", "evidence", "evidence_interaction_id", "identity_id",
+                     "recorded_by")
+    @classmethod
+    def _encodable(cls, value: str | None) -> str | None:
+        """Text must be encodable: a JSON escape such as \\udc80 gives a lone surrogate that
+        no store or driver accepts."""
+        if value is not None:
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as error:
+                raise ValueError(f"not valid Unicode text (a lone surrogate at character "
+                                 f"{error.start})") from error
+        return value
+
     @field_validator("given_at")
     @classmethod
     def _given(cls, value: datetime | None) -> datetime | None:
