@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -13,6 +13,13 @@ Status = Literal["granted", "denied", "withdrawn"]
 PURPOSES: tuple[str, ...] = get_args(Purpose)
 STATUSES: tuple[str, ...] = get_args(Status)
 CONSENT_WITHDRAWAL_INTENT = "consent_withdrawal"
+FUTURE_TOLERANCE = timedelta(days=1)  # a decision dated in the future would win for ever
+
+
+def not_in_future(value: datetime, field: str) -> datetime:
+    if value > datetime.now(UTC) + FUTURE_TOLERANCE:
+        raise ValueError(f"{field} {value.isoformat()} is more than a day in the future")
+    return value
 
 
 def _aware(value: datetime | None, field: str) -> datetime | None:
@@ -69,7 +76,8 @@ class ConsentChange(BaseModel):
     @field_validator("given_at")
     @classmethod
     def _given(cls, value: datetime | None) -> datetime | None:
-        return _aware(value, "given_at")
+        aware = _aware(value, "given_at")
+        return None if aware is None else not_in_future(aware, "given_at")
 
     @field_validator("expires_at")
     @classmethod

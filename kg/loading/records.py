@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from kg.consent.models import Purpose, Status
+from kg.consent.models import Purpose, Status, not_in_future
 
 FUTURE_TOLERANCE = timedelta(days=1)  # clocks and time zones differ; a year 9999 is an error
 IdentityKind = Literal["handle", "email", "phone", "crm", "loyalty"]
@@ -93,7 +93,12 @@ class ConsentStatement(BaseModel):
     expires_at: datetime | None = Field(default=None, description="until when a grant holds")
     evidence: str | None = Field(default=None, description="e.g. the CRM column or checkbox")
 
-    @field_validator("given_at", "expires_at")
+    @field_validator("given_at")
+    @classmethod
+    def _given(cls, value: datetime) -> datetime:
+        return not_in_future(_in_utc(value), "given_at")
+
+    @field_validator("expires_at")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
         return None if value is None else _in_utc(value)

@@ -343,3 +343,40 @@ def test_erasure_removes_consent_events(client: TestClient) -> None:
     for consent_id in ids:
         assert sparql_number(client, PREFIXES + f"""SELECT (COUNT(*) AS ?n) WHERE {{
             ?e ckg:consentId "{consent_id}" ; ?p ?o }}""") == 0
+
+
+def test_identity_linking_honours_the_linking_purpose_when_the_policy_requires_it(
+        client: TestClient, api_settings: Settings, tmp_path: Path) -> None:
+    from kg.consent.models import ConsentChange
+    from kg.consent.service import record_consent
+
+    required = api_settings.model_copy(update={"consent_linking_required": True})
+    header = "customer_id,name,email,identity_linking_consent,consent_at\n"
+
+    def load_crm(settings: Settings, row: str) -> None:
+        path = tmp_path / "linking.csv"
+        path.write_text(header + row + "\n")
+        with create_driver(settings) as driver:
+            summary = load("crm", [path], driver=driver, settings=settings,
+                           nlp=cast(FastAPI, client.app).state.nlp(),
+                           mapping=load_mapping(), dead_letters=tmp_path / "dead.jsonl")
+        assert summary.loaded == 1, summary
+
+    def identities(email: str) -> list[str]:
+        [found] = client.get("/customers", params={"q": email}, headers=h("r")).json()["items"]
+        view = client.get(f"/customers/{found['customerId']}/360", headers=h("r")).json()
+        return sorted(i["kind"] for i in view["identities"])
+
+    # the refusal is only honoured when the policy requires the linking purpose
+    load_crm(api_settings, "LINK-1,Lee Link,lee@example.org,no,2025-01-01T00:00:00Z")
+    assert identities("lee@example.org") == ["crm", "email"]
+    load_crm(required, "LINK-2,Lou Link,lou@example.org,no,2025-01-01T00:00:00Z")
+    assert identities("lou@example.org") == ["email"]
+    [crm_only] = cypher(client, """
+        MATCH (c:Customer)-[:HAS_IDENTITY]->(:Identity {identityId: 'crm:crm:LINK-2'})
+        RETURN c.customerId AS id""")
+    with create_driver(required) as driver:
+        record_consent(driver, required, crm_only["id"], ConsentChange(
+            purpose="identity_linking", status="granted", source="api",
+            given_at=datetime(2025, 2, 1, tzinfo=UTC), recorded_by="test"))
+    assert identities("lou@example.org") == ["crm", "email"]

@@ -119,6 +119,9 @@ def test_a_consent_change_is_validated() -> None:
     with pytest.raises(ValidationError, match="time zone"):
         ConsentChange.model_validate({"purpose": "service", "status": "granted",
                                       "given_at": "2026-01-01T00:00:00"})
+    with pytest.raises(ValidationError, match="in the future"):
+        ConsentChange.model_validate({"purpose": "service", "status": "granted",
+                                      "given_at": "2999-01-01T00:00:00Z"})
     with pytest.raises(ValidationError, match="after given_at"):
         ConsentChange.model_validate({"purpose": "service", "status": "granted",
                                       "given_at": "2026-01-02T00:00:00Z",
