@@ -21,7 +21,16 @@ from kg.rdf.owner import acquire_owner, release_owner
 from kg.rdf.query_runner import ProcessQueryRunner
 from kg.settings import Settings, load_settings
 from kg_api.body_guard import BodyGuard
-from kg_api.routes import concepts, customers, insights, query, records, session, suggestions
+from kg_api.routes import (
+    concepts,
+    consents,
+    customers,
+    insights,
+    query,
+    records,
+    session,
+    suggestions,
+)
 from kg_api.stats import StatsCache
 from kg_api.webapp import mount_web_app
 
@@ -80,8 +89,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return JSONResponse({"status": "degraded", "neo4j": str(error)}, status_code=503)
         return JSONResponse({"status": "ok", "neo4j": "ok", "version": __version__})
 
-    for router in (customers.router, records.router, concepts.router, insights.router,
-                   query.router, suggestions.router, session.router):
+    for router in (customers.router, consents.router, records.router, concepts.router,
+                   insights.router, query.router, suggestions.router, session.router):
         app.include_router(router)
     mount_web_app(app)
     return app

@@ -6,7 +6,9 @@ import json
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from kg.consent.models import ConsentChange, Purpose, Status
 
 
 class CustomerSummary(BaseModel):
@@ -127,6 +129,8 @@ class Customer360(BaseModel):
     emotions: list[SignalFact]
     coOccurringConcepts: list[CoOccurrence]
     similarCustomers: list[SimilarCustomer]
+    permissions: CustomerPermissions | None = Field(
+        default=None, description="current permissions, their history and pending suggestions")
 
 
 class Erasure(BaseModel):
@@ -137,6 +141,7 @@ class Erasure(BaseModel):
     journeys: int
     casesDeleted: int
     entitiesDeleted: int = Field(description="entities only the erased texts mentioned")
+    consentsDeleted: int = Field(default=0, description="consent events of the customer")
     sequence: int = Field(description="the erasure's change number in the change feed")
     mirrored: bool = Field(description="true when the RDF mirror already reflects the erasure; "
                                        "otherwise it follows within moments")
@@ -180,3 +185,106 @@ class ResolutionResult(BaseModel):
 
 class SessionInfo(BaseModel):
     role: str = Field(description="the role of the key sent: reader, analyst, writer or admin")
+
+
+class ConsentRequest(BaseModel):
+    """A consent decision to record for a customer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    purpose: Purpose = Field(description="marketing, service, analytics or identity_linking")
+    status: Status = Field(description="granted, denied or withdrawn")
+    channel: str | None = Field(default=None, min_length=1, max_length=40,
+                                description="the channel it applies to; none: every channel")
+    givenAt: datetime | None = Field(default=None, description="when the customer decided; "
+                                     "default: now. The newest decision wins")
+    expiresAt: datetime | None = Field(default=None, description="until when a grant holds")
+    evidence: str | None = Field(default=None, max_length=2000,
+                                 description="what shows it: a form, a call note, a message")
+    identityId: str | None = Field(default=None, max_length=500,
+                                   description="the identity it was given through")
+    evidenceInteractionId: str | None = Field(
+        default=None, max_length=500,
+        description="the customer's message that asked for it (confirms its suggestion)")
+
+    def change(self, recorded_by: str) -> ConsentChange:
+        return ConsentChange(purpose=self.purpose, status=self.status, channel=self.channel,
+                             given_at=self.givenAt, expires_at=self.expiresAt, source="api",
+                             evidence=self.evidence, identity_id=self.identityId,
+                             evidence_interaction_id=self.evidenceInteractionId,
+                             recorded_by=recorded_by)
+
+
+class ConsentEventView(BaseModel):
+    consentId: str
+    purpose: str
+    status: str
+    channel: str | None = None
+    givenAt: datetime
+    expiresAt: datetime | None = None
+    recordedAt: datetime | None = None
+    source: str | None = None
+    evidence: str | None = None
+    recordedBy: str | None = None
+    identityId: str | None = None
+    evidenceInteractionId: str | None = None
+
+
+class ConsentDecisionView(BaseModel):
+    purpose: str
+    channel: str | None = None
+    allowed: bool
+    reason: str
+    consentId: str | None = Field(default=None, description="the event that decided, if any")
+
+
+class ConsentSuggestion(BaseModel):
+    """A message asking to stop contact or delete data: for a person to confirm."""
+
+    customerId: str
+    displayName: str | None = None
+    identityId: str
+    interactionId: str
+    occurredAt: datetime | None = None
+    channel: str | None = None
+    text: str | None = None
+    evidence: str | None = None
+    confidence: float | None = None
+
+
+class CustomerPermissions(BaseModel):
+    decisions: list[ConsentDecisionView] = Field(
+        description="per purpose, across channels: what the policy allows now and why")
+    current: list[ConsentEventView] = Field(
+        description="the newest event per purpose and channel")
+    history: list[ConsentEventView] = Field(description="every consent event, newest first")
+    suggestions: list[ConsentSuggestion] = Field(
+        description="messages asking to stop contact or delete data, not yet confirmed")
+
+
+class ConsentRecorded(BaseModel):
+    consentId: str
+    customerId: str
+    identityId: str
+    sequence: int = Field(description="the change's number in the change feed")
+    mirrored: bool = Field(description="true when the RDF mirror already has the event")
+    permissions: CustomerPermissions
+
+
+class Contactable(BaseModel):
+    customerId: str
+    purpose: str
+    channel: str | None = None
+    allowed: bool
+    reason: str
+    consentId: str | None = None
+
+
+class SuggestionPage(BaseModel):
+    total: int
+    offset: int
+    limit: int
+    items: list[ConsentSuggestion]
+
+
+Customer360.model_rebuild()

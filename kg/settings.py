@@ -20,6 +20,14 @@ def _default_cache() -> Path:
     return Path(user_cache_dir("customer-kg"))
 
 
+ConsentPurposeName = Literal["marketing", "service", "analytics", "identity_linking"]
+
+
+def _default_consent_policy() -> dict[ConsentPurposeName, Literal["granted", "denied"]]:
+    return {"marketing": "denied", "service": "granted", "analytics": "granted",
+            "identity_linking": "granted"}
+
+
 class Settings(BaseSettings):
     """Where the graph is and how the local server is provisioned."""
 
@@ -107,6 +115,17 @@ class Settings(BaseSettings):
     sparql_federation_endpoints: list[str] = Field(
         default_factory=list,
         description="SPARQL SERVICE endpoints queries may call; empty: federation is off")
+
+    # Consent policy (kg/consent/policy.py): what holds for a purpose with no consent event.
+    consent_defaults: dict[ConsentPurposeName, Literal["granted", "denied"]] = Field(
+        default_factory=_default_consent_policy,
+        description="per purpose, the permission assumed when a customer has no consent event: "
+                    "marketing is opt-in, service, analytics and identity linking opt-out")
+    consent_linking_required: bool = Field(
+        default=False,
+        description="when true, identities of different channels are linked only where the "
+                    "identity_linking permission of their consent events (or its default) "
+                    "allows it")
 
     # Extraction.
     spacy_model: str = Field(

@@ -8,6 +8,7 @@ from itertools import combinations
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
+from kg.consent.service import customer_consents
 from kg.derivation.refresh import refresh
 from kg.graph import queries
 from kg.ingestion.identities import IdentityError, normalise
@@ -23,6 +24,7 @@ from kg_api.models import (
     ResolutionResult,
     SplitRequest,
 )
+from kg_api.routes.consents import permissions_view
 from kg_api.security import Admin, Reader
 
 router = APIRouter(prefix="/customers", tags=["customers"])
@@ -69,6 +71,7 @@ def view_360(customer_id: str, graph: GraphDep, request: Request, _: Reader,
     }
     futures = {name: SECTIONS.submit(graph.rows, query, customerId=customer_id, **params)
                for name, (query, params) in asked.items()}
+    permissions = SECTIONS.submit(customer_consents, graph.driver, graph.settings, customer_id)
     stats = request.app.state.stats.get(graph)
     got = {name: future.result() for name, future in futures.items()}
     signals = got["signals"]
@@ -91,6 +94,7 @@ def view_360(customer_id: str, graph: GraphDep, request: Request, _: Reader,
             "interactionIds": sorted(ids)[:20]} for pair, ids in top_pairs],
         "similarCustomers": [{"customerId": other, "sharedConcepts": shared, "jaccard": score}
                              for other, shared, score in stats.similar(customer_id, 5)],
+        "permissions": permissions_view(permissions.result()),
     })
 
 
@@ -119,7 +123,8 @@ def erase(customer_id: str, driver: DriverDep, settings: SettingsDep,
     return Erasure(customerId=customer_id, identityIds=erased.identity_ids,
                    interactionIds=erased.interaction_ids, derivedFacts=erased.derived_facts,
                    journeys=erased.journeys, casesDeleted=erased.cases_deleted,
-                   entitiesDeleted=erased.entities_deleted, sequence=erased.sequence,
+                   entitiesDeleted=erased.entities_deleted,
+                   consentsDeleted=erased.consents_deleted, sequence=erased.sequence,
                    mirrored=mirrored)
 
 

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from kg.cli import (
+    consent,
     customers,
     db,
     derive,
@@ -38,6 +39,7 @@ app.add_typer(rdf.app, name="rdf")
 app.add_typer(fuseki.app, name="fuseki")
 app.add_typer(customers.app, name="customers")
 app.add_typer(suppression.app, name="suppression")
+app.add_typer(consent.app, name="consent")
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ from typing import Any, LiteralString
 
 import neo4j
 
+from kg.consent.derivation import links_permitted_by_consent
 from kg.derivation.changes import Change
 from kg.derivation.linkage import Link, resolve, score_touched
 from kg.graph import queries
@@ -69,6 +70,12 @@ def resolve_around(tx: neo4j.ManagedTransaction, *, identities: set[str],
     ids = sorted(rows)
     links = [Link(r["a"], r["b"], r["rule"], float(r["score"]))
              for r in tx.run(queries.LINKS_AMONG, ids=ids)]
+    if settings.consent_linking_required:
+        # Links that join identities across channels need the identity_linking permission;
+        # vetoes (score 0) always count.
+        permitted = links_permitted_by_consent(
+            tx, sorted({(link.a, link.b) for link in links if link.score > 0}), settings)
+        links = [link for link in links if link.score <= 0 or (link.a, link.b) in permitted]
     result = resolve(ids, links, key=key,
                      link_probability=settings.resolution_link_probability)
     assign = [{"identityId": identity, "customerId": customer,

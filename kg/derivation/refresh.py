@@ -16,6 +16,7 @@ from dataclasses import dataclass, fields
 
 import neo4j
 
+from kg.consent.derivation import customers_of_identities, refresh_consent_flags
 from kg.derivation.cases import cases_around, journeys_and_segments
 from kg.derivation.changes import Change, append_change, lock_feed
 from kg.derivation.identities import resolve_around
@@ -39,6 +40,7 @@ class RefreshSummary:
     interactions: int = 0
     cases: int = 0
     segmented: int = 0
+    consent_flags: int = 0
 
     def add(self, other: RefreshSummary) -> None:
         for item in fields(self):
@@ -69,13 +71,18 @@ def _refresh_once(tx: neo4j.ManagedTransaction, key: bytes, settings: Settings
                  | (customers - resolution.deleted_customers))
     segmented = journeys_and_segments(tx, customers=concerned, inactive_days=INACTIVE_DAYS,
                                       change=change)
+    # Consent events arrive on identities (a load) or customers (a consent change): the
+    # analytics flags of every customer around them are recomputed from their events.
+    flagged = refresh_consent_flags(
+        tx, (concerned | customers_of_identities(tx, identities))
+        - resolution.deleted_customers, settings, change)
     append_change(tx, change, pending=False)
     tx.run(queries.MARK_DERIVED, sequences=[r["sequence"] for r in pending]).consume()
     return RefreshSummary(changes=len(pending), identities=resolution.identities,
                           scored_pairs=resolution.scored_pairs,
                           customers_deleted=len(resolution.deleted_customers),
                           interactions=cases.interactions, cases=cases.cases,
-                          segmented=segmented)
+                          segmented=segmented, consent_flags=flagged)
 
 
 def refresh(driver: neo4j.Driver, settings: Settings) -> RefreshSummary:
@@ -96,7 +103,8 @@ def _mark_pending(tx: neo4j.ManagedTransaction, change: Change) -> None:
 
 
 def derive_everything(driver: neo4j.Driver, settings: Settings) -> RefreshSummary:
-    """Mark every identity and interaction pending, then refresh: the repair path."""
+    """Mark every identity and interaction pending, then refresh: the repair path (also after
+    a change of the consent policy's settings: every customer's flags are recomputed)."""
     identity_ids = [r["id"] for r in run_query(driver, settings, queries.ALL_IDENTITY_IDS)]
     interaction_ids = [r["id"] for r in run_query(driver, settings,
                                                   queries.ALL_INTERACTION_IDS)]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Final, LiteralString
 
+from kg.consent.policy import ANALYTICS_INCLUDED, ANALYTICS_INCLUDED_INTERACTION
+
 PING: Final[LiteralString] = "RETURN 1 AS ok"
 
 SHOW_CONSTRAINTS: Final[LiteralString] = (
@@ -237,6 +239,20 @@ MERGE (c:EmotionCategory {categoryId: row.categoryId})
 MERGE (s)-[:EMOTION_CATEGORY]->(c)
 """
 
+# Consent events: one node per decision, kept as history, on the identity it came through.
+# recordedAt is set once, so writing the same event again changes nothing.
+MERGE_CONSENTS: Final[LiteralString] = """
+UNWIND $rows AS row
+MATCH (x:Identity {identityId: row.identityId})
+MERGE (e:Consent {consentId: row.consentId})
+ON CREATE SET e.recordedAt = datetime()
+SET e += row.props
+MERGE (e)-[:CONSENT_OF]->(x)
+WITH e, row WHERE row.channelId IS NOT NULL
+MATCH (ch:Channel {channelId: row.channelId})
+MERGE (e)-[:CONSENT_FOR_CHANNEL]->(ch)
+"""
+
 # Statements of one batch, in the order they run inside its single transaction.
 BATCH_STATEMENTS: Final[tuple[tuple[str, LiteralString], ...]] = (
     ("channels", MERGE_CHANNELS),
@@ -246,6 +262,7 @@ BATCH_STATEMENTS: Final[tuple[tuple[str, LiteralString], ...]] = (
     ("authored_by", MERGE_AUTHORED_BY),
     ("identity_channels", MERGE_IDENTITY_CHANNELS),
     ("links", MERGE_LINKS),
+    ("consents", MERGE_CONSENTS),
     ("replies", MERGE_REPLIES),
     ("touchpoints", MERGE_TOUCHPOINTS),
     ("at_touchpoint", MERGE_AT_TOUCHPOINT),
@@ -867,10 +884,12 @@ RETURN i.interactionId AS interactionId,
        [(i)-[:ABOUT_CONCEPT]->(k:Concept) | k.conceptId] AS concepts
 """
 
-# Every interaction's author and concepts: the base rates for lift and similarity.
+# Every interaction's author and concepts: the base rates for lift and similarity. Customers
+# the consent policy leaves out of analytics are not counted (nor listed as similar).
 CORPUS_CONCEPTS: Final[LiteralString] = """
 MATCH (i:Interaction)
 OPTIONAL MATCH (i)-[:AUTHORED_BY]->(:Identity)<-[:HAS_IDENTITY]-(c:Customer)
+WITH i, c WHERE c IS NULL OR """ + ANALYTICS_INCLUDED + """
 RETURN c.customerId AS customerId, [(i)-[:ABOUT_CONCEPT]->(k:Concept) | k.conceptId] AS concepts
 """
 
@@ -912,8 +931,69 @@ CONCEPT_TREE: Final[LiteralString] = """
 MATCH (k:Concept)
 OPTIONAL MATCH (k)-[:BROADER]->(b:Concept)
 RETURN k.conceptId AS conceptId, k.prefLabel AS label, b.conceptId AS broader,
-       COUNT { (k)<-[:ABOUT_CONCEPT]-(:Interaction) } AS interactions
+       COUNT { (k)<-[:ABOUT_CONCEPT]-(i:Interaction)
+               WHERE """ + ANALYTICS_INCLUDED_INTERACTION + """ } AS interactions
 ORDER BY conceptId
+"""
+
+# ---------------------------------------------------------------- consent
+# Every consent event of these customers (through any of their identities), with its channel.
+CONSENT_EVENTS_OF_CUSTOMERS: Final[LiteralString] = """
+UNWIND $customers AS customerId
+MATCH (c:Customer {customerId: customerId})
+RETURN customerId, c.analyticsExcluded AS excluded, c.analyticsAllowedUntil AS allowedUntil,
+       [(c)-[:HAS_IDENTITY]->(x:Identity)<-[:CONSENT_OF]-(e:Consent) | {
+          consentId: e.consentId, purpose: e.purpose, consentStatus: e.consentStatus,
+          givenAt: e.givenAt, expiresAt: e.expiresAt, recordedAt: e.recordedAt,
+          consentSource: e.consentSource, consentEvidence: e.consentEvidence,
+          recordedBy: e.recordedBy, identityId: x.identityId,
+          evidenceInteractionId: e.evidenceInteractionId,
+          channel: [(e)-[:CONSENT_FOR_CHANNEL]->(ch:Channel) | ch.channelId][0]}] AS events
+"""
+
+CONSENT_EVENTS_OF_IDENTITIES: Final[LiteralString] = """
+UNWIND $ids AS id
+MATCH (x:Identity {identityId: id})<-[:CONSENT_OF]-(e:Consent)
+RETURN x.identityId AS identityId, e.consentId AS consentId, e.purpose AS purpose,
+       e.consentStatus AS consentStatus, e.givenAt AS givenAt, e.expiresAt AS expiresAt,
+       e.recordedAt AS recordedAt, e.consentSource AS consentSource,
+       e.recordedBy AS recordedBy,
+       [(e)-[:CONSENT_FOR_CHANNEL]->(ch:Channel) | ch.channelId][0] AS channel
+"""
+
+CUSTOMERS_OF_IDENTITIES: Final[LiteralString] = """
+UNWIND $ids AS id
+MATCH (c:Customer)-[:HAS_IDENTITY]->(:Identity {identityId: id})
+RETURN DISTINCT c.customerId AS customerId
+"""
+
+# What the enforcement predicate reads, maintained by the refresh path.
+WRITE_CONSENT_FLAGS: Final[LiteralString] = """
+UNWIND $rows AS row
+MATCH (c:Customer {customerId: row.customerId})
+SET c.analyticsExcluded = row.excluded, c.analyticsAllowedUntil = row.allowedUntil
+"""
+
+# Messages that asked to stop contact or delete data (the consent-withdrawal intent) that no
+# consent event has confirmed yet: evidence for a person, never a change by itself.
+CONSENT_SUGGESTIONS: Final[LiteralString] = """
+MATCH (i:Interaction)-[:HAS_INTENT]->(s:Intent)-[:INTENT_CATEGORY]->
+      (:IntentCategory {categoryId: $category})
+MATCH (i)-[:AUTHORED_BY]->(x:Identity)<-[:HAS_IDENTITY]-(c:Customer)
+WHERE ($customerId IS NULL OR c.customerId = $customerId)
+  AND NOT EXISTS { MATCH (e:Consent {evidenceInteractionId: i.interactionId}) }
+WITH c, x, i, s ORDER BY i.occurredAt DESC, i.interactionId
+WITH collect({customerId: c.customerId, displayName: c.displayName, identityId: x.identityId,
+              interactionId: i.interactionId, occurredAt: i.occurredAt, text: i.text,
+              evidence: s.evidence, confidence: s.confidence,
+              channel: [(i)-[:VIA_CHANNEL]->(ch:Channel) | ch.channelId][0]}) AS found
+RETURN size(found) AS total, found[$skip..$skip + $limit] AS items
+"""
+
+READ_INTERACTION_AUTHOR: Final[LiteralString] = """
+MATCH (i:Interaction {interactionId: $interactionId})-[:AUTHORED_BY]->(x:Identity)
+      <-[:HAS_IDENTITY]-(c:Customer)
+RETURN x.identityId AS identityId, c.customerId AS customerId
 """
 
 # ---------------------------------------------------------------- erasure
@@ -943,16 +1023,22 @@ CALL (c) {
   OPTIONAL MATCH (k:Case)-[:CASE_OF]->(c)
   RETURN collect(k) AS cases
 }
-WITH c, identities, interactions, derived, journeys, cases,
+CALL (identities) {
+  UNWIND identities AS x
+  MATCH (e:Consent)-[:CONSENT_OF]->(x)
+  RETURN collect(DISTINCT e) AS consents
+}
+WITH c, identities, interactions, derived, journeys, cases, consents,
      [x IN identities | x.identityId] AS identityIds,
      [i IN interactions | i.interactionId] AS interactionIds
+FOREACH (n IN consents | DETACH DELETE n)
 FOREACH (n IN derived | DETACH DELETE n)
 FOREACH (n IN interactions | DETACH DELETE n)
 FOREACH (n IN identities | DETACH DELETE n)
 FOREACH (n IN journeys | DETACH DELETE n)
 DETACH DELETE c
 RETURN identityIds, interactionIds, size(derived) AS derived, size(journeys) AS journeys,
-       [k IN cases | k.caseId] AS caseIds
+       [k IN cases | k.caseId] AS caseIds, size(consents) AS consents
 """
 
 # Before an erasure: every node it will delete or leave changed, for the change record.
@@ -978,7 +1064,9 @@ RETURN [x IN identities | x.identityId] AS identityIds,
        reduce(all = [], i IN interactions | all +
          [(i)-[:PART_OF_CASE]->(:Case)<-[:PART_OF_CASE]-(o:Interaction) | o.interactionId] +
          [(i)<-[:REPLY_TO]-(o:Interaction) | o.interactionId]) AS around,
-       [(j:Journey)-[:JOURNEY_OF]->(c) | j.journeyId] AS journeyIds
+       [(j:Journey)-[:JOURNEY_OF]->(c) | j.journeyId] AS journeyIds,
+       reduce(all = [], x IN identities | all +
+         [(x)<-[:CONSENT_OF]-(e:Consent) | e.consentId]) AS consentIds
 """
 
 SUPPRESS: Final[LiteralString] = """
@@ -1027,10 +1115,13 @@ RETURN count(*) AS deleted
 """
 
 # ---------------------------------------------------------------- API: concepts and insights
-# Interactions in scope: optional channel, time range and customer segment filters.
+# Interactions in scope: optional channel, time range and customer segment filters; every
+# aggregate below leaves out the interactions of customers the consent policy excludes from
+# analytics (kg/consent/policy.py).
 CONCEPT_CORRELATIONS: Final[LiteralString] = """
 MATCH (i:Interaction)-[:VIA_CHANNEL]->(ch:Channel)
-WHERE ($channel IS NULL OR ch.channelId = $channel)
+WHERE """ + ANALYTICS_INCLUDED_INTERACTION + """
+  AND ($channel IS NULL OR ch.channelId = $channel)
   AND ($since IS NULL OR i.occurredAt >= $since) AND ($until IS NULL OR i.occurredAt < $until)
   AND ($segment IS NULL OR EXISTS { (i)-[:AUTHORED_BY]->(:Identity)<-[:HAS_IDENTITY]-(:Customer)
                                      -[:IN_SEGMENT]->(:Segment {segmentId: $segment}) })
@@ -1054,7 +1145,8 @@ CONCEPT_SENTIMENT_BY_CHANNEL: Final[LiteralString] = """
 MATCH (i:Interaction)-[:ABOUT_CONCEPT]->(:Concept {conceptId: $conceptId}),
       (i)-[:VIA_CHANNEL]->(ch:Channel),
       (i)-[:HAS_OPINION]->(o:Opinion)-[:ABOUT_ASPECT]->(:Concept {conceptId: $conceptId})
-WHERE ($channel IS NULL OR ch.channelId = $channel)
+WHERE """ + ANALYTICS_INCLUDED_INTERACTION + """
+  AND ($channel IS NULL OR ch.channelId = $channel)
   AND ($since IS NULL OR i.occurredAt >= $since) AND ($until IS NULL OR i.occurredAt < $until)
 RETURN ch.channelId AS channel, count(DISTINCT i) AS volume, avg(o.polarityScore) AS sentiment,
        i.occurredAt.year + '-' + right('0' + toString(i.occurredAt.month), 2) AS month
@@ -1064,13 +1156,14 @@ ORDER BY month, channel
 CONCEPT_TOP_ENTITIES: Final[LiteralString] = """
 MATCH (i:Interaction)-[:ABOUT_CONCEPT]->(:Concept {conceptId: $conceptId}),
       (i)-[:MENTIONS_ENTITY]->(e:Entity)
+WHERE """ + ANALYTICS_INCLUDED_INTERACTION + """
 RETURN e.entityId AS entityId, e.entityName AS name, count(i) AS volume
 ORDER BY volume DESC, entityId LIMIT 10
 """
 
 PAIN_POINTS: Final[LiteralString] = """
 MATCH (i:Interaction)-[:HAS_OPINION]->(o:Opinion)-[:ABOUT_ASPECT]->(k:Concept)
-WHERE o.polarity = 'negative'
+WHERE o.polarity = 'negative' AND """ + ANALYTICS_INCLUDED_INTERACTION + """
   AND ($since IS NULL OR i.occurredAt >= $since) AND ($until IS NULL OR i.occurredAt < $until)
 WITH k, count(DISTINCT i) AS negative, avg(-o.polarityScore) AS intensity,
      count(DISTINCT CASE WHEN i.occurredAt >= $recentSince THEN i END) AS recent,
@@ -1082,6 +1175,7 @@ ORDER BY score DESC, conceptId LIMIT $limit
 
 CHANNEL_INSIGHTS: Final[LiteralString] = """
 MATCH (i:Interaction)-[:VIA_CHANNEL]->(ch:Channel)
+WHERE """ + ANALYTICS_INCLUDED_INTERACTION + """
 OPTIONAL MATCH (i)-[:HAS_OPINION]->(o:Opinion) WHERE o.opinionId ENDS WITH ':message'
 OPTIONAL MATCH (answer:Interaction {direction: 'outbound'})-[:REPLY_TO]->(i)
 WHERE i.direction = 'inbound'

@@ -12,7 +12,9 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from kg.consent.models import Purpose, Status, not_in_future
 
 FUTURE_TOLERANCE = timedelta(days=1)  # clocks and time zones differ; a year 9999 is an error
 IdentityKind = Literal["handle", "email", "phone", "crm", "loyalty"]
@@ -68,6 +70,46 @@ class PersonAttributes(BaseModel):
         return all(value is None for value in self.model_dump().values())
 
 
+def _in_utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("needs a time zone (e.g. 2024-05-01T10:00:00Z)")
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as error:
+        raise ValueError(f"{value.isoformat()} is outside the calendar in UTC") from error
+
+
+class ConsentStatement(BaseModel):
+    """A permission a source states for the record's customer: a CRM column, a survey checkbox.
+    It becomes a consent event on the record's own identity (a CRM row's id, a message's
+    author); the newest event per purpose and channel is the customer's permission."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    purpose: Purpose
+    status: Status
+    channel: ChannelId | None = Field(default=None, description="none: every channel")
+    given_at: datetime = Field(description="when the customer decided (effective time)")
+    expires_at: datetime | None = Field(default=None, description="until when a grant holds")
+    evidence: str | None = Field(default=None, description="e.g. the CRM column or checkbox")
+
+    @field_validator("given_at")
+    @classmethod
+    def _given(cls, value: datetime) -> datetime:
+        return not_in_future(_in_utc(value), "given_at")
+
+    @field_validator("expires_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else _in_utc(value)
+
+    @model_validator(mode="after")
+    def _expiry_after_given(self) -> ConsentStatement:
+        if self.expires_at is not None and self.expires_at <= self.given_at:
+            raise ValueError("expires_at must be after given_at")
+        return self
+
+
 class IdentityRef(BaseModel):
     """An identifier as a source states it; normalised when the graph key is made."""
 
@@ -107,6 +149,9 @@ class InteractionRecord(BaseModel):
     rating: float | None = None
     subject: str | None = None
     about_product: str | None = Field(default=None, description="product id the record is about")
+    consents: list[ConsentStatement] = Field(
+        default_factory=list, description="permissions the author states in this record (a "
+        "survey's checkboxes); they need an author")
 
     @field_validator("occurred_at")
     @classmethod
@@ -122,11 +167,16 @@ class InteractionRecord(BaseModel):
             raise ValueError(f"{value.isoformat()} is more than a day in the future")
         return value
 
-
     @field_validator("*")
     @classmethod
     def _encodable(cls, value: object) -> object:
         return _valid_text(value)
+
+    @model_validator(mode="after")
+    def _consents_need_an_author(self) -> InteractionRecord:
+        if self.consents and self.author is None:
+            raise ValueError("consents need an author: whose permission is it?")
+        return self
 
 
 class CustomerRecord(BaseModel):
@@ -143,6 +193,8 @@ class CustomerRecord(BaseModel):
     segment: str | None = None
     postcode: str | None = None
     person: PersonAttributes | None = None
+    consents: list[ConsentStatement] = Field(
+        default_factory=list, description="permissions the master states (consent columns)")
 
     @field_validator("*")
     @classmethod

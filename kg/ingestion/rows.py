@@ -11,9 +11,16 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from kg.consent.rows import consent_row
 from kg.extraction.models import ExtractionResult
 from kg.ingestion.identities import IDENTITY_LABELS, identity_id, network_of, normalise
-from kg.ingestion.records import CustomerRecord, IdentityRef, InteractionRecord, PersonAttributes
+from kg.ingestion.records import (
+    ConsentStatement,
+    CustomerRecord,
+    IdentityRef,
+    InteractionRecord,
+    PersonAttributes,
+)
 from kg.ontology.mapping import GraphMapping
 from kg.resolution.persons import GRAPH_KEYS, person_row
 
@@ -114,7 +121,20 @@ def add_customer_record(batch: GraphBatch, record: CustomerRecord, mapping: Grap
     refs += [ref.model_copy(update={"display_name": ref.display_name or record.name})
              for ref in others]
     _add_identities(batch, refs, f"record:{record.source}", mapping, record.segment)
+    _add_consents(batch, identity_id(first), record.source, record.consents, mapping)
     batch.records += 1
+
+
+def _add_consents(batch: GraphBatch, identity: str, source: str,
+                  consents: list[ConsentStatement], mapping: GraphMapping) -> None:
+    """A record's consent statements become events on its own identity, recorded by the load."""
+    for consent in consents:
+        if consent.channel is not None:
+            _add_channel(batch, consent.channel, mapping)
+        batch.add("consents", consent_row(
+            identity_id=identity, purpose=consent.purpose, status=consent.status,
+            channel=consent.channel, given_at=consent.given_at, expires_at=consent.expires_at,
+            source=source, evidence=consent.evidence, recorded_by=f"load:{source}"))
 
 
 def add_interaction(batch: GraphBatch, record: InteractionRecord,
@@ -145,6 +165,7 @@ def add_interaction(batch: GraphBatch, record: InteractionRecord,
         refs = [record.author, *record.also_known_as]
         _add_identities(batch, refs, f"record:{record.source}", mapping)
         batch.add("authored_by", {"interactionId": iid, "identityId": identity_id(record.author)})
+        _add_consents(batch, identity_id(record.author), record.source, record.consents, mapping)
     if record.reply_to:
         batch.add("replies", {"interactionId": iid,
                               "parentId": interaction_id(record.source, record.reply_to)})

@@ -32,6 +32,7 @@ TOUCHES: tuple[tuple[str, str, str], ...] = (
     ("interactions", "interactionId", "Interaction"),
     ("identities", "identityId", "Identity"),
     ("links", "from", "Identity"),
+    ("consents", "consentId", "Consent"),
     ("replies", "interactionId", "Interaction"),
     ("replies", "parentId", "Interaction"),
     ("touchpoints", "touchpointId", "Touchpoint"),

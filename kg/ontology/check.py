@@ -11,7 +11,7 @@ from rdflib import OWL, RDF, RDFS, URIRef
 from kg.errors import OntologyError
 from kg.ontology.files import OntologyFiles, line_of, load_vocabulary, parse_turtle
 from kg.ontology.mapping import GraphMapping, build_mapping, concept_ids
-from kg.ontology.namespaces import CKG, SKOS
+from kg.ontology.namespaces import CKC, CKG, SKOS
 from kg.ontology.reasoning import ReasoningReport, check_consistency
 from kg.ontology.shapes import ShapesReport, validate_instances
 
@@ -83,7 +83,9 @@ def _check_taxonomy(graph: rdflib.Graph, path: Path) -> int:
         if not is_top and graph.value(concept, SKOS.broader) is None:
             raise OntologyError("is neither a top concept nor narrower than one", path=str(path),
                                 line=line_of(path, str(concept)), term=graph.qname(concept))
-    tops = sum(1 for c in concepts if (c, SKOS.topConceptOf, None) in graph)
+    # Top-level areas of the customer-experience scheme (the consent purposes are a scheme of
+    # their own, checked the same way but not counted here).
+    tops = sum(1 for c in concepts if (c, SKOS.topConceptOf, CKC.scheme) in graph)
     if len(concepts) < MIN_CONCEPTS or tops < MIN_TOP_CONCEPTS:
         raise OntologyError(f"the scheme has {len(concepts)} concepts in {tops} top-level "
                             f"areas; at least {MIN_CONCEPTS} in {MIN_TOP_CONCEPTS} are required",

@@ -75,6 +75,13 @@ class GraphMapping:
     indexes: tuple[Index, ...]
     reference_iris: dict[tuple[str, str], URIRef] = field(repr=False)
     ranges: dict[str, URIRef] = field(default_factory=dict, repr=False)
+    # Standard terms (ckg:mirroredAs) the RDF mirror states beside own ones: by label,
+    # relationship type and property key; and the IRI a property's string value names
+    # (ckg:valuesFrom), keyed by (property key, value).
+    aligned_classes: dict[str, URIRef] = field(default_factory=dict, repr=False)
+    aligned_edges: dict[str, URIRef] = field(default_factory=dict, repr=False)
+    aligned_properties: dict[str, URIRef] = field(default_factory=dict, repr=False)
+    value_iris: dict[tuple[str, str], URIRef] = field(default_factory=dict, repr=False)
 
     def key_of(self, label: str) -> str:
         """The uniqueness key of a label, inherited from its nearest keyed superclass."""
@@ -156,8 +163,24 @@ def build_mapping(graph: rdflib.Graph, source: Path | None = None) -> GraphMappi
         range_iri = graph.value(iri, RDFS.range)
         if isinstance(range_iri, URIRef):
             ranges[key] = range_iri
-    return GraphMapping(labels, relationship_types, property_keys, superclasses, keys,
-                        constraints, indexes, reference_iris, ranges)
+    aligned = {iri: standard for iri, standard in graph.subject_objects(CKG.mirroredAs)
+               if isinstance(iri, URIRef) and isinstance(standard, URIRef)}
+    value_iris: dict[tuple[str, str], URIRef] = {}
+    for prop, cls in graph.subject_objects(CKG.valuesFrom):
+        for individual in graph.subjects(RDF.type, cls):
+            graph_value = graph.value(individual, CKG.graphValue)
+            if isinstance(individual, URIRef) and graph_value is not None:
+                value_iris[(local_name(prop), str(graph_value))] = aligned.get(individual,
+                                                                               individual)
+    return GraphMapping(
+        labels, relationship_types, property_keys, superclasses, keys, constraints, indexes,
+        reference_iris, ranges,
+        aligned_classes={name: aligned[iri] for name, iri in labels.items() if iri in aligned},
+        aligned_edges={name: aligned[iri] for name, iri in relationship_types.items()
+                       if iri in aligned},
+        aligned_properties={name: aligned[iri] for name, iri in property_keys.items()
+                            if iri in aligned},
+        value_iris=value_iris)
 
 
 def _own(graph: rdflib.Graph, kind: URIRef) -> list[URIRef]:

@@ -57,6 +57,8 @@ def node_triples(mapping: GraphMapping, labels: list[str], key: str, props: dict
     subject = node_term(mapping, labels, key)
     for label in labels:
         yield ox.Triple(subject, RDF_TYPE, ox.NamedNode(str(mapping.labels[label])))
+        if label in mapping.aligned_classes:
+            yield ox.Triple(subject, RDF_TYPE, ox.NamedNode(str(mapping.aligned_classes[label])))
     for name, value in sorted(props.items()):
         yield from _values(subject, name, value, mapping)
     # Edges with properties may run in parallel (two pieces of evidence linking the same
@@ -70,6 +72,9 @@ def node_triples(mapping: GraphMapping, labels: list[str], key: str, props: dict
         if (predicate.value, end.value) not in stated:
             stated.add((predicate.value, end.value))
             yield ox.Triple(subject, predicate, end)
+            if edge["type"] in mapping.aligned_edges:
+                yield ox.Triple(subject, ox.NamedNode(str(mapping.aligned_edges[edge["type"]])),
+                                end)
         if edge["props"]:
             statement = edge_statement(subject, predicate, end, edge["props"])
             yield ox.Triple(statement, RDF_TYPE, RDF_STATEMENT)
@@ -86,8 +91,16 @@ def _values(subject: ox.NamedNode, name: str, value: object, mapping: GraphMappi
         return
     predicate = ox.NamedNode(str(mapping.property_keys[name]))
     range_iri = str(mapping.ranges[name]) if name in mapping.ranges else None
+    standard = mapping.aligned_properties.get(name)
     for item in value if isinstance(value, list) else [value]:
-        yield ox.Triple(subject, predicate, literal(item, range_iri))
+        term = literal(item, range_iri)
+        yield ox.Triple(subject, predicate, term)
+        if standard is not None:
+            # A string naming a reference individual is stated with the individual (or its
+            # standard term), e.g. dpv:hasConsentStatus dpv:ConsentWithdrawn.
+            named = mapping.value_iris.get((name, str(item)))
+            yield ox.Triple(subject, ox.NamedNode(str(standard)),
+                            ox.NamedNode(str(named)) if named is not None else term)
 
 
 def export_all(driver: neo4j.Driver, settings: Settings, mapping: GraphMapping

@@ -2,7 +2,8 @@
 
 The customer, their identities, the interactions they wrote and the company's answers to them,
 what extraction made of those (mentions, opinions, intents, emotions, and entities no other
-interaction mentions), their journey and the cases left empty go in one transaction. Its change
+interaction mentions), the consent events given through their identities, their journey and
+the cases left empty go in one transaction. Its change
 record names every removed node, so the RDF mirror drops them, and marks the interactions that
 shared a case with or replied to the removed ones for derivation, so their cases are regrouped.
 The erased identities join the suppression list (keyed hashes), and Neo4j's query statistics,
@@ -33,6 +34,7 @@ class Erasure:
     journeys: int = 0
     cases_deleted: int = 0
     entities_deleted: int = 0
+    consents_deleted: int = 0
     sequence: int = 0
 
 
@@ -56,13 +58,15 @@ def _erase(tx: neo4j.ManagedTransaction, customer_id: str, key: bytes) -> Erasur
     change.touch("Journey", scope["journeyIds"])
     change.touch("Case", removed["caseIds"])
     change.touch("Entity", set(scope["entityIds"]))
+    change.touch("Consent", scope["consentIds"])
     change.nodes.update(scope["derived"])
     sequence = append_change(tx, change, pending=True)
     return Erasure(customer_id=customer_id, identity_ids=sorted(scope["identityIds"]),
                    interaction_ids=sorted(erased), derived_facts=len(set(scope["derived"])),
                    journeys=len(scope["journeyIds"]),
                    cases_deleted=emptied["deleted"] if emptied else 0,
-                   entities_deleted=entities["deleted"] if entities else 0, sequence=sequence)
+                   entities_deleted=entities["deleted"] if entities else 0,
+                   consents_deleted=removed["consents"], sequence=sequence)
 
 
 def erase_customer(driver: neo4j.Driver, settings: Settings, customer_id: str

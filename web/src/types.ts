@@ -27,12 +27,24 @@ export interface SignalFact { category: string; volume: number; interactionIds: 
 export interface CoOccurrence { concepts: [string, string]; together: number; lift: number;
   interactionIds: string[] }
 export interface SimilarCustomer { customerId: string; sharedConcepts: string[]; jaccard: number }
+export interface ConsentDecision { purpose: string; channel: string | null; allowed: boolean;
+  reason: string; consentId: string | null }
+export interface ConsentEvent { consentId: string; purpose: string; status: string;
+  channel: string | null; givenAt: string; expiresAt: string | null; recordedAt: string | null;
+  source: string | null; evidence: string | null; recordedBy: string | null;
+  identityId: string | null; evidenceInteractionId: string | null }
+export interface ConsentSuggestion { customerId: string; identityId: string; interactionId: string;
+  occurredAt: string | null; channel: string | null; text: string | null;
+  evidence: string | null; confidence: number | null }
+export interface CustomerPermissions { decisions: ConsentDecision[]; current: ConsentEvent[];
+  history: ConsentEvent[]; suggestions: ConsentSuggestion[] }
 export interface Customer360 {
   customerId: string; displayName: string | null; segment: string | null;
   identities: IdentityView[]; channels: ChannelUse[]; journey: JourneyStep[];
   journeyOffset: number; cases: CaseSummary[]; concepts: ConceptFact[];
   entities: EntityFact[]; intents: SignalFact[]; emotions: SignalFact[];
   coOccurringConcepts: CoOccurrence[]; similarCustomers: SimilarCustomer[];
+  permissions: CustomerPermissions | null;
 }
 
 export interface Span { start: number; end: number; text: string; label: string;

@@ -3,7 +3,9 @@
 Columns (case-insensitive): ``customer_id`` (required), ``name``, ``email``, ``phone``,
 ``twitter``, ``facebook``, ``instagram``, ``loyalty``, ``segment``, ``postcode``, and the person
 attributes of :mod:`kg.ingestion.adapters.person_columns` (given and family name, birth date,
-address lines, city, region, country). A row's identifiers are linked to one customer because
+address lines, city, region, country), and the consent columns of
+:mod:`kg.ingestion.adapters.consent_columns` (``marketing_consent``, ``analytics_consent``, …
+with their dates). A row's identifiers are linked to one customer because
 the CRM itself asserts it; its person attributes are evidence for probabilistic linkage.
 """
 
@@ -22,6 +24,7 @@ from kg.ingestion.adapters.base import (
     build,
     csv_rows,
 )
+from kg.ingestion.adapters.consent_columns import consents_from_row
 from kg.ingestion.adapters.person_columns import full_name, person_from_row
 from kg.ingestion.records import CustomerRecord
 
@@ -52,4 +55,5 @@ def read_crm(path: Path, options: AdapterOptions) -> Iterator[Item]:
             "source": "crm", "source_id": row["customer_id"], "name": name,
             "identities": identities, "segment": row.get("segment") or None,
             "postcode": postcode, "person": person,
+            "consents": consents_from_row(row, f"{path.name} line {line}"),
         })

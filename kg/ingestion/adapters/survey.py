@@ -3,7 +3,10 @@
 Columns (case-insensitive): ``response_id``; ``submitted_at``; ``email`` and/or
 ``customer_id``; ``nps`` (0-10) or ``csat`` (1-5); ``comment`` (or ``feedback``, ``text``);
 optionally ``name``, ``postcode`` and the person attributes of
-:mod:`kg.ingestion.adapters.person_columns`, which go on the respondent's identity.
+:mod:`kg.ingestion.adapters.person_columns`, which go on the respondent's identity; consent
+checkboxes (``marketing_consent``, ``analytics_consent``, … of
+:mod:`kg.ingestion.adapters.consent_columns`), given when the survey was submitted unless a
+column says otherwise.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from kg.ingestion.adapters.base import (
     build,
     csv_rows,
 )
+from kg.ingestion.adapters.consent_columns import consents_from_row
 from kg.ingestion.adapters.person_columns import full_name, person_from_row
 from kg.ingestion.records import InteractionRecord
 
@@ -58,4 +62,6 @@ def read_survey(path: Path, options: AdapterOptions) -> Iterator[Item]:
                 "occurred_at": row.get("submitted_at"), "text": text, "rating": rating,
                 "author": identities[0] if identities else None,
                 "also_known_as": identities[1:],
+                "consents": consents_from_row(row, f"{path.name} line {line}",
+                                              default_at=row.get("submitted_at")),
             })

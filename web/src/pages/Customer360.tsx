@@ -1,7 +1,8 @@
 // The correlated 360° view of one customer: profile and segment, identities as a graph with
 // each link's rule, score and evidence, channels, the journey across channels, cases, concepts,
-// co-occurrences, entities, intents, emotions and similar customers. Every fact opens the
-// interactions it came from.
+// co-occurrences, entities, intents, emotions, similar customers and permissions (what each
+// consent purpose allows and why, the history of consent events, messages waiting for a
+// decision). Every fact opens the interactions it came from.
 
 import { useEffect, useMemo, useState } from "preact/hooks";
 
@@ -72,6 +73,7 @@ function View360({ view, session }: { view: Customer360; session: Session }) {
         <Signals view={view} />
         <Entities view={view} />
         <Similar view={view} labels={labels} />
+        <Permissions view={view} />
       </div>
     </div>
   );
@@ -429,6 +431,57 @@ function Similar({ view, labels }: { view: Customer360; labels: Map<string, stri
                 <td><a class="mono" href={href("customers", s.customerId)}>{s.customerId}</a></td>
                 <td>{s.sharedConcepts.map((c) => conceptName(c, labels)).join(", ")}</td>
                 <td class="num">{decimal(s.jaccard)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Section>
+  );
+}
+
+function Permissions({ view }: { view: Customer360 }) {
+  const permissions = view.permissions;
+  if (!permissions) return null;
+  return (
+    <Section title="Permissions" id="permissions" wide>
+      <table class="table">
+        <caption class="sr-only">What each consent purpose allows now, and why</caption>
+        <thead><tr><th scope="col">Purpose</th><th scope="col">Allowed</th><th scope="col">Why</th></tr></thead>
+        <tbody>
+          {permissions.decisions.map((d) => (
+            <tr key={d.purpose}>
+              <td>{titleCase(d.purpose.replace("_", " "))}</td>
+              <td>{d.allowed ? "yes" : "no"}</td>
+              <td class="muted">{d.reason}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {permissions.suggestions.length > 0 && (
+        <ul class="plain">
+          {permissions.suggestions.map((s) => (
+            <li key={s.interactionId}>
+              Waiting for a decision: “{s.evidence}” ({when(s.occurredAt)}){" "}
+              <Sources ids={[s.interactionId]} title="Message asking to stop contact" />
+            </li>
+          ))}
+        </ul>
+      )}
+      {permissions.history.length === 0 ? <Empty>No consent recorded; the policy defaults apply.</Empty> : (
+        <table class="table">
+          <caption class="sr-only">Consent history, newest first</caption>
+          <thead><tr><th scope="col">Given</th><th scope="col">Purpose</th><th scope="col">Status</th><th scope="col">Channel</th><th scope="col">Until</th><th scope="col">Source</th><th scope="col">Recorded by</th></tr></thead>
+          <tbody>
+            {permissions.history.map((e) => (
+              <tr key={e.consentId}>
+                <td>{when(e.givenAt)}</td>
+                <td>{titleCase(e.purpose.replace("_", " "))}</td>
+                <td>{e.status}</td>
+                <td>{e.channel ?? "all"}</td>
+                <td>{e.expiresAt ? when(e.expiresAt) : "–"}</td>
+                <td class="muted">{e.source}{e.evidence ? `: ${e.evidence}` : ""}</td>
+                <td class="mono">{e.recordedBy}</td>
               </tr>
             ))}
           </tbody>

@@ -1,0 +1,1 @@
+"""Consent: permissions as facts about customers, recorded, shown, enforced and audited."""
