@@ -21,6 +21,7 @@ import sys
 import time
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 
 import httpx
 import pyoxigraph as ox
@@ -66,7 +67,9 @@ async def _load(base: str, ids: list[str], concurrency: int, requests: int) -> l
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=400)
-    parser.add_argument("--workers", type=int, default=2, help="API worker processes")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="API worker processes (1: the process that serves the API owns "
+                             "the embedded RDF mirror, and a second one cannot open it)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per analyst question")
     parser.add_argument("--sparql-only", action="store_true",
                         help="skip the 360 view load (only the analyst questions)")
@@ -80,7 +83,9 @@ def main() -> None:
             RETURN DISTINCT c.customerId AS id ORDER BY id LIMIT 2000""")]
         interactions = run_query(driver, settings,
                                  "MATCH (i:Interaction) RETURN count(i) AS n")[0]["n"]
-    print(f"graph: {interactions:,} interactions, {len(ids):,} customers sampled", flush=True)
+    print(f"graph: {interactions:,} interactions, {len(ids):,} customers sampled; Neo4j store "
+          f"{_megabytes(settings.neo4j_home / 'data' / 'databases')} MiB on disk (page cache "
+          f"{settings.neo4j_pagecache}, heap {settings.neo4j_heap})", flush=True)
     if not args.sparql_only:
         views(ids, args.requests, args.workers)
     if not args.views_only:
@@ -169,6 +174,12 @@ def _plain(value: object) -> Value:
             return native
         return str(value)
     return None if value is None else str(value)
+
+
+def _megabytes(folder: Path) -> int:
+    """Bytes of the store files, which the page cache should hold whole."""
+    files = (path for path in folder.rglob("*") if path.is_file()) if folder.is_dir() else ()
+    return sum(path.stat().st_size for path in files) // (1 << 20)
 
 
 def _best(run: object, repeat: int) -> float:
