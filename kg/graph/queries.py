@@ -237,6 +237,16 @@ MERGE (c:EmotionCategory {categoryId: row.categoryId})
 MERGE (s)-[:EMOTION_CATEGORY]->(c)
 """
 
+# Graphs loaded before message sentiment was a property of the interaction: copy it from the
+# whole-message opinion (the one about no aspect), a bounded number of interactions at a time.
+BACKFILL_MESSAGE_SENTIMENT: Final[LiteralString] = """
+MATCH (i:Interaction)-[:HAS_OPINION]->(o:Opinion)
+WHERE i.sentimentLabel IS NULL AND o.polarity IS NOT NULL AND NOT (o)-[:ABOUT_ASPECT]->()
+WITH i, o LIMIT $limit
+SET i.sentimentLabel = o.polarity, i.sentimentScore = o.polarityScore
+RETURN i.interactionId AS interactionId
+"""
+
 # Statements of one batch, in the order they run inside its single transaction.
 BATCH_STATEMENTS: Final[tuple[tuple[str, LiteralString], ...]] = (
     ("channels", MERGE_CHANNELS),

@@ -18,6 +18,7 @@ from kg.analyst_questions import (
     same_answer,
 )
 from kg.graph.driver import create_driver, run_query
+from kg.graph.schema import backfill_message_sentiment
 from kg.ontology.mapping import load_mapping
 from kg.rdf.mirror import DATA_GRAPH
 from kg.rdf.sink import OxigraphSink
@@ -53,7 +54,7 @@ def _message_opinions(graph: neo4j.Driver, settings: Settings) -> list[dict[str,
         WHERE NOT (o)-[:ABOUT_ASPECT]->()
         RETURN i.interactionId AS interaction, o.polarity AS polarity,
                o.polarityScore AS polarityScore, i.sentimentLabel AS label,
-               i.sentimentScore AS score""")
+               i.sentimentScore AS score ORDER BY interaction""")
 
 
 def test_every_interaction_with_extracted_sentiment_carries_it_in_neo4j(
@@ -107,3 +108,21 @@ def test_sparql_on_the_mirror_answers_as_cypher_on_neo4j(
     if question is CUSTOMER_MESSAGES:
         assert len(cypher) >= 2
         assert any(row[2] is not None for row in cypher), "the customer's messages have sentiment"
+
+
+def test_db_init_backfills_a_graph_loaded_before_the_property(
+        api_settings: Settings, graph: neo4j.Driver, mirror: OxigraphSink) -> None:
+    """Interactions without the property (as loaded by an older version) get it from their
+    whole-message opinion, in batches, and the mirror follows through the change feed."""
+    before = _message_opinions(graph, api_settings)
+    cleared = run_query(graph, api_settings, """
+        MATCH (i:Interaction) WHERE i.sentimentLabel IS NOT NULL
+        WITH i ORDER BY i.interactionId LIMIT 25
+        REMOVE i.sentimentLabel, i.sentimentScore RETURN count(i) AS n""", write=True)
+    assert cleared[0]["n"] == 25
+    assert backfill_message_sentiment(graph, api_settings, batch=10) == 25
+    assert backfill_message_sentiment(graph, api_settings) == 0
+    assert _message_opinions(graph, api_settings) == before
+    mapping = load_mapping()
+    sync(mirror, graph, api_settings, mapping)
+    assert check(mirror, graph, api_settings, mapping).same
