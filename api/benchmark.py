@@ -1,10 +1,12 @@
-"""``scripts/bench_api``: 360° view latency and throughput, and SPARQL against plain rdflib.
+"""``scripts/bench_api``: 360° view latency and throughput, and the five analyst questions.
 
 Runs against the graph and mirror in the environment (``scripts/bench_api`` points at the
 benchmark Neo4j that ``scripts/bench_load`` filled). The API runs as ``kg serve`` in its own
 process; a client process sends requests at concurrency 1 and 16 for a fixed number of
-requests and reports p50/p99 latency and requests/s. Then five analyst SPARQL queries run on
-the Oxigraph mirror and on an rdflib in-memory graph holding the same data triples.
+requests and reports p50/p99 latency and requests/s. Then the five analyst questions
+(:mod:`kg.analyst_questions`) run in SPARQL on the Oxigraph mirror, in SPARQL on an rdflib
+in-memory graph holding the same data triples, and in Cypher on Neo4j; each run's answer is
+checked against the Cypher answer, so a figure never belongs to a wrong result.
 """
 
 from __future__ import annotations
@@ -17,37 +19,30 @@ import statistics
 import subprocess
 import sys
 import time
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
 import pyoxigraph as ox
 import rdflib
+from rdflib.query import ResultRow
 
+from kg.analyst_questions import (
+    QUESTIONS,
+    AnalystQuestion,
+    Row,
+    Value,
+    ask_graph,
+    ask_mirror,
+    same_answer,
+)
 from kg.graph.driver import create_driver, run_query
 from kg.rdf.mirror import DATA_GRAPH, ONTOLOGY_GRAPH
-from kg.settings import load_settings
+from kg.settings import Settings, load_settings
 
 KEY = "bench-key"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-QUERIES = {
-    "interactions per concept": """PREFIX ckg: <https://w3id.org/customer-kg/ontology#>
-        SELECT ?k (COUNT(?i) AS ?n) WHERE { ?i ckg:aboutConcept ?k } GROUP BY ?k
-        ORDER BY DESC(?n) LIMIT 10""",
-    "mean polarity per channel": """PREFIX ckg: <https://w3id.org/customer-kg/ontology#>
-        SELECT ?c (AVG(?s) AS ?mean) WHERE { ?i ckg:viaChannel ?c ; ckg:hasOpinion ?o .
-        ?o ckg:polarityScore ?s FILTER(STRENDS(STR(?o), "%3Amessage")) } GROUP BY ?c""",
-    "negative aspects": """PREFIX ckg: <https://w3id.org/customer-kg/ontology#>
-        SELECT ?k (COUNT(?o) AS ?n) WHERE { ?o ckg:aboutAspect ?k ; ckg:polarity "negative" }
-        GROUP BY ?k ORDER BY DESC(?n) LIMIT 10""",
-    "one customer's interactions": """PREFIX ckg: <https://w3id.org/customer-kg/ontology#>
-        SELECT ?i ?t WHERE { <CUSTOMER> ckg:hasIdentity ?x . ?i ckg:authoredBy ?x ;
-        ckg:occurredAt ?t } ORDER BY DESC(?t)""",
-    "open cases per customer": """PREFIX ckg: <https://w3id.org/customer-kg/ontology#>
-        SELECT ?c (COUNT(?k) AS ?n) WHERE { ?k ckg:caseOf ?c ; ckg:caseStatus "open" }
-        GROUP BY ?c ORDER BY DESC(?n) LIMIT 10""",
-}
-
-
 def _port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -72,10 +67,14 @@ async def _load(base: str, ids: list[str], concurrency: int, requests: int) -> l
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=400)
-    parser.add_argument("--workers", type=int, default=2, help="API worker processes")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per SPARQL query")
-    parser.add_argument("--sparql-only", action="store_true", help="skip the 360 view load")
-    parser.add_argument("--views-only", action="store_true", help="skip the SPARQL comparison")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="API worker processes (1: the process that serves the API owns "
+                             "the embedded RDF mirror, and a second one cannot open it)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per analyst question")
+    parser.add_argument("--sparql-only", action="store_true",
+                        help="skip the 360 view load (only the analyst questions)")
+    parser.add_argument("--views-only", action="store_true",
+                        help="skip the analyst questions")
     args = parser.parse_args()
     settings = load_settings()
     with create_driver(settings) as driver:
@@ -84,11 +83,13 @@ def main() -> None:
             RETURN DISTINCT c.customerId AS id ORDER BY id LIMIT 2000""")]
         interactions = run_query(driver, settings,
                                  "MATCH (i:Interaction) RETURN count(i) AS n")[0]["n"]
-    print(f"graph: {interactions:,} interactions, {len(ids):,} customers sampled", flush=True)
+    print(f"graph: {interactions:,} interactions, {len(ids):,} customers sampled; Neo4j store "
+          f"{_megabytes(settings.neo4j_home / 'data' / 'databases')} MiB on disk (page cache "
+          f"{settings.neo4j_pagecache}, heap {settings.neo4j_heap})", flush=True)
     if not args.sparql_only:
         views(ids, args.requests, args.workers)
     if not args.views_only:
-        sparql(settings.rdf_store, ids[0], args.repeat)
+        questions(settings, ids[0], args.repeat)
 
 
 def views(ids: list[str], requests: int, workers: int) -> None:
@@ -121,9 +122,9 @@ def views(ids: list[str], requests: int, workers: int) -> None:
         server.wait(timeout=30)
 
 
-def sparql(store_path: Path, customer: str, repeat: int) -> None:
-    store = ox.Store.read_only(str(store_path))
-    customer_iri = f"https://w3id.org/customer-kg/id/customer/{customer}"
+def questions(settings: Settings, customer: str, repeat: int) -> None:
+    """Each analyst question on the mirror, on rdflib and on Neo4j, best of ``repeat``."""
+    store = ox.Store.read_only(str(settings.rdf_store))
     began = time.perf_counter()
     graph = rdflib.Graph()
     for quad in store.quads_for_pattern(None, None, None, DATA_GRAPH):
@@ -131,13 +132,54 @@ def sparql(store_path: Path, customer: str, repeat: int) -> None:
     print(f"rdflib in-memory graph: {len(graph):,} triples loaded in "
           f"{time.perf_counter() - began:.0f} s (ontology graph {ONTOLOGY_GRAPH.value} "
           "left out of both)", flush=True)
-    for name, text in QUERIES.items():
-        query = text.replace("CUSTOMER", customer_iri)
-        oxigraph = _best(lambda q=query: list(store.query(q, default_graph=DATA_GRAPH)),  # type: ignore[arg-type]
-                         repeat)
-        plain = _best(lambda q=query: list(graph.query(q)), repeat)
-        print(f"SPARQL {name:<28} oxigraph {oxigraph * 1000:9.1f} ms   rdflib "
-              f"{plain * 1000:10.1f} ms   {plain / oxigraph:6.1f}x", flush=True)
+    arguments = {"customerId": customer}
+    with create_driver(settings) as driver:
+        for question in QUESTIONS:
+            cypher_rows = ask_graph(driver, settings, question, arguments)
+            oxigraph_rows = ask_mirror(store, question, DATA_GRAPH, arguments)
+            rdflib_rows = _ask_rdflib(graph, question, arguments)
+            agree = "same answer" if same_answer(cypher_rows, oxigraph_rows) and \
+                same_answer(cypher_rows, rdflib_rows) else "ANSWERS DIFFER"
+            neo4j_s = _best(lambda q=question: ask_graph(driver, settings, q, arguments),
+                            repeat)
+            oxigraph_s = _best(lambda q=question: ask_mirror(store, q, DATA_GRAPH, arguments),
+                               repeat)
+            rdflib_s = _best(lambda q=question: _ask_rdflib(graph, q, arguments), repeat)
+            print(f"{question.name:<30} {len(cypher_rows):>5} rows  SPARQL oxigraph "
+                  f"{oxigraph_s * 1000:9.1f} ms   SPARQL rdflib {rdflib_s * 1000:10.1f} ms "
+                  f"({rdflib_s / oxigraph_s:6.1f}x)   Cypher neo4j {neo4j_s * 1000:9.1f} ms   "
+                  f"{agree}", flush=True)
+
+
+def _ask_rdflib(graph: rdflib.Graph, question: AnalystQuestion,
+                arguments: dict[str, str]) -> list[Row]:
+    """The question's SPARQL form on the in-memory rdflib graph."""
+    bindings = {name: rdflib.Literal(arguments[name]) for name in question.parameters}
+    rows: list[Row] = []
+    for row in graph.query(question.sparql, initBindings=bindings):
+        if not isinstance(row, ResultRow):
+            raise TypeError(f"{question.name}: a SELECT query was expected")
+        bound = row.asdict()
+        rows.append(tuple(_plain(bound.get(name)) for name in question.columns))
+    return rows
+
+
+def _plain(value: object) -> Value:
+    """An rdflib result value as the Python value the other two engines give."""
+    if isinstance(value, rdflib.Literal):
+        native = value.toPython()
+        if isinstance(native, Decimal):
+            return float(native)
+        if isinstance(native, str | int | float | datetime | bool):
+            return native
+        return str(value)
+    return None if value is None else str(value)
+
+
+def _megabytes(folder: Path) -> int:
+    """Bytes of the store files, which the page cache should hold whole."""
+    files = (path for path in folder.rglob("*") if path.is_file()) if folder.is_dir() else ()
+    return sum(path.stat().st_size for path in files) // (1 << 20)
 
 
 def _best(run: object, repeat: int) -> float:

@@ -7,8 +7,7 @@ dependencies: the key check there would come after the body is in memory.
 
 from __future__ import annotations
 
-import json
-
+import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kg.settings import Settings
@@ -72,7 +71,7 @@ class BodyGuard:
 
 async def _reply(send: Send, status: int, detail: str,
                  extra: dict[str, str] | None = None) -> None:
-    payload = json.dumps({"detail": detail}).encode()
+    payload = orjson.dumps({"detail": detail})
     headers = [(b"content-type", b"application/json"),
                (b"content-length", str(len(payload)).encode()),
                (b"connection", b"close")]

@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import cache
 
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 
 from kg import __version__
 from kg.errors import GraphError, GraphRequestError, GraphUnavailable
@@ -38,6 +39,13 @@ from kg_api.webapp import mount_web_app
 # characters, up to 12 bytes each once percent-encoded; beyond the limit the server would drop
 # the connection instead of answering.
 MAX_REQUEST_HEAD_BYTES = 256 * 1024
+
+
+def json_response(content: dict[str, str], status_code: int = 200) -> Response:
+    """A body the app writes itself (errors, health), encoded by orjson like every other
+    JSON the API builds by hand; route results go through their response models."""
+    return Response(orjson.dumps(content), status_code=status_code,
+                    media_type="application/json")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -70,24 +78,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyGuard, settings=resolved)
 
     @app.exception_handler(GraphUnavailable)
-    async def unavailable(request: Request, error: GraphUnavailable) -> JSONResponse:
-        return JSONResponse({"detail": str(error)}, status_code=503)
+    async def unavailable(request: Request, error: GraphUnavailable) -> Response:
+        return json_response({"detail": str(error)}, status_code=503)
 
     @app.exception_handler(GraphRequestError)
-    async def bad_value(request: Request, error: GraphRequestError) -> JSONResponse:
-        return JSONResponse({"detail": str(error)}, status_code=400)
+    async def bad_value(request: Request, error: GraphRequestError) -> Response:
+        return json_response({"detail": str(error)}, status_code=400)
 
     @app.exception_handler(GraphError)
-    async def graph_error(request: Request, error: GraphError) -> JSONResponse:
-        return JSONResponse({"detail": str(error)}, status_code=500)
+    async def graph_error(request: Request, error: GraphError) -> Response:
+        return json_response({"detail": str(error)}, status_code=500)
 
     @app.get("/health", tags=["health"], summary="Whether the API and its Neo4j answer")
-    def health(request: Request) -> JSONResponse:
+    def health(request: Request) -> Response:
         try:
             run_query(request.app.state.driver, request.app.state.settings, queries.PING)
         except GraphError as error:
-            return JSONResponse({"status": "degraded", "neo4j": str(error)}, status_code=503)
-        return JSONResponse({"status": "ok", "neo4j": "ok", "version": __version__})
+            return json_response({"status": "degraded", "neo4j": str(error)}, status_code=503)
+        return json_response({"status": "ok", "neo4j": "ok", "version": __version__})
 
     for router in (customers.router, consents.router, records.router, concepts.router,
                    insights.router, query.router, suggestions.router, session.router):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import parse_qs
 
 import neo4j
@@ -33,7 +32,10 @@ router = APIRouter(tags=["query"])
 @router.post("/query/cypher", response_model=CypherResult,
              summary="Read-only Cypher with parameters, a timeout and a row cap (analyst)")
 def cypher(body: CypherRequest, driver: DriverDep, settings: SettingsDep,
-           _: Analyst) -> CypherResult:
+           _: Analyst) -> Response:
+    """Each row is encoded once, with orjson, as it arrives: the byte cap counts exactly the
+    bytes sent, and the body is those encoded rows joined (``CypherResult`` documents the
+    shape), not a model validated and serialised a second time."""
     timeout = settings.query_timeout_seconds
     try:
         check_parameters(body.parameters)
@@ -54,21 +56,24 @@ def cypher(body: CypherRequest, driver: DriverDep, settings: SettingsDep,
             result = session.run(neo4j.Query(body.query, timeout=timeout),
                                  body.parameters)
             columns = list(result.keys())
-            rows: list[dict[str, Any]] = []
+            rows: list[bytes] = []
             truncated = False
             size = 0
             for record in result:
                 if len(rows) == settings.query_max_rows:
                     truncated = True
                     break
-                row = {k: plain(v, k) for k, v in zip(columns, record.values(), strict=True)}
-                size += len(orjson.dumps(row))
+                row = orjson.dumps({k: plain(v, k)
+                                    for k, v in zip(columns, record.values(), strict=True)})
+                size += len(row) + 1
                 if size > settings.api_max_response_bytes:
                     truncated = True  # the byte cap (KG_API_MAX_RESPONSE_BYTES)
                     break
                 rows.append(row)
     except BadValue as error:
         raise HTTPException(400, str(error)) from error
+    except orjson.JSONEncodeError as error:
+        raise HTTPException(400, f"a result value cannot be written as JSON ({error})") from error
     except neo4j_errors.BrokenRecordError as error:
         raise HTTPException(400, f"a result value cannot be represented ({error}: "
                                  f"{error.__cause__})") from error
@@ -84,7 +89,9 @@ def cypher(body: CypherRequest, driver: DriverDep, settings: SettingsDep,
     except neo4j_errors.Neo4jError as error:  # DatabaseError and any code not mapped above
         raise HTTPException(400, f"Neo4j could not run the query ({error.code}): "
                                  f"{error.message}") from error
-    return CypherResult(columns=columns, rows=rows, truncated=truncated)
+    payload = b"".join((b'{"columns":', orjson.dumps(columns), b',"rows":[', b",".join(rows),
+                        b'],"truncated":', b"true" if truncated else b"false", b"}"))
+    return Response(payload, media_type="application/json")
 
 
 MAX_QUERY_CHARS = 20_000

@@ -9,7 +9,7 @@ from rich.console import Console
 
 from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
-from kg.graph.schema import init_schema, seed_reference_data
+from kg.graph.schema import backfill_message_sentiment, init_schema, seed_reference_data
 from kg.ingestion.identities import identity_id
 from kg.ingestion.records import IdentityRef
 from kg.ontology.mapping import load_mapping
@@ -26,10 +26,13 @@ def init() -> None:
     with create_driver(settings) as driver:
         report = init_schema(driver, settings, load_mapping())
         seeded = seed_reference_data(driver, settings)
+        backfilled = backfill_message_sentiment(driver, settings)
     console.print(
         f"schema ready on {settings.neo4j_uri}: {len(report.constraints)} constraints, "
         f"{len(report.indexes)} indexes ({len(report.created)} created now); "
         f"{seeded} concepts and reference nodes"
+        + (f"; message sentiment copied onto {backfilled} interactions loaded before it was "
+           "a property" if backfilled else "")
     )
 
 

@@ -253,6 +253,16 @@ MATCH (ch:Channel {channelId: row.channelId})
 MERGE (e)-[:CONSENT_FOR_CHANNEL]->(ch)
 """
 
+# Graphs loaded before message sentiment was a property of the interaction: copy it from the
+# whole-message opinion (the one about no aspect), a bounded number of interactions at a time.
+BACKFILL_MESSAGE_SENTIMENT: Final[LiteralString] = """
+MATCH (i:Interaction)-[:HAS_OPINION]->(o:Opinion)
+WHERE i.sentimentLabel IS NULL AND o.polarity IS NOT NULL AND NOT (o)-[:ABOUT_ASPECT]->()
+WITH i, o LIMIT $limit
+SET i.sentimentLabel = o.polarity, i.sentimentScore = o.polarityScore
+RETURN i.interactionId AS interactionId
+"""
+
 # Statements of one batch, in the order they run inside its single transaction.
 BATCH_STATEMENTS: Final[tuple[tuple[str, LiteralString], ...]] = (
     ("channels", MERGE_CHANNELS),
@@ -809,11 +819,11 @@ CUSTOMER_INTERACTIONS: Final[LiteralString] = """
 MATCH (c:Customer {customerId: $customerId})-[:HAS_IDENTITY]->(:Identity)
       <-[:AUTHORED_BY]-(i:Interaction)
 OPTIONAL MATCH (i)-[:VIA_CHANNEL]->(ch:Channel)
-OPTIONAL MATCH (i)-[:HAS_OPINION]->(o:Opinion) WHERE o.opinionId ENDS WITH ':message'
 OPTIONAL MATCH (i)-[:PART_OF_CASE]->(k:Case)
 RETURN i.interactionId AS interactionId, i.occurredAt AS occurredAt, ch.channelId AS channel,
        [l IN labels(i) WHERE l <> 'Interaction'][0] AS kind, i.direction AS direction,
-       i.text AS text, o.polarity AS sentiment, o.polarityScore AS score, k.caseId AS caseId
+       i.text AS text, i.sentimentLabel AS sentiment, i.sentimentScore AS score,
+       k.caseId AS caseId
 ORDER BY occurredAt DESC, interactionId
 SKIP $skip LIMIT $limit
 """
@@ -1176,13 +1186,12 @@ ORDER BY score DESC, conceptId LIMIT $limit
 CHANNEL_INSIGHTS: Final[LiteralString] = """
 MATCH (i:Interaction)-[:VIA_CHANNEL]->(ch:Channel)
 WHERE """ + ANALYTICS_INCLUDED_INTERACTION + """
-OPTIONAL MATCH (i)-[:HAS_OPINION]->(o:Opinion) WHERE o.opinionId ENDS WITH ':message'
 OPTIONAL MATCH (answer:Interaction {direction: 'outbound'})-[:REPLY_TO]->(i)
 WHERE i.direction = 'inbound'
-WITH ch, i, o, min(answer.occurredAt) AS answeredAt
+WITH ch, i, min(answer.occurredAt) AS answeredAt
 RETURN ch.channelId AS channel, count(i) AS volume,
        count(CASE WHEN i.direction = 'inbound' THEN 1 END) AS inbound,
-       avg(o.polarityScore) AS sentiment,
+       avg(i.sentimentScore) AS sentiment,
        count(answeredAt) AS answered,
        avg(CASE WHEN answeredAt IS NULL THEN null
            ELSE duration.inSeconds(i.occurredAt, answeredAt).seconds END) AS meanResponseSeconds

@@ -81,3 +81,29 @@ def seed_reference_data(driver: neo4j.Driver, settings: Settings) -> int:
     ) as session:
         session.execute_write(write)
     return len(concept_rows) + len(reference_rows)
+
+
+def backfill_message_sentiment(driver: neo4j.Driver, settings: Settings,
+                               batch: int = 10_000) -> int:
+    """Give interactions of a graph loaded before ``sentimentLabel`` / ``sentimentScore``
+    existed their message-level sentiment, from their whole-message opinion; each batch is one
+    transaction with its change record, so the RDF mirror follows. Returns how many were set."""
+    from kg.derivation.changes import Change, append_change, lock_feed
+
+    def write(tx: neo4j.ManagedTransaction) -> int:
+        lock_feed(tx)
+        ids = [row["interactionId"]
+               for row in tx.run(queries.BACKFILL_MESSAGE_SENTIMENT, limit=batch)]
+        if ids:
+            change = Change()
+            change.touch("Interaction", ids)
+            append_change(tx, change, pending=False)
+        return len(ids)
+
+    total = 0
+    with graph_errors(settings.neo4j_uri), driver.session(
+        database=settings.neo4j_database
+    ) as session:
+        while done := session.execute_write(write):
+            total += done
+    return total

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 import rdflib
 
+from kg.analyst_questions import QUESTIONS
 from kg.errors import OntologyError
 from kg.graph import queries
 from kg.ontology.check import check_ontology
@@ -67,8 +68,9 @@ def test_unknown_names_are_refused() -> None:
 
 
 def _cypher_statements() -> list[str]:
+    """The named statements of the queries module and the analyst questions' Cypher."""
     return [value for name, value in vars(queries).items()
-            if name.isupper() and isinstance(value, str)]
+            if name.isupper() and isinstance(value, str)] + [q.cypher for q in QUESTIONS]
 
 
 def unknown_names(statement: str, mapping: GraphMapping) -> list[str]:

@@ -31,6 +31,16 @@ SELECT ?area (COUNT(?i) AS ?n) WHERE {
 `PREFIX ckg: <https://w3id.org/customer-kg/ontology#>
 SELECT ?c (COUNT(?i) AS ?n) WHERE { ?i ckg:aboutConcept ?c }
 GROUP BY ?c ORDER BY DESC(?n) LIMIT 5` },
+  { title: "Message sentiment per channel", language: "cypher", text:
+`MATCH (i:Interaction)-[:VIA_CHANNEL]->(c:Channel)
+WHERE i.sentimentScore IS NOT NULL
+RETURN c.channelId AS channel, count(i) AS interactions, avg(i.sentimentScore) AS sentiment
+ORDER BY channel` },
+  { title: "Message sentiment per channel (SPARQL)", language: "sparql", text:
+`PREFIX ckg: <https://w3id.org/customer-kg/ontology#>
+SELECT ?channel (COUNT(?i) AS ?interactions) (AVG(?score) AS ?sentiment)
+WHERE { ?i ckg:viaChannel ?c ; ckg:sentimentScore ?score . ?c ckg:channelId ?channel }
+GROUP BY ?channel ORDER BY ?channel` },
 ];
 
 interface Table { columns: string[]; rows: unknown[][]; note?: string }
