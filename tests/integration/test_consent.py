@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from kg.graph.driver import create_driver
-from kg.ingestion.loader import load
+from kg.ingestion.service import load
 from kg.ontology.mapping import load_mapping
 from kg.settings import Settings
 from kg_api.main import create_app
