@@ -2,9 +2,13 @@
 
 Cases are closed the same way identities are: starting from the touched interactions, add the
 interactions they reply to or that reply to them, their current case-mates, every interaction
-sharing an order, booking, ticket or account number with them, and every interaction of a
-customer whose concept keys they carry. Nothing outside that part can share a case key with it,
-so grouping it with the pure :func:`kg.derivation.case_rules.group_cases` equals a whole-graph run.
+sharing an order, booking, ticket or account number with them, and, for each inbound message
+in the part, the same customer's inbound messages about one of its concepts within the case
+window (repeated until nothing new is reached, so chains of messages each within the window of
+the next are followed to their ends). Two messages of one key further apart than the window are
+joined by the rule only through messages between them, which are in the part too, so grouping
+it with the pure :func:`kg.derivation.case_rules.group_cases` equals a whole-graph run, while a
+customer's older history outside the window is not read again for each new message.
 Journeys and segments are per customer; the one corpus-wide input, the newest interaction's
 time, re-segments only the customers whose last inbound message crosses the inactivity line.
 """
@@ -29,11 +33,11 @@ class CaseOutcome:
     customers_of_interactions: set[str] = field(default_factory=set)
 
 
-def _case_closure(tx: neo4j.ManagedTransaction, seeds: set[str]) -> dict[str, dict[str, Any]]:
+def _case_closure(tx: neo4j.ManagedTransaction, seeds: set[str], window_days: int
+                  ) -> dict[str, dict[str, Any]]:
     rows: dict[str, dict[str, Any]] = {}
     asked: set[str] = set()
     refs_done: set[str] = set()
-    customers_done: set[str] = set()
     frontier = set(seeds)
     while frontier:
         asked |= frontier
@@ -52,20 +56,20 @@ def _case_closure(tx: neo4j.ManagedTransaction, seeds: set[str]) -> dict[str, di
                      for ref in sorted(refs)]
             reached.update(r["interactionId"]
                            for r in tx.run(queries.INTERACTIONS_WITH_REFERENCES, refs=pairs))
-        customers = {row["customerId"] for row in found
-                     if row["customerId"] and row["concepts"]
-                     and row["direction"] != "outbound"} - customers_done
-        if customers:
-            customers_done |= customers
+        timed = [{"customerId": row["customerId"], "at": row["at"],
+                  "concepts": sorted(row["concepts"])} for row in found
+                 if row["customerId"] and row["concepts"] and row["at"] is not None
+                 and row["direction"] != "outbound"]
+        if timed:
             reached.update(r["interactionId"] for r in tx.run(
-                queries.INTERACTIONS_OF_CUSTOMERS, customers=sorted(customers)))
+                queries.CASE_WINDOW_NEIGHBOURS, rows=timed, windowDays=window_days))
         frontier = reached - asked
     return rows
 
 
 def cases_around(tx: neo4j.ManagedTransaction, *, interactions: set[str], window_days: int,
                  change: Change) -> CaseOutcome:
-    rows = _case_closure(tx, interactions)
+    rows = _case_closure(tx, interactions, window_days)
     outcome = CaseOutcome(interactions=len(rows))
     outcome.customers_of_interactions = {
         c for i in interactions if i in rows and (c := rows[i]["customerId"]) is not None}

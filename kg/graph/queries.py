@@ -435,6 +435,20 @@ MATCH (:Customer {customerId: customerId})-[:HAS_IDENTITY]->(:Identity)
 RETURN DISTINCT o.interactionId AS interactionId
 """
 
+# Interactions a customer's inbound message may share a case with by concept: the same
+# customer's other inbound messages about one of its concepts within the case window. Bounded
+# by time, so a customer's long history is not read again for each new message.
+CASE_WINDOW_NEIGHBOURS: Final[LiteralString] = """
+UNWIND $rows AS row
+MATCH (:Customer {customerId: row.customerId})-[:HAS_IDENTITY]->(:Identity)
+      <-[:AUTHORED_BY]-(o:Interaction)
+WHERE o.occurredAt >= row.at - duration({days: $windowDays})
+  AND o.occurredAt <= row.at + duration({days: $windowDays})
+  AND coalesce(o.direction, '') <> 'outbound'
+  AND EXISTS { (o)-[:ABOUT_CONCEPT]->(k:Concept) WHERE k.conceptId IN row.concepts }
+RETURN DISTINCT o.interactionId AS interactionId
+"""
+
 DELETE_THESE_EMPTY_CASES: Final[LiteralString] = """
 UNWIND $cases AS caseId
 MATCH (k:Case {caseId: caseId}) WHERE NOT ()-[:PART_OF_CASE]->(k)
