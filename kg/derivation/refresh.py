@@ -3,11 +3,13 @@
 Every write (a load batch, an ingested record, an erasure, a merge or split) commits a change
 record marked ``derivationPending``. :func:`refresh` takes pending records in sequence order and,
 in one transaction per group of records, resolves the identities around them, regroups the
-cases around their interactions, rewrites the journeys and segments of the customers concerned,
+cases around their interactions, rewrites the journeys and segments of the customers concerned
+and their summaries (moving the corpus counts by the difference of their contributions),
 appends its own change record (the nodes it rewrote, for the RDF mirror) and marks the records
 derived. A crash anywhere rolls the transaction back and leaves the records pending, so running
-``refresh`` again (``kg derive``) finishes the work. ``derive_everything`` marks every identity
-and interaction pending and refreshes: the repair path, and the reference for equality tests.
+``refresh`` again (``kg derive``) finishes the work. ``derive_everything`` removes the read models
+(summaries, corpus counts, similarity buckets), marks every identity and interaction pending
+and refreshes: the repair path, and the reference for equality tests.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from kg.derivation.cases import cases_around, journeys_and_segments
 from kg.derivation.changes import Change, append_change, lock_feed
 from kg.derivation.identities import resolve_around
 from kg.derivation.ids import installation_key
+from kg.derivation.summary_refresh import refresh_summaries
 from kg.graph import queries
 from kg.graph.driver import graph_errors, run_query
 from kg.settings import Settings
@@ -39,6 +42,7 @@ class RefreshSummary:
     interactions: int = 0
     cases: int = 0
     segmented: int = 0
+    summaries: int = 0
 
     def add(self, other: RefreshSummary) -> None:
         for item in fields(self):
@@ -69,13 +73,17 @@ def _refresh_once(tx: neo4j.ManagedTransaction, key: bytes, settings: Settings
                  | (customers - resolution.deleted_customers))
     segmented = journeys_and_segments(tx, customers=concerned, inactive_days=INACTIVE_DAYS,
                                       change=change)
+    # Summaries also follow cases regrouped around other customers' interactions, and drop
+    # the customers that no longer exist.
+    summaries = refresh_summaries(tx, concerned | cases.customers_in_closure | customers
+                                  | resolution.deleted_customers)
     append_change(tx, change, pending=False)
     tx.run(queries.MARK_DERIVED, sequences=[r["sequence"] for r in pending]).consume()
     return RefreshSummary(changes=len(pending), identities=resolution.identities,
                           scored_pairs=resolution.scored_pairs,
                           customers_deleted=len(resolution.deleted_customers),
                           interactions=cases.interactions, cases=cases.cases,
-                          segmented=segmented)
+                          segmented=segmented, summaries=summaries)
 
 
 def refresh(driver: neo4j.Driver, settings: Settings) -> RefreshSummary:
@@ -96,7 +104,13 @@ def _mark_pending(tx: neo4j.ManagedTransaction, change: Change) -> None:
 
 
 def derive_everything(driver: neo4j.Driver, settings: Settings) -> RefreshSummary:
-    """Mark every identity and interaction pending, then refresh: the repair path."""
+    """Start the read models afresh, mark every identity and interaction pending, then
+    refresh: the repair path (every customer with an interaction is concerned, so every
+    summary and corpus count is rebuilt from the graph's facts)."""
+    with graph_errors(settings.neo4j_uri), driver.session(
+        database=settings.neo4j_database
+    ) as session:
+        session.run(queries.RESET_READ_MODELS).consume()
     identity_ids = [r["id"] for r in run_query(driver, settings, queries.ALL_IDENTITY_IDS)]
     interaction_ids = [r["id"] for r in run_query(driver, settings,
                                                   queries.ALL_INTERACTION_IDS)]
