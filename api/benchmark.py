@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import httpx
+import psutil
 import pyoxigraph as ox
 import rdflib
 
@@ -84,7 +85,13 @@ def main() -> None:
             RETURN DISTINCT c.customerId AS id ORDER BY id LIMIT 2000""")]
         interactions = run_query(driver, settings,
                                  "MATCH (i:Interaction) RETURN count(i) AS n")[0]["n"]
-    print(f"graph: {interactions:,} interactions, {len(ids):,} customers sampled", flush=True)
+        summaries = run_query(driver, settings,
+                              "MATCH (s:CustomerSummary) RETURN count(s) AS n")[0]["n"]
+    print(f"graph: {interactions:,} interactions, {summaries:,} customer summaries, "
+          f"{len(ids):,} customers sampled", flush=True)
+    if ids and not summaries:
+        sys.exit("the graph has no customer summaries (loaded by an older version): "
+                 "run `kg derive --all` first")
     if not args.sparql_only:
         views(ids, args.requests, args.workers)
     if not args.views_only:
@@ -116,6 +123,10 @@ def views(ids: list[str], requests: int, workers: int) -> None:
                   f"{statistics.median(ordered) * 1000:7.1f} ms, p99 "
                   f"{ordered[int(len(ordered) * 0.99) - 1] * 1000:7.1f} ms, "
                   f"{len(latencies) / seconds:6.1f} requests/s", flush=True)
+        process = psutil.Process(server.pid)
+        rss = [p.memory_info().rss for p in process.children() or [process]]
+        print(f"API worker RSS after the runs: max {max(rss) / 2**20:.0f} MiB over "
+              f"{len(rss)} worker(s)", flush=True)
     finally:
         server.terminate()
         server.wait(timeout=30)
