@@ -715,6 +715,10 @@ WITH n WHERE n.countValue = 0
 DELETE n
 """
 
+READ_SUMMARY_IDS: Final[LiteralString] = """
+MATCH (s:CustomerSummary) RETURN s.summaryOf AS customerId
+"""
+
 READ_CORPUS_COUNTS: Final[LiteralString] = """
 MATCH (n:CorpusCount) RETURN n.countId AS countId, n.countValue AS countValue
 """

@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from kg.derivation.refresh import derive_everything
 from kg.derivation.similarity import exact_top, jaccard
+from kg.derivation.summary_check import check_summaries
 from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
 from kg.settings import Settings
@@ -134,8 +136,10 @@ def test_summaries_follow_ingest_merge_and_erasure(client: TestClient,
     total = sum(c["interactions"] for view in views for c in view["channels"])
     merged = client.post(f"/customers/{second}/merge", json={"other": third}, headers=ADMIN)
     assert merged.status_code == 200, merged.text
-    now = merged.json()["customerIds"]
-    [survivor] = {now[i["identityId"]] for view in views for i in view["identities"]}
+    with create_driver(api_settings) as driver:
+        now = run_query(driver, api_settings, queries.READ_CUSTOMERS_OF_IDENTITY_LIST, {
+            "identityIds": [i["identityId"] for view in views for i in view["identities"]]})
+    [survivor] = {r["customerId"] for r in now}
     assert sum(c["interactions"] for c in _view(client, survivor)["channels"]) == total
     _assert_views_equal_live(client, api_settings, _customers(api_settings))
     _assert_counts_from_scratch(api_settings)
@@ -150,3 +154,23 @@ def test_summaries_follow_ingest_merge_and_erasure(client: TestClient,
     for customer in _customers(api_settings):
         assert first not in [s["customerId"] for s in _view(client, customer)
                              ["similarCustomers"]]
+
+
+def test_stale_summaries_are_detected_and_repaired(client: TestClient,
+                                                   api_settings: Settings) -> None:
+    with create_driver(api_settings) as driver:
+        assert check_summaries(driver, api_settings).same
+        [victim] = run_query(driver, api_settings, """
+            MATCH (s:CustomerSummary) WITH s ORDER BY s.summaryOf LIMIT 1
+            SET s.summaryView = '{}' RETURN s.summaryOf AS id""", write=True)
+        run_query(driver, api_settings, """
+            MATCH (n:CorpusCount {countId: 'interactions'}) SET n.countValue = n.countValue + 7
+            """, write=True)
+        found = check_summaries(driver, api_settings)
+        assert found.stale == [victim["id"]] and not found.missing and not found.orphaned
+        [(stored, expected)] = found.wrong_counts.values()
+        assert stored == expected + 7
+        derive_everything(driver, api_settings)
+        assert check_summaries(driver, api_settings).same
+    _assert_counts_from_scratch(api_settings)
+    _assert_views_equal_live(client, api_settings, _customers(api_settings)[:10])
