@@ -122,7 +122,7 @@ class Summary:
     contribution: Contribution
     concepts: list[str]
     entities: list[str]
-    buckets: list[str]
+    buckets: list[str]  # sorted, as they are compared with the stored ones
     count_keys: list[str]
     last_contact: datetime | None
 
@@ -252,6 +252,6 @@ def summarise(facts: CustomerFacts) -> Summary:
         customer_id=facts.customer_id, view=view, contribution=contribution,
         concepts=sorted({k for i in ordered for k in i.concepts}),
         entities=[e["entityId"] for e in entities],
-        buckets=buckets(contribution.concept_set),
+        buckets=sorted(buckets(contribution.concept_set)),
         count_keys=sorted(count_keys),
         last_contact=max((i.at for i in ordered if i.at is not None), default=None))
