@@ -24,6 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import httpx
+import psutil
 import pyoxigraph as ox
 import rdflib
 from rdflib.query import ResultRow
@@ -83,9 +84,15 @@ def main() -> None:
             RETURN DISTINCT c.customerId AS id ORDER BY id LIMIT 2000""")]
         interactions = run_query(driver, settings,
                                  "MATCH (i:Interaction) RETURN count(i) AS n")[0]["n"]
-    print(f"graph: {interactions:,} interactions, {len(ids):,} customers sampled; Neo4j store "
+        summaries = run_query(driver, settings,
+                              "MATCH (s:CustomerSummary) RETURN count(s) AS n")[0]["n"]
+    print(f"graph: {interactions:,} interactions, {summaries:,} customer summaries, "
+          f"{len(ids):,} customers sampled; Neo4j store "
           f"{_megabytes(settings.neo4j_home / 'data' / 'databases')} MiB on disk (page cache "
           f"{settings.neo4j_pagecache}, heap {settings.neo4j_heap})", flush=True)
+    if ids and not summaries:
+        sys.exit("the graph has no customer summaries (loaded by an older version): "
+                 "run `kg derive --all` first")
     if not args.sparql_only:
         views(ids, args.requests, args.workers)
     if not args.views_only:
@@ -117,6 +124,10 @@ def views(ids: list[str], requests: int, workers: int) -> None:
                   f"{statistics.median(ordered) * 1000:7.1f} ms, p99 "
                   f"{ordered[int(len(ordered) * 0.99) - 1] * 1000:7.1f} ms, "
                   f"{len(latencies) / seconds:6.1f} requests/s", flush=True)
+        process = psutil.Process(server.pid)
+        rss = [p.memory_info().rss for p in process.children() or [process]]
+        print(f"API worker RSS after the runs: max {max(rss) / 2**20:.0f} MiB over "
+              f"{len(rss)} worker(s)", flush=True)
     finally:
         server.terminate()
         server.wait(timeout=30)

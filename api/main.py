@@ -32,7 +32,6 @@ from kg_api.routes import (
     session,
     suggestions,
 )
-from kg_api.stats import StatsCache
 from kg_api.webapp import mount_web_app
 
 # The HTTP server's limit on a request's line and headers: a GET /sparql query may be 20,000
@@ -56,7 +55,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = resolved
         app.state.driver = create_driver(resolved)
         app.state.nlp = cache(lambda: build_pipeline(resolved))  # built on first ingestion
-        app.state.stats = StatsCache(resolved.api_stats_ttl_seconds)
         app.state.mirror = acquire_owner(resolved, load_mapping())
         app.state.sparql = ProcessQueryRunner(app.state.mirror.query_store,
                                               workers=resolved.sparql_workers,

@@ -104,7 +104,8 @@ class SignalFact(BaseModel):
 class CoOccurrence(BaseModel):
     concepts: tuple[str, str]
     together: int
-    lift: float = Field(description="P(a and b) / (P(a) P(b)) over every interaction")
+    lift: float = Field(description="P(a and b) / (P(a) P(b)) over every customer interaction "
+                                   "(the corpus counts the refresh path keeps)")
     interactionIds: list[str]
 
 

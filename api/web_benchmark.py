@@ -88,8 +88,8 @@ def main() -> None:
     cold: list[float] = []
     warm: list[float] = []
     try:
-        # One untimed request first: the API computes its cached base rates (lift, similar
-        # customers) on the first 360° view after it starts, once per KG_API_STATS_TTL_SECONDS.
+        # One untimed request first: it opens the API's first Neo4j connections and warms
+        # Neo4j's query plans, which no user meets twice.
         httpx.get(f"{base}/customers/{customer}/360", headers={"X-API-Key": KEY}, timeout=120)
         with sync_playwright() as playwright:
             browser = launch_chromium(playwright)

@@ -104,8 +104,6 @@ class Settings(BaseSettings):
     api_cors_origins: list[str] = Field(default_factory=list)
     api_max_body_bytes: int = Field(default=5_000_000, ge=1024)
     query_timeout_seconds: float = Field(default=10.0, gt=0)
-    api_stats_ttl_seconds: float = Field(default=300.0, ge=0,
-                                         description="how long base rates for lift are reused")
     query_max_rows: int = Field(default=10_000, ge=1)
     api_max_response_bytes: int = Field(
         default=20_000_000, ge=1024,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import contextlib
 from concurrent.futures import ThreadPoolExecutor
-from itertools import combinations
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from kg.consent.service import customer_consents
 from kg.derivation.refresh import refresh
+from kg.derivation.similarity import BUCKET_CAP
 from kg.graph import queries
 from kg.ingestion.identities import IdentityError, normalise
 from kg.stewardship.erasure import erase_customer, forget_query_statistics
@@ -26,9 +26,10 @@ from kg_api.models import (
 )
 from kg_api.routes.consents import permissions_view
 from kg_api.security import Admin, Reader
+from kg_api.view_360 import SIMILAR_CUSTOMERS, assemble_view
 
 router = APIRouter(prefix="/customers", tags=["customers"])
-SECTIONS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="view-360")
+SECTIONS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="view-360-journey")
 MAX_OFFSET = 1_000_000  # keeps paging within Cypher's integer range
 
 
@@ -44,58 +45,29 @@ def search(graph: GraphDep, _: Reader, q: str = Query(min_length=1, max_length=2
     return CustomerPage(total=row["total"], offset=offset, limit=limit, items=row["items"])
 
 
-def _profile(graph: GraphDep, customer_id: str) -> dict[str, object]:
-    rows = graph.rows(queries.CUSTOMER_PROFILE, customerId=customer_id)
-    if not rows:
+def _profile(graph: GraphDep, customer_id: str) -> None:
+    if not graph.rows(queries.CUSTOMER_PROFILE, customerId=customer_id):
         raise HTTPException(404, f"no customer {customer_id!r}")
-    return rows[0]
 
 
 @router.get("/{customer_id}/360", response_model=Customer360,
             summary="Profile, identities, channels, journey, cases and correlated knowledge")
-def view_360(customer_id: str, graph: GraphDep, request: Request, _: Reader,
+def view_360(customer_id: str, graph: GraphDep, _: Reader,
              journey_offset: int = Query(0, ge=0, le=MAX_OFFSET),
              journey_limit: int = Query(20, ge=1, le=200),
              top: int = Query(10, ge=1, le=100)) -> Customer360:
-    profile = _profile(graph, customer_id)
-    # The sections are independent reads: run them side by side, each in its own session.
-    asked = {
-        "journey": (queries.CUSTOMER_INTERACTIONS, {"skip": journey_offset,
-                                                    "limit": journey_limit}),
-        "concepts": (queries.CUSTOMER_CONCEPTS, {"limit": top}),
-        "signals": (queries.CUSTOMER_SIGNALS, {}),
-        "sets": (queries.CUSTOMER_CONCEPT_SETS, {}),
-        "channels": (queries.CUSTOMER_CHANNELS, {}),
-        "cases": (queries.CUSTOMER_CASES, {}),
-        "entities": (queries.CUSTOMER_ENTITIES, {"limit": top}),
-    }
-    futures = {name: SECTIONS.submit(graph.rows, query, customerId=customer_id, **params)
-               for name, (query, params) in asked.items()}
+    # Three reads side by side: the paged journey, the customer's permissions, and everything
+    # else from the customer's summary (kept by the refresh path) in one round trip.
+    journey = SECTIONS.submit(graph.rows, queries.CUSTOMER_INTERACTIONS, customerId=customer_id,
+                              skip=journey_offset, limit=journey_limit)
     permissions = SECTIONS.submit(customer_consents, graph.driver, graph.settings, customer_id)
-    stats = request.app.state.stats.get(graph)
-    got = {name: future.result() for name, future in futures.items()}
-    signals = got["signals"]
-    pairs: dict[tuple[str, str], list[str]] = {}
-    for row in got["sets"]:
-        for pair in combinations(sorted(set(row["concepts"])), 2):
-            pairs.setdefault(pair, []).append(row["interactionId"])
-    top_pairs = sorted(pairs.items(), key=lambda item: (-len(item[1]), item[0]))[:top]
-    return Customer360.model_validate({
-        **profile,
-        "channels": got["channels"],
-        "journey": got["journey"], "journeyOffset": journey_offset,
-        "cases": got["cases"],
-        "concepts": [{**c, "trend": c["recent"] / c["volume"]} for c in got["concepts"]],
-        "entities": got["entities"],
-        "intents": [s for s in signals if s["kind"] == "intent"],
-        "emotions": [s for s in signals if s["kind"] == "emotion"],
-        "coOccurringConcepts": [{
-            "concepts": pair, "together": len(ids), "lift": stats.lift(*pair),
-            "interactionIds": sorted(ids)[:20]} for pair, ids in top_pairs],
-        "similarCustomers": [{"customerId": other, "sharedConcepts": shared, "jaccard": score}
-                             for other, shared, score in stats.similar(customer_id, 5)],
-        "permissions": permissions_view(permissions.result()),
-    })
+    rows = graph.rows(queries.CUSTOMER_VIEW, customerId=customer_id, bucketCap=BUCKET_CAP,
+                      similar=SIMILAR_CUSTOMERS)
+    steps = journey.result()
+    if not rows:
+        raise HTTPException(404, f"no customer {customer_id!r}")
+    view = assemble_view(rows[0], steps, journey_offset=journey_offset, top=top)
+    return view.model_copy(update={"permissions": permissions_view(permissions.result())})
 
 
 @router.get("/{customer_id}/timeline", response_model=list[JourneyStep],

@@ -5,17 +5,25 @@ from __future__ import annotations
 import typer
 
 from kg.derivation.refresh import derive_everything, refresh
+from kg.derivation.summary_check import check_summaries
 from kg.graph.driver import create_driver
 from kg.ontology.mapping import load_mapping
 from kg.rdf.owner import sync_if_free
-from kg.settings import load_settings
+from kg.settings import Settings, load_settings
 
 
 def command(everything: bool = typer.Option(
-        False, "--all", help="derive the whole graph again (repair), not only pending changes")
+        False, "--all", help="derive the whole graph again (repair), not only pending changes"),
+        check: bool = typer.Option(
+        False, "--check", help="only compare the stored customer summaries and corpus counts "
+                               "with a fresh derivation; exit 1 on any difference")
 ) -> None:
-    """Derive customers, cases, journeys and segments for pending changes (or all)."""
+    """Derive customers, cases, journeys, segments and summaries for pending changes (or
+    all)."""
     settings = load_settings()
+    if check:
+        _check(settings)
+        return
     with create_driver(settings) as driver:
         done = derive_everything(driver, settings) if everything else refresh(driver, settings)
         synced = sync_if_free(driver, settings, load_mapping())
@@ -23,3 +31,19 @@ def command(everything: bool = typer.Option(
         typer.echo(f"{name}: {value:,}")
     typer.echo("RDF mirror: " + ("owned by a running server" if synced is None
                                  else f"at change {synced.applied_to}"))
+
+
+def _check(settings: Settings) -> None:
+    with create_driver(settings) as driver:
+        result = check_summaries(driver, settings)
+    typer.echo(f"customers: {result.customers:,}")
+    for name, found in (("stale summaries", result.stale), ("missing summaries", result.missing),
+                        ("summaries of no customer", result.orphaned)):
+        typer.echo(f"{name}: {len(found):,}" + (f" (e.g. {', '.join(found[:5])})"
+                                                 if found else ""))
+    typer.echo(f"wrong corpus counts: {len(result.wrong_counts):,}")
+    for key, (stored, expected) in list(result.wrong_counts.items())[:10]:
+        typer.echo(f"  {key}: stored {stored:,}, from the facts {expected:,}")
+    if not result.same:
+        typer.echo("repair with `kg derive --all`")
+        raise typer.Exit(1)

@@ -31,6 +31,8 @@ class CaseOutcome:
     interactions: int = 0
     cases: int = 0
     customers_of_interactions: set[str] = field(default_factory=set)
+    # Every customer of the regrouped part: their cases may have changed.
+    customers_in_closure: set[str] = field(default_factory=set)
 
 
 def _case_closure(tx: neo4j.ManagedTransaction, seeds: set[str], window_days: int
@@ -73,6 +75,8 @@ def cases_around(tx: neo4j.ManagedTransaction, *, interactions: set[str], window
     outcome = CaseOutcome(interactions=len(rows))
     outcome.customers_of_interactions = {
         c for i in interactions if i in rows and (c := rows[i]["customerId"]) is not None}
+    outcome.customers_in_closure = {
+        c for row in rows.values() if (c := row["customerId"]) is not None}
     old_case = {i: (row["cases"] or [None])[0] for i, row in rows.items()}
     old_cases = {c for c in old_case.values() if c is not None}
     by_id = {i: row_of(row) for i, row in rows.items()}

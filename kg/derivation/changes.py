@@ -16,7 +16,10 @@ import neo4j
 
 from kg.graph import queries
 
-NOT_MIRRORED = frozenset({"ChangeFeed", "ChangeRecord", "Suppression"})
+# Bookkeeping and read models derived from facts the mirror already holds: a customer's
+# summary, corpus counts and similarity buckets would only repeat those facts in another form.
+NOT_MIRRORED = frozenset({"ChangeFeed", "ChangeRecord", "Suppression", "CustomerSummary",
+                          "CorpusCount", "SimilarityBucket"})
 
 
 def node_key(label: str, key: str) -> str:

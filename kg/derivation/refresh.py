@@ -3,11 +3,13 @@
 Every write (a load batch, an ingested record, an erasure, a merge or split) commits a change
 record marked ``derivationPending``. :func:`refresh` takes pending records in sequence order and,
 in one transaction per group of records, resolves the identities around them, regroups the
-cases around their interactions, rewrites the journeys and segments of the customers concerned,
+cases around their interactions, rewrites the journeys and segments of the customers concerned
+and their summaries (moving the corpus counts by the difference of their contributions),
 appends its own change record (the nodes it rewrote, for the RDF mirror) and marks the records
 derived. A crash anywhere rolls the transaction back and leaves the records pending, so running
-``refresh`` again (``kg derive``) finishes the work. ``derive_everything`` marks every identity
-and interaction pending and refreshes: the repair path, and the reference for equality tests.
+``refresh`` again (``kg derive``) finishes the work. ``derive_everything`` removes the read models
+(summaries, corpus counts, similarity buckets), marks every identity and interaction pending
+and refreshes: the repair path, and the reference for equality tests.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from kg.derivation.cases import cases_around, journeys_and_segments
 from kg.derivation.changes import Change, append_change, lock_feed
 from kg.derivation.identities import resolve_around
 from kg.derivation.ids import installation_key
+from kg.derivation.summary_refresh import refresh_summaries
 from kg.graph import queries
 from kg.graph.driver import graph_errors, run_query
 from kg.settings import Settings
@@ -41,6 +44,7 @@ class RefreshSummary:
     cases: int = 0
     segmented: int = 0
     consent_flags: int = 0
+    summaries: int = 0
 
     def add(self, other: RefreshSummary) -> None:
         for item in fields(self):
@@ -73,16 +77,22 @@ def _refresh_once(tx: neo4j.ManagedTransaction, key: bytes, settings: Settings
                                       change=change)
     # Consent events arrive on identities (a load) or customers (a consent change): the
     # analytics flags of every customer around them are recomputed from their events.
-    flagged = refresh_consent_flags(
-        tx, (concerned | customers_of_identities(tx, identities))
-        - resolution.deleted_customers, settings, change)
+    flag_checked = ((concerned | customers_of_identities(tx, identities))
+                    - resolution.deleted_customers)
+    flagged = refresh_consent_flags(tx, flag_checked, settings, change)
+    # Summaries also follow cases regrouped around other customers' interactions, a change of
+    # analytics permission (an excluded customer contributes nothing), and drop the customers
+    # that no longer exist.
+    summaries = refresh_summaries(tx, concerned | cases.customers_in_closure | customers
+                                  | flag_checked | resolution.deleted_customers)
     append_change(tx, change, pending=False)
     tx.run(queries.MARK_DERIVED, sequences=[r["sequence"] for r in pending]).consume()
     return RefreshSummary(changes=len(pending), identities=resolution.identities,
                           scored_pairs=resolution.scored_pairs,
                           customers_deleted=len(resolution.deleted_customers),
                           interactions=cases.interactions, cases=cases.cases,
-                          segmented=segmented, consent_flags=flagged)
+                          segmented=segmented, consent_flags=flagged,
+                          summaries=summaries)
 
 
 def refresh(driver: neo4j.Driver, settings: Settings) -> RefreshSummary:
@@ -103,8 +113,14 @@ def _mark_pending(tx: neo4j.ManagedTransaction, change: Change) -> None:
 
 
 def derive_everything(driver: neo4j.Driver, settings: Settings) -> RefreshSummary:
-    """Mark every identity and interaction pending, then refresh: the repair path (also after
-    a change of the consent policy's settings: every customer's flags are recomputed)."""
+    """Start the read models afresh, mark every identity and interaction pending, then
+    refresh: the repair path (every customer with an interaction is concerned, so every
+    summary and corpus count is rebuilt from the graph's facts), also after a change of the
+    consent policy's settings (every customer's flags are recomputed)."""
+    with graph_errors(settings.neo4j_uri), driver.session(
+        database=settings.neo4j_database
+    ) as session:
+        session.run(queries.RESET_READ_MODELS).consume()
     identity_ids = [r["id"] for r in run_query(driver, settings, queries.ALL_IDENTITY_IDS)]
     interaction_ids = [r["id"] for r in run_query(driver, settings,
                                                   queries.ALL_INTERACTION_IDS)]

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Final, LiteralString
 
-from kg.consent.policy import ANALYTICS_INCLUDED, ANALYTICS_INCLUDED_INTERACTION
+from kg.consent.policy import (
+    ANALYTICS_INCLUDED,
+    ANALYTICS_INCLUDED_INTERACTION,
+    analytics_included,
+)
 
 PING: Final[LiteralString] = "RETURN 1 AS ok"
 
@@ -682,6 +686,95 @@ MERGE (s:Segment {segmentId: row.segmentId})
 MERGE (c)-[:IN_SEGMENT]->(s)
 """
 
+# ---------------------------------------------------------------- customer summaries
+# What a summary is derived from: the customer's interactions (channel, concepts, aspect
+# opinions, entities, intents, emotions) and cases.
+SUMMARY_FACTS: Final[LiteralString] = """
+UNWIND $customers AS customerId
+MATCH (c:Customer {customerId: customerId})
+RETURN customerId,
+       [(c)-[:HAS_IDENTITY]->(:Identity)<-[:AUTHORED_BY]-(i:Interaction) | {
+          interactionId: i.interactionId, at: i.occurredAt,
+          channel: [(i)-[:VIA_CHANNEL]->(ch:Channel) | ch.channelId][0],
+          companyOwned: [(i)-[:VIA_CHANNEL]->(ch:Channel) | ch.companyOwned][0],
+          concepts: [(i)-[:ABOUT_CONCEPT]->(k:Concept) | k.conceptId],
+          aspects: [(i)-[:HAS_OPINION]->(o:Opinion)-[:ABOUT_ASPECT]->(k:Concept)
+                    WHERE o.polarityScore IS NOT NULL | [k.conceptId, o.polarityScore]],
+          entities: [(i)-[:MENTIONS_ENTITY]->(e:Entity) | e.entityId],
+          intents: [(i)-[:HAS_INTENT]->(:Intent)-[:INTENT_CATEGORY]->(g:IntentCategory)
+                    | g.categoryId],
+          emotions: [(i)-[:HAS_EMOTION]->(:Emotion)-[:EMOTION_CATEGORY]->(g:EmotionCategory)
+                     | g.categoryId]}] AS interactions,
+       [(k:Case)-[:CASE_OF]->(c) | {
+          caseId: k.caseId, status: k.caseStatus, openedAt: k.openedAt, closedAt: k.closedAt,
+          interactionIds: [(m:Interaction)-[:PART_OF_CASE]->(k) | m.interactionId]}] AS cases,
+       NOT """ + ANALYTICS_INCLUDED + """ AS excluded
+"""
+
+READ_SUMMARIES: Final[LiteralString] = """
+UNWIND $customers AS customerId
+MATCH (s:CustomerSummary {summaryOf: customerId})
+RETURN customerId, s.summaryView AS view, s.corpusContribution AS contribution,
+       [(s)-[:IN_BUCKET]->(b:SimilarityBucket) | b.bucketId] AS buckets
+"""
+
+DELETE_SUMMARIES: Final[LiteralString] = """
+UNWIND $customers AS customerId
+MATCH (s:CustomerSummary {summaryOf: customerId})
+DETACH DELETE s
+"""
+
+WRITE_SUMMARIES: Final[LiteralString] = """
+UNWIND $rows AS row
+MERGE (s:CustomerSummary {summaryOf: row.props.summaryOf})
+SET s = row.props
+"""
+
+REMOVE_BUCKET_MEMBERSHIPS: Final[LiteralString] = """
+UNWIND $customers AS customerId
+MATCH (:CustomerSummary {summaryOf: customerId})-[r:IN_BUCKET]->(:SimilarityBucket)
+DELETE r
+"""
+
+ADD_BUCKET_MEMBERSHIPS: Final[LiteralString] = """
+UNWIND $rows AS row
+MATCH (s:CustomerSummary {summaryOf: row.customerId})
+UNWIND row.buckets AS bucketId
+MERGE (b:SimilarityBucket {bucketId: bucketId})
+CREATE (s)-[:IN_BUCKET]->(b)
+"""
+
+DELETE_EMPTY_BUCKETS: Final[LiteralString] = """
+UNWIND $buckets AS bucketId
+MATCH (b:SimilarityBucket {bucketId: bucketId})
+WHERE NOT EXISTS { (b)<-[:IN_BUCKET]-(:CustomerSummary) }
+DELETE b
+"""
+
+# Corpus counts move by the difference of the contributions; a count back at 0 is removed, so
+# the counts hold exactly what a from-scratch sum would.
+ADJUST_CORPUS_COUNTS: Final[LiteralString] = """
+UNWIND $rows AS row
+MERGE (n:CorpusCount {countId: row.countId})
+SET n.countValue = coalesce(n.countValue, 0) + row.delta
+WITH n WHERE n.countValue = 0
+DELETE n
+"""
+
+READ_SUMMARY_IDS: Final[LiteralString] = """
+MATCH (s:CustomerSummary) RETURN s.summaryOf AS customerId
+"""
+
+READ_CORPUS_COUNTS: Final[LiteralString] = """
+MATCH (n:CorpusCount) RETURN n.countId AS countId, n.countValue AS countValue
+"""
+
+# The repair path starts the read models afresh (run as an auto-commit transaction).
+RESET_READ_MODELS: Final[LiteralString] = """
+MATCH (n) WHERE n:CustomerSummary OR n:CorpusCount OR n:SimilarityBucket
+CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS
+"""
+
 # ---------------------------------------------------------------- RDF mirror export
 # $keyOf maps each keyed label to its key property (from the ontology mapping).
 EXPORT_NODES: Final[LiteralString] = """
@@ -816,8 +909,54 @@ RETURN size(found) AS total,
 
 CUSTOMER_PROFILE: Final[LiteralString] = """
 MATCH (c:Customer {customerId: $customerId})
-OPTIONAL MATCH (c)-[:IN_SEGMENT]->(s:Segment)
-RETURN c.customerId AS customerId, c.displayName AS displayName, s.segmentId AS segment,
+RETURN c.customerId AS customerId
+"""
+
+# The 360° view in one round trip (the paged journey aside): profile, identities with their
+# evidence, segment, the stored summary, the corpus counts its pairs' lift needs, the names of
+# its entities and concepts, and similar customers from the summary's similarity buckets (at
+# most $bucketCap members read per bucket, ranked by exact Jaccard on the summaries' concepts).
+CUSTOMER_VIEW: Final[LiteralString] = """
+MATCH (c:Customer {customerId: $customerId})
+OPTIONAL MATCH (c)-[:IN_SEGMENT]->(seg:Segment)
+OPTIONAL MATCH (s:CustomerSummary {summaryOf: $customerId})
+CALL (s) {
+  UNWIND coalesce(s.corpusCountKeys, []) AS key
+  MATCH (n:CorpusCount {countId: key})
+  RETURN collect([key, n.countValue]) AS counts
+}
+CALL (s) {
+  UNWIND coalesce(s.summaryEntities, []) AS id
+  MATCH (e:Entity {entityId: id})
+  RETURN collect({entityId: id, name: e.entityName,
+                  type: [l IN labels(e) WHERE l <> 'Entity'][0]}) AS entityNames
+}
+CALL (s) {
+  UNWIND coalesce(s.summaryConcepts, []) AS id
+  MATCH (k:Concept {conceptId: id})
+  RETURN collect([id, k.prefLabel]) AS conceptLabels
+}
+CALL (s) {
+  OPTIONAL MATCH (s)-[:IN_BUCKET]->(b:SimilarityBucket)
+  CALL (b) {
+    MATCH (b)<-[:IN_BUCKET]-(o:CustomerSummary)
+    RETURN o LIMIT $bucketCap
+  }
+  WITH DISTINCT s, o WHERE o <> s
+  // A permission that ran out since the last refresh takes effect here at once.
+  AND EXISTS { MATCH (oc:Customer {customerId: o.summaryOf})
+               WHERE """ + analytics_included("oc") + """ }
+  WITH o, [k IN o.summaryConcepts WHERE k IN s.summaryConcepts] AS shared,
+       size(s.summaryConcepts) AS mine
+  WHERE size(shared) > 0
+  WITH o, shared, toFloat(size(shared)) / (mine + size(o.summaryConcepts) - size(shared))
+       AS jaccard
+  ORDER BY jaccard DESC, o.summaryOf
+  LIMIT $similar
+  RETURN collect({customerId: o.summaryOf, sharedConcepts: shared, jaccard: jaccard})
+         AS similarCustomers
+}
+RETURN c.customerId AS customerId, c.displayName AS displayName, seg.segmentId AS segment,
        [(c)-[h:HAS_IDENTITY]->(x:Identity) | {
           identityId: x.identityId, kind: x.identityKind, network: x.network,
           value: x.identifierValue, displayName: x.displayName,
@@ -826,7 +965,8 @@ RETURN c.customerId AS customerId, c.displayName AS displayName, s.segmentId AS 
                                                          with: y.identityId,
                                                          matchWeight: l.matchWeight,
                                                          matchWeights: l.matchWeights}]}]
-         AS identities
+         AS identities,
+       s.summaryView AS summary, counts, entityNames, conceptLabels, similarCustomers
 """
 
 CUSTOMER_INTERACTIONS: Final[LiteralString] = """
@@ -840,81 +980,6 @@ RETURN i.interactionId AS interactionId, i.occurredAt AS occurredAt, ch.channelI
        k.caseId AS caseId
 ORDER BY occurredAt DESC, interactionId
 SKIP $skip LIMIT $limit
-"""
-
-CUSTOMER_CHANNELS: Final[LiteralString] = """
-MATCH (c:Customer {customerId: $customerId})-[:HAS_IDENTITY]->(:Identity)
-      <-[:AUTHORED_BY]-(i:Interaction)
-      -[:VIA_CHANNEL]->(ch:Channel)
-WITH ch, i ORDER BY i.occurredAt DESC
-RETURN ch.channelId AS channel, ch.companyOwned AS companyOwned, count(i) AS interactions,
-       max(i.occurredAt) AS lastContact, collect(i.interactionId)[..20] AS interactionIds
-ORDER BY interactions DESC, channel
-"""
-
-CUSTOMER_CASES: Final[LiteralString] = """
-MATCH (k:Case)-[:CASE_OF]->(:Customer {customerId: $customerId})
-RETURN k.caseId AS caseId, k.caseStatus AS status, k.openedAt AS openedAt,
-       k.closedAt AS closedAt,
-       [(i:Interaction)-[:PART_OF_CASE]->(k) | i.interactionId] AS interactionIds
-ORDER BY openedAt DESC
-"""
-
-# "recent" counts the interactions of the 90 days before the customer's newest one.
-CUSTOMER_CONCEPTS: Final[LiteralString] = """
-MATCH (c:Customer {customerId: $customerId})-[:HAS_IDENTITY]->(:Identity)
-      <-[:AUTHORED_BY]-(i:Interaction)
-WITH collect(i) AS authored, max(i.occurredAt) AS newest
-UNWIND authored AS i
-MATCH (i)-[:ABOUT_CONCEPT]->(k:Concept)
-OPTIONAL MATCH (i)-[:HAS_OPINION]->(o:Opinion)-[:ABOUT_ASPECT]->(k)
-WITH k, i, newest, avg(o.polarityScore) AS score
-WITH k, count(i) AS volume, avg(score) AS sentiment,
-     count(CASE WHEN i.occurredAt >= newest - duration({days: 90}) THEN 1 END) AS recent,
-     collect(i.interactionId) AS interactionIds
-RETURN k.conceptId AS conceptId, k.prefLabel AS label, volume, sentiment, recent,
-       interactionIds[..20] AS interactionIds
-ORDER BY volume DESC, conceptId LIMIT $limit
-"""
-
-CUSTOMER_ENTITIES: Final[LiteralString] = """
-MATCH (c:Customer {customerId: $customerId})-[:HAS_IDENTITY]->(:Identity)
-      <-[:AUTHORED_BY]-(i:Interaction)
-      -[:MENTIONS_ENTITY]->(e:Entity)
-RETURN e.entityId AS entityId, e.entityName AS name,
-       [l IN labels(e) WHERE l <> 'Entity'][0] AS type, count(i) AS volume,
-       collect(i.interactionId)[..20] AS interactionIds
-ORDER BY volume DESC, entityId LIMIT $limit
-"""
-
-CUSTOMER_SIGNALS: Final[LiteralString] = """
-MATCH (c:Customer {customerId: $customerId})-[:HAS_IDENTITY]->(:Identity)
-      <-[:AUTHORED_BY]-(i:Interaction)
-CALL (i) {
-  MATCH (i)-[:HAS_INTENT]->(:Intent)-[:INTENT_CATEGORY]->(g:IntentCategory)
-  RETURN 'intent' AS kind, g.categoryId AS category
-  UNION
-  MATCH (i)-[:HAS_EMOTION]->(:Emotion)-[:EMOTION_CATEGORY]->(g:EmotionCategory)
-  RETURN 'emotion' AS kind, g.categoryId AS category
-}
-RETURN kind, category, count(i) AS volume, collect(i.interactionId)[..20] AS interactionIds
-ORDER BY kind, volume DESC, category
-"""
-
-CUSTOMER_CONCEPT_SETS: Final[LiteralString] = """
-MATCH (c:Customer {customerId: $customerId})-[:HAS_IDENTITY]->(:Identity)
-      <-[:AUTHORED_BY]-(i:Interaction)
-RETURN i.interactionId AS interactionId,
-       [(i)-[:ABOUT_CONCEPT]->(k:Concept) | k.conceptId] AS concepts
-"""
-
-# Every interaction's author and concepts: the base rates for lift and similarity. Customers
-# the consent policy leaves out of analytics are not counted (nor listed as similar).
-CORPUS_CONCEPTS: Final[LiteralString] = """
-MATCH (i:Interaction)
-OPTIONAL MATCH (i)-[:AUTHORED_BY]->(:Identity)<-[:HAS_IDENTITY]-(c:Customer)
-WITH i, c WHERE c IS NULL OR """ + ANALYTICS_INCLUDED + """
-RETURN c.customerId AS customerId, [(i)-[:ABOUT_CONCEPT]->(k:Concept) | k.conceptId] AS concepts
 """
 
 CASE_DETAIL: Final[LiteralString] = """
