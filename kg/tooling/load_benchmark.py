@@ -75,7 +75,7 @@ def one_million_identities(count: int) -> float:
     return time.perf_counter() - started
 
 
-def graph_resolution(count: int, batch_size: int = 10_000) -> None:
+def graph_resolution(count: int, batch_size: int = 1000) -> None:
     """Probabilistic identity resolution of ``count`` person records through the product:
     written by the loader's batch writer, then blocking, scoring, writing links and assigning
     customers in Neo4j through the refresh path; quality against the truth."""
@@ -123,11 +123,13 @@ def main() -> None:
     parser.add_argument("--resolution-identities", type=int, default=1_000_000)
     parser.add_argument("--graph-resolution", type=int, default=0, metavar="N",
                         help="only time kg's resolution of N person records in Neo4j")
+    parser.add_argument("--graph-batch", type=int, default=1000, metavar="RECORDS",
+                        help="person records per write for --graph-resolution (as kg load)")
     parser.add_argument("--skip-to-end-to-end", type=float, default=None, metavar="RATE",
                         help="skip phases 1-2, using RATE interactions/s as extraction-only")
     args = parser.parse_args()
     if args.graph_resolution:
-        graph_resolution(args.graph_resolution)
+        graph_resolution(args.graph_resolution, batch_size=args.graph_batch)
         return
     customers = args.customers or max(100, args.interactions // 8)
     settings = load_settings()
