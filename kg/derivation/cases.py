@@ -58,15 +58,24 @@ def _case_closure(tx: neo4j.ManagedTransaction, seeds: set[str], window_days: in
                      for ref in sorted(refs)]
             reached.update(r["interactionId"]
                            for r in tx.run(queries.INTERACTIONS_WITH_REFERENCES, refs=pairs))
-        timed = [{"customerId": row["customerId"], "at": row["at"],
-                  "concepts": sorted(row["concepts"])} for row in found
-                 if row["customerId"] and row["concepts"] and row["at"] is not None
-                 and row["direction"] != "outbound"]
+        timed = [probe for row in found
+                 if (probe := _window_probe(row, timedelta(days=window_days))) is not None]
         if timed:
             reached.update(r["interactionId"] for r in tx.run(
-                queries.CASE_WINDOW_NEIGHBOURS, rows=timed, windowDays=window_days))
+                queries.CASE_WINDOW_NEIGHBOURS, rows=timed))
         frontier = reached - asked
     return rows
+
+
+def _window_probe(row: dict[str, Any], window: timedelta) -> dict[str, Any] | None:
+    """What to ask for the case-mates an inbound message may have by concept: the same
+    customer's messages about one of its concepts within the window around it."""
+    at = row_of(row).at
+    if at is None or not row["customerId"] or not row["concepts"] \
+            or row["direction"] == "outbound":
+        return None
+    return {"customerId": row["customerId"], "concepts": sorted(row["concepts"]),
+            "since": at - window, "until": at + window}
 
 
 def cases_around(tx: neo4j.ManagedTransaction, *, interactions: set[str], window_days: int,

@@ -446,8 +446,7 @@ CASE_WINDOW_NEIGHBOURS: Final[LiteralString] = """
 UNWIND $rows AS row
 MATCH (:Customer {customerId: row.customerId})-[:HAS_IDENTITY]->(:Identity)
       <-[:AUTHORED_BY]-(o:Interaction)
-WHERE o.occurredAt >= row.at - duration({days: $windowDays})
-  AND o.occurredAt <= row.at + duration({days: $windowDays})
+WHERE o.occurredAt >= row.since AND o.occurredAt <= row.until
   AND coalesce(o.direction, '') <> 'outbound'
   AND EXISTS { (o)-[:ABOUT_CONCEPT]->(k:Concept) WHERE k.conceptId IN row.concepts }
 RETURN DISTINCT o.interactionId AS interactionId
