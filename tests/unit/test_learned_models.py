@@ -134,8 +134,22 @@ def test_wording_variants_reach_concepts(nlp: Language, settings: Settings) -> N
                           ("delayed 3 hrs at the gate", "delay"),
                           ("stuck on hold for ages", "hold-time"),
                           ("nobody answers the phone", "no-response"),
-                          ("they rebooked me on a later flight", "booking")]:
+                          ("they rebooked me on a later flight", "booking"),
+                          ("I need help recovering my account", "account-access"),
+                          ("Great chips, great price.", "value-for-money")]:
         assert concept in {c.concept_id for c in one(nlp, settings, text).concepts}, text
+
+
+def test_words_used_in_passing_are_not_concepts(nlp: Language, settings: Settings) -> None:
+    """Matched only by ordinary words ("paid", "account", "updated", "kind"), none of these is
+    about payment, accounts, app updates or friendly staff."""
+    for text, concept in [("I paid it off and the account was updated last week.", "app-update"),
+                          ("I paid it off and the account was updated last week.",
+                           "account-loyalty"),
+                          ("This kind of tea is my favourite.", "friendly-staff"),
+                          ("These are two points I want to make about the flavour.",
+                           "loyalty-points")]:
+        assert concept not in {c.concept_id for c in one(nlp, settings, text).concepts}, text
 
 
 def test_handles_hashtags_and_links_never_become_ner_entities(
