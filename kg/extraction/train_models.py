@@ -76,7 +76,7 @@ def train_topics(data: Path, out: Path, seed: int) -> None:
 
 def tune_topics(data: Path, seed: int, folds: int = 3) -> None:
     """Cross-validates the thresholds of ``ckg_topics`` on the real-message dev half only."""
-    from kg.extraction.components.topics import combine
+    from kg.extraction.components.topics import Thresholds, combine
     from kg.extraction.corpora import real_message_texts
     from kg.extraction.evaluation import Counts
     from kg.extraction.pipeline import load_base_model
@@ -101,7 +101,7 @@ def tune_topics(data: Path, seed: int, folds: int = 3) -> None:
     fold_of = {index: position % folds for position, index in enumerate(order)}
     probabilities: list[dict[str, float]] = [{} for _ in dev_half]
     for fold in range(folds):
-        train = [r for i, r in enumerate(dev_half) if fold_of[i] != fold]
+        train = [r for i, r in enumerate(dev_half) if fold_of[i] != fold and r.dataset in TRAINABLE]
         model = fit_topics([*weak, *gold_topics(data, train)], background[:BACKGROUND_TEXTS],
                            tops, TopicSettings(seed=seed))
         held = [i for i in range(len(dev_half)) if fold_of[i] == fold]
@@ -115,14 +115,14 @@ def tune_topics(data: Path, seed: int, folds: int = 3) -> None:
         return sum(c.f1 for c in present) / len(present) if present else 0.0
 
     results = []
-    grid = itertools.product((0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 1.01),
-                             (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.01),
-                             (0.2, 0.3, 0.4, 0.5, 0.6), (0.4, 0.5, 0.6, 0.8, 1.01))
+    grid = itertools.product((0.0, 0.05, 0.1, 0.2, 0.3, 1.01), (0.0, 0.1, 0.2, 0.3, 0.5, 0.8),
+                             (0.2, 0.3, 0.4, 0.5, 0.6, 1.01), (0.4, 0.5, 0.6, 0.8, 1.01))
     for keep, area_keep, add, area in grid:
+        thresholds = Thresholds(keep, area_keep, add, area)
         concepts: dict[str, Counts] = {}
         areas: dict[str, Counts] = {}
         for record, found, probs in zip(dev_half, matched, probabilities, strict=True):
-            kept, inferred = combine(found, probs, tops, keep, area_keep, add, area)
+            kept, inferred = combine(found, probs, tops, thresholds)
             predicted = {c for _, _, c, _ in kept} | {c for c, _ in inferred}
             for table, gold, got in (
                     (concepts, set(record.concepts), predicted),
@@ -131,11 +131,11 @@ def tune_topics(data: Path, seed: int, folds: int = 3) -> None:
                 for key in gold | got:
                     table.setdefault(key, Counts()).add(gold & {key}, got & {key})
         results.append((macro(concepts) + macro(areas), macro(concepts), macro(areas),
-                        keep, area_keep, add, area))
-    results.sort(reverse=True)
+                        thresholds))
+    results.sort(key=lambda result: -result[0])
     print("keep  area-keep  add  area   concept macro-F1  area macro-F1  (dev half, out-of-fold)")
-    for _, concept_f1, area_f1, keep, area_keep, add, area in results[:10]:
-        print(f"{keep:>4} {area_keep:>10} {add:>4} {area:>5}   {concept_f1:>16.3f} "
+    for _, concept_f1, area_f1, t in results[:10]:
+        print(f"{t.keep:>4} {t.area_keep:>10} {t.add:>4} {t.area:>5}   {concept_f1:>16.3f} "
               f"{area_f1:>14.3f}")
 
 

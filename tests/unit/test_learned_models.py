@@ -11,7 +11,7 @@ from spacy.language import Language
 from kg.errors import ConfigError
 from kg.extraction.components.learned_sentiment import scores_of
 from kg.extraction.components.sentiment import label_of
-from kg.extraction.components.topics import combine
+from kg.extraction.components.topics import Thresholds, combine
 from kg.extraction.concept_labels import top_concepts
 from kg.extraction.linear_text_model import LinearTextModel, counts, fit_idf, normalise
 from kg.extraction.models import ExtractionResult
@@ -111,8 +111,8 @@ def test_combine_prefers_narrow_concepts_and_infers_confident_ones() -> None:
                (30, 35, "payment", "pay")]
     probabilities = {"credit-report": 0.9, "account-loyalty": 0.9, "payment": 0.02,
                      "billing-pricing": 0.03, "collection-practices": 0.7, "debt-lending": 0.8}
-    kept, inferred = combine(matched, probabilities, tops, keep_threshold=0.1,
-                             area_keep_threshold=0.3, add_threshold=0.5, area_threshold=0.6)
+    thresholds = Thresholds(keep=0.1, area_keep=0.3, add=0.5, area=0.6)
+    kept, inferred = combine(matched, probabilities, tops, thresholds)
     assert [m[2] for m in kept] == ["credit-report"]  # area gives way; "pay" not believed
     assert [c for c, _ in inferred] == ["collection-practices"]  # its area is then covered
 
@@ -134,8 +134,22 @@ def test_wording_variants_reach_concepts(nlp: Language, settings: Settings) -> N
                           ("delayed 3 hrs at the gate", "delay"),
                           ("stuck on hold for ages", "hold-time"),
                           ("nobody answers the phone", "no-response"),
-                          ("they rebooked me on a later flight", "booking")]:
+                          ("they rebooked me on a later flight", "booking"),
+                          ("I need help recovering my account", "account-access"),
+                          ("Great chips, great price.", "value-for-money")]:
         assert concept in {c.concept_id for c in one(nlp, settings, text).concepts}, text
+
+
+def test_words_used_in_passing_are_not_concepts(nlp: Language, settings: Settings) -> None:
+    """Matched only by ordinary words ("paid", "account", "updated", "kind"), none of these is
+    about payment, accounts, app updates or friendly staff."""
+    for text, concept in [("I paid it off and the account was updated last week.", "app-update"),
+                          ("I paid it off and the account was updated last week.",
+                           "account-loyalty"),
+                          ("This kind of tea is my favourite.", "friendly-staff"),
+                          ("These are two points I want to make about the flavour.",
+                           "loyalty-points")]:
+        assert concept not in {c.concept_id for c in one(nlp, settings, text).concepts}, text
 
 
 def test_handles_hashtags_and_links_never_become_ner_entities(

@@ -21,6 +21,7 @@ The thresholds are chosen on the dev half of the real-message gold set by cross-
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -38,19 +39,28 @@ if not Doc.has_extension("ngram_counts"):  # the message's hashed n-grams, for t
 Matched = tuple[int, int, str, str]  # start, end, concept id, text
 
 
+@dataclass(frozen=True)
+class Thresholds:
+    """How the matcher's concepts and the classifier's probabilities are combined (see above)."""
+
+    keep: float = 0.0
+    area_keep: float = 0.1
+    add: float = 0.3
+    area: float = 0.6
+
+
 def combine(matched: Sequence[Matched], probabilities: dict[str, float], tops: dict[str, str],
-            keep_threshold: float, area_keep_threshold: float, add_threshold: float,
-            area_threshold: float) -> tuple[list[Matched], list[tuple[str, float]]]:
+            thresholds: Thresholds) -> tuple[list[Matched], list[tuple[str, float]]]:
     """Matched concepts kept, and concepts inferred for the whole message with their probability.
     """
     def believed(concept: str, text: str) -> bool:
         area = tops.get(concept, concept)
         if area == concept:  # a top-level area matched by a broad word ("account", "app")
-            return probabilities.get(area, 0.0) >= area_keep_threshold
+            return probabilities.get(area, 0.0) >= thresholds.area_keep
         if len(text.split()) > 1 or text.startswith("#"):
             return True  # wording specific enough to stand on its own ("lost my bag")
         return max(probabilities.get(concept, 0.0), probabilities.get(area, 0.0)) \
-            >= keep_threshold
+            >= thresholds.keep
 
     kept = [m for m in matched if believed(m[2], m[3])]
     narrow_areas = {tops.get(c, c) for _, _, c, _ in kept if tops.get(c, c) != c}
@@ -59,24 +69,22 @@ def combine(matched: Sequence[Matched], probabilities: dict[str, float], tops: d
     inferred: dict[str, float] = {}
     for concept, probability in probabilities.items():
         is_area = tops.get(concept, concept) == concept
-        if concept in present or is_area or probability < add_threshold:
+        if concept in present or is_area or probability < thresholds.add:
             continue
         inferred[concept] = probability
     covered = {tops.get(c, c) for c in present | set(inferred)}
     for concept, probability in probabilities.items():
         if tops.get(concept, concept) == concept and concept not in covered \
-                and probability >= area_threshold:
+                and probability >= thresholds.area:
             inferred[concept] = probability
     return kept, sorted(inferred.items(), key=lambda item: -item[1])
 
 
 class TopicClassifier:
-    def __init__(self, model: LinearTextModel, keep_threshold: float,
-                 area_keep_threshold: float, add_threshold: float, area_threshold: float
-                 ) -> None:
+    def __init__(self, model: LinearTextModel, thresholds: Thresholds) -> None:
         self.model = model
         self.tops = top_concepts()
-        self.thresholds = (keep_threshold, area_keep_threshold, add_threshold, area_threshold)
+        self.thresholds = thresholds
 
     def __call__(self, doc: Doc) -> Doc:
         self._classify([doc])
@@ -100,7 +108,7 @@ class TopicClassifier:
             doc._.ngram_counts = hashed[position]
             probabilities = {c: float(p) for c, p in zip(self.model.classes, row, strict=True)}
             kept, inferred = combine(doc._.concepts or [], probabilities, self.tops,
-                                     *self.thresholds)
+                                     self.thresholds)
             doc._.concepts = kept
             doc._.inferred_concepts = [(c, round(p, 3)) for c, p in inferred]
 
@@ -110,5 +118,5 @@ class TopicClassifier:
     "area_threshold": 0.6})
 def make_topics(nlp: Language, name: str, keep_threshold: float, area_keep_threshold: float,
                 add_threshold: float, area_threshold: float) -> TopicClassifier:
-    return TopicClassifier(load_model(TOPIC_MODEL), keep_threshold, area_keep_threshold,
-                           add_threshold, area_threshold)
+    return TopicClassifier(load_model(TOPIC_MODEL), Thresholds(
+        keep_threshold, area_keep_threshold, add_threshold, area_threshold))
