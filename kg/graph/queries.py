@@ -1084,10 +1084,9 @@ MATCH (i:Interaction {interactionId: $interactionId})-[:AUTHORED_BY]->(x:Identit
 RETURN x.identityId AS identityId, c.customerId AS customerId
 """
 
-# ---------------------------------------------------------------- erasure
-# Everything that exists only because of this customer: identities, what they authored, the
-# mentions, opinions, intents and emotions of it, the journey, and cases left without members.
-ERASE_CUSTOMER: Final[LiteralString] = """
+# A customer, their identities and every interaction erasure removes with them (what they
+# wrote and the company's answers to it): read by the erasure's scope and its deletion.
+CUSTOMER_FOOTPRINT: Final[LiteralString] = """
 MATCH (c:Customer {customerId: $customerId})
 OPTIONAL MATCH (c)-[:HAS_IDENTITY]->(x:Identity)
 OPTIONAL MATCH (x)<-[:AUTHORED_BY]-(i:Interaction)
@@ -1098,6 +1097,12 @@ CALL (authored) {
   RETURN collect(DISTINCT answer) AS answers
 }
 WITH c, identities, authored + answers AS interactions
+"""
+
+# ---------------------------------------------------------------- erasure
+# Everything that exists only because of this customer: identities, what they authored, the
+# mentions, opinions, intents and emotions of it, the journey, and cases left without members.
+ERASE_CUSTOMER: Final[LiteralString] = CUSTOMER_FOOTPRINT + """
 CALL (interactions) {
   UNWIND interactions AS i
   MATCH (i)-[:HAS_MENTION|HAS_OPINION|HAS_INTENT|HAS_EMOTION]->(d)
@@ -1130,17 +1135,7 @@ RETURN identityIds, interactionIds, size(derived) AS derived, size(journeys) AS 
 """
 
 # Before an erasure: every node it will delete or leave changed, for the change record.
-ERASURE_SCOPE: Final[LiteralString] = """
-MATCH (c:Customer {customerId: $customerId})
-OPTIONAL MATCH (c)-[:HAS_IDENTITY]->(x:Identity)
-OPTIONAL MATCH (x)<-[:AUTHORED_BY]-(i:Interaction)
-WITH c, collect(DISTINCT x) AS identities, collect(DISTINCT i) AS authored
-CALL (authored) {
-  UNWIND authored AS i
-  MATCH (i)<-[:REPLY_TO]-(answer:Interaction {direction: 'outbound'})
-  RETURN collect(DISTINCT answer) AS answers
-}
-WITH c, identities, authored + answers AS interactions
+ERASURE_SCOPE: Final[LiteralString] = CUSTOMER_FOOTPRINT + """
 RETURN [x IN identities | x.identityId] AS identityIds,
        [i IN interactions | i.interactionId] AS interactionIds,
        reduce(all = [], i IN interactions | all +
