@@ -94,6 +94,15 @@ class Settings(BaseSettings):
     resolution_model: Path | None = Field(
         default=None, description="trained linkage model (Splink JSON, `kg customers train`); "
                                   "unset: the model shipped with the package")
+    resolution_population_share: float = Field(
+        default=0.3, ge=0,
+        description="share of all identities that must be pending for the refresh to resolve "
+                    "the whole population at once (one read, one scoring run, bulk writes) "
+                    "instead of around each transaction group; above 1: never")
+    resolution_population_min_identities: int = Field(
+        default=10_000, ge=1,
+        description="pending identities below which the refresh always resolves "
+                    "incrementally (a small graph gains nothing from the whole-population run)")
 
     # API.
     api_keys: dict[str, Literal["reader", "analyst", "writer", "admin"]] = Field(

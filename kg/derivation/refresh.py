@@ -24,6 +24,7 @@ from kg.derivation.cases import cases_around, journeys_and_segments
 from kg.derivation.changes import Change, append_change, lock_feed
 from kg.derivation.identities import resolve_around
 from kg.derivation.ids import installation_key
+from kg.derivation.population import PopulationResolution, population_due, resolve_population
 from kg.derivation.summary_refresh import refresh_summaries
 from kg.graph import queries
 from kg.graph.driver import graph_errors, run_query
@@ -51,6 +52,7 @@ class RefreshSummary:
     segmented: int = 0
     consent_flags: int = 0
     summaries: int = 0
+    population_identities: int = 0  # identities resolved by one whole-population run
 
     def add(self, other: RefreshSummary) -> None:
         for item in fields(self):
@@ -60,19 +62,29 @@ class RefreshSummary:
         return {item.name.replace("_", " "): getattr(self, item.name) for item in fields(self)}
 
 
-def _refresh_once(tx: neo4j.ManagedTransaction, key: bytes, settings: Settings
-                  ) -> RefreshSummary | None:
+def _refresh_once(tx: neo4j.ManagedTransaction, key: bytes, settings: Settings,
+                  population: PopulationResolution | None = None) -> RefreshSummary | None:
     lock_feed(tx)
     pending = _moderate(tx.run(queries.READ_PENDING_CHANGES,
                                limit=RECORDS_PER_TRANSACTION).data())
     if not pending:
         return None
+    covered = population is not None and population.covers(pending[0]["sequence"])
+    if covered:
+        assert population is not None
+        pending = [r for r in pending if population.covers(r["sequence"])]
     interactions = {i for record in pending for i in record["interactions"] or []}
     identities = {i for record in pending for i in record["identities"] or []}
     customers = {c for record in pending for c in record["customers"] or []}
     change = Change()
-    resolution = resolve_around(tx, identities=identities, customers=customers, key=key,
-                                settings=settings, change=change)
+    if covered:
+        # Already resolved with the whole population: take the customers it moved.
+        assert population is not None
+        resolution = population.outcome_for(
+            identities, customers, takes_leftovers=pending[0]["sequence"] == population.first)
+    else:
+        resolution = resolve_around(tx, identities=identities, customers=customers, key=key,
+                                    settings=settings, change=change)
     if resolution.changed_customers:
         interactions |= {r["interactionId"] for r in tx.run(
             queries.INTERACTIONS_OF_CUSTOMERS, customers=sorted(resolution.changed_customers))}
@@ -117,13 +129,23 @@ def _moderate(pending: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def refresh(driver: neo4j.Driver, settings: Settings) -> RefreshSummary:
-    """Derive every pending change; returns what was looked at."""
+    """Derive every pending change; returns what was looked at.
+
+    When the pending records name a large share of all identities, identities are first
+    resolved for the whole population at once (:mod:`kg.derivation.population`); the records
+    it covered are then refreshed without resolving again."""
     total = RefreshSummary()
     key = installation_key(settings)
     with graph_errors(settings.neo4j_uri), driver.session(
         database=settings.neo4j_database
     ) as session:
-        while (done := session.execute_write(_refresh_once, key, settings)) is not None:
+        population = None
+        if (due := population_due(session, settings)) is not None:
+            population = resolve_population(session, settings, key, first=due[0], up_to=due[1])
+            total.population_identities = population.identities
+            total.scored_pairs = population.scored_pairs
+        while (done := session.execute_write(_refresh_once, key, settings,
+                                             population)) is not None:
             total.add(done)
     return total
 

@@ -1273,3 +1273,39 @@ ORDER BY volume DESC, channel
 
 NEWEST_INTERACTION: Final[LiteralString] = "MATCH (i:Interaction) RETURN max(i.occurredAt) AS at"
 
+
+# Whole-population resolution (kg.derivation.population): a few whole-graph streaming reads
+# instead of one neighbourhood query per transaction group.
+PENDING_IDENTITY_COUNT: Final[LiteralString] = """
+MATCH (r:ChangeRecord) WHERE r.derivationPending = true
+RETURN sum(size(coalesce(r.pendingIdentities, []))) AS pending,
+       max(r.sequenceNumber) AS upTo, min(r.sequenceNumber) AS first
+"""
+
+COUNT_IDENTITIES: Final[LiteralString] = """
+MATCH (x:Identity) RETURN count(x) AS n
+"""
+
+READ_PENDING_UP_TO: Final[LiteralString] = """
+MATCH (r:ChangeRecord) WHERE r.derivationPending = true AND r.sequenceNumber <= $upTo
+RETURN r.pendingIdentities AS identities, r.pendingCustomers AS customers
+"""
+
+READ_ALL_ASSIGNMENTS: Final[LiteralString] = """
+MATCH (x:Identity)
+OPTIONAL MATCH (c:Customer)-[h:HAS_IDENTITY]->(x)
+RETURN x.identityId AS identityId, c.customerId AS customerId, h.linkRule AS rule,
+       h.linkScore AS score
+"""
+
+READ_LINKS_EXCEPT_RULE: Final[LiteralString] = """
+MATCH (a:Identity)-[l:LINKED_WITH]->(b:Identity)
+WHERE l.linkRule IS NULL OR l.linkRule <> $rule
+RETURN a.identityId AS a, b.identityId AS b, l.linkRule AS rule, l.linkScore AS score
+"""
+
+READ_SCORED_LINK_VALUES: Final[LiteralString] = """
+MATCH (a:Identity)-[l:LINKED_WITH {linkRule: $rule}]->(b:Identity)
+RETURN a.identityId AS a, b.identityId AS b, l.linkScore AS score,
+       l.matchWeight AS matchWeight, l.matchWeights AS matchWeights
+"""

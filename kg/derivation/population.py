@@ -1,0 +1,224 @@
+"""Whole-population identity resolution: when most identities are pending, resolve them at once.
+
+The incremental path (:mod:`kg.derivation.identities`) pays per transaction group: a candidate
+fetch through the blocking keys, a Splink run, a closure walk and small writes. After a first
+load, ``kg derive --all`` or any load that brings a large share of all identities
+(``KG_RESOLUTION_POPULATION_SHARE`` of them, at least ``KG_RESOLUTION_POPULATION_MIN_IDENTITIES``)
+that work covers nearly the whole graph anyway, so the refresh does it once instead:
+
+1. one streaming read of every person row, scored in one Splink run with the same model,
+   blocking keys and thresholds as the incremental path (a pair's score depends only on its
+   two records and the model, so both paths store the same links);
+2. one read of every other link and every current assignment, then the same pure
+   :func:`kg.derivation.linkage.resolve` over the whole graph (consent-linking filter first,
+   as the incremental path does);
+3. bulk writes (``UNWIND`` batches of :data:`WRITE_BATCH`) of only what differs: scored links,
+   customer assignments, customer names, empty customers deleted; and change records naming
+   every node rewritten, so the RDF mirror follows.
+
+The pending records it covered are then refreshed as usual (cases, journeys, segments, consent
+flags, summaries), each group taking the customers its identities left or joined from
+:meth:`PopulationResolution.outcome_for` instead of resolving again. These writes span several
+transactions: a crash leaves the records pending, and ``kg derive --all`` rebuilds every read
+model from the facts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, LiteralString
+
+import neo4j
+
+from kg.consent.derivation import links_permitted_by_consent
+from kg.derivation.changes import Change, append_change, lock_feed
+from kg.derivation.identities import ResolutionOutcome
+from kg.derivation.linkage import (
+    PROBABILISTIC_RULE,
+    Link,
+    person_rows_of,
+    resolve,
+    scored_link_rows,
+)
+from kg.graph import queries
+from kg.resolution.linker import link_population
+from kg.resolution.probabilistic import load_model
+from kg.settings import Settings
+
+WRITE_BATCH = 10_000
+NODES_PER_CHANGE_RECORD = 20_000
+
+
+@dataclass
+class PopulationResolution:
+    """What one whole-population run changed, for the refresh of the records it covered."""
+
+    first: int  # sequence of the first pending record covered (it also takes the leftovers)
+    up_to: int  # pending records up to this sequence were resolved here
+    identities: int = 0
+    scored_pairs: int = 0
+    old_customer: dict[str, str | None] = field(default_factory=dict)  # moved identities
+    new_customer: dict[str, str] = field(default_factory=dict)
+    deleted: set[str] = field(default_factory=set)
+    leftover: set[str] = field(default_factory=set)  # changed customers no pending record names
+
+    def covers(self, sequence: int) -> bool:
+        return self.first <= sequence <= self.up_to
+
+    def customers_around(self, identities: Iterable[str]) -> set[str]:
+        """Customers that moved identities of these left or joined."""
+        found: set[str] = set()
+        for identity in identities:
+            if identity in self.new_customer:
+                found.add(self.new_customer[identity])
+                if (old := self.old_customer[identity]) is not None:
+                    found.add(old)
+        return found
+
+    def outcome_for(self, identities: set[str], customers: set[str], *, takes_leftovers: bool
+                    ) -> ResolutionOutcome:
+        """The resolution outcome of one group of covered records, as the incremental path
+        would report it: customers whose membership changed, and customers deleted."""
+        around = self.customers_around(identities) | customers
+        if takes_leftovers:
+            around |= self.leftover
+        return ResolutionOutcome(identities=len(identities),
+                                 changed_customers=around - self.deleted,
+                                 deleted_customers=around & self.deleted)
+
+
+def population_due(session: neo4j.Session, settings: Settings) -> tuple[int, int] | None:
+    """(first, last) sequence of the pending records when they name enough identities for a
+    whole-population run; None otherwise."""
+    row = session.run(queries.PENDING_IDENTITY_COUNT).single()
+    if row is None or row["upTo"] is None:
+        return None
+    pending = int(row["pending"] or 0)
+    if pending < settings.resolution_population_min_identities:
+        return None
+    count = session.run(queries.COUNT_IDENTITIES).single()
+    total = int(count["n"]) if count is not None else 0
+    if pending < settings.resolution_population_share * total:
+        return None
+    return int(row["first"]), int(row["upTo"])
+
+
+def _write(session: neo4j.Session, statement: LiteralString, rows: Sequence[Any],
+           parameter: str = "rows") -> list[dict[str, Any]]:
+    """Run ``statement`` over ``rows`` in batches, one transaction each; returns its rows."""
+    def batch(tx: neo4j.ManagedTransaction, part: Sequence[Any]) -> list[dict[str, Any]]:
+        return tx.run(statement, {parameter: part}).data()
+
+    out: list[dict[str, Any]] = []
+    for start in range(0, len(rows), WRITE_BATCH):
+        out.extend(session.execute_write(batch, rows[start:start + WRITE_BATCH]))
+    return out
+
+
+def _link_values(row: Mapping[str, Any] | neo4j.Record) -> tuple[Any, ...]:
+    return row["score"], row["matchWeight"], row["matchWeights"]
+
+
+def _store_scored_links(session: neo4j.Session, rows: list[dict[str, Any]]) -> set[str]:
+    """Write the scored links that differ from the stored ones; returns the identities whose
+    links changed."""
+    current = {(r["a"], r["b"]): _link_values(r) for r in session.run(
+        queries.READ_SCORED_LINK_VALUES, rule=PROBABILISTIC_RULE)}
+    wanted = {(row["from"], row["to"]): row for row in rows}
+    stale = [{"from": a, "to": b, "rule": PROBABILISTIC_RULE}
+             for a, b in sorted(current.keys() - wanted.keys())]
+    create = [row for pair, row in wanted.items() if pair not in current]
+    update = [row for pair, row in wanted.items()
+              if pair in current and current[pair] != _link_values(row)]
+    _write(session, queries.DELETE_LINKS, stale)
+    _write(session, queries.MERGE_SCORED_LINKS, update)
+    _write(session, queries.CREATE_SCORED_LINKS, create)
+    return {row[end] for row in (*stale, *create, *update) for end in ("from", "to")}
+
+
+def _append_changes(session: neo4j.Session, nodes: list[str]) -> None:
+    def append(tx: neo4j.ManagedTransaction, part: list[str]) -> None:
+        lock_feed(tx)
+        append_change(tx, Change(nodes=set(part)), pending=False)
+
+    for start in range(0, len(nodes), NODES_PER_CHANGE_RECORD):
+        session.execute_write(append, nodes[start:start + NODES_PER_CHANGE_RECORD])
+
+
+def resolve_population(session: neo4j.Session, settings: Settings, key: bytes, *, first: int,
+                       up_to: int) -> PopulationResolution:
+    """Score, resolve and write the whole graph's identities (see the module docstring)."""
+    outcome = PopulationResolution(first=first, up_to=up_to)
+    pending_ids: set[str] = set()
+    pending_customers: set[str] = set()
+    for record in session.run(queries.READ_PENDING_UP_TO, upTo=up_to):
+        pending_ids.update(record["identities"] or [])
+        pending_customers.update(record["customers"] or [])
+
+    persons = person_rows_of(r.data() for r in session.run(queries.READ_PERSON_IDENTITIES))
+    pairs = link_population(persons, load_model(settings.resolution_model),
+                            min_probability=settings.resolution_suggest_probability)
+    del persons
+    outcome.scored_pairs = len(pairs)
+    relinked = _store_scored_links(session, scored_link_rows(pairs))
+
+    links = [Link(r["a"], r["b"], r["rule"], float(r["score"])) for r in session.run(
+        queries.READ_LINKS_EXCEPT_RULE, rule=PROBABILISTIC_RULE)]
+    links += [Link(p.a, p.b, PROBABILISTIC_RULE, p.probability) for p in pairs]
+    del pairs
+    if settings.consent_linking_required:
+        # Links that join identities across channels need the identity_linking permission;
+        # vetoes (score 0) always count.
+        positive = sorted({(link.a, link.b) for link in links if link.score > 0})
+        permitted = session.execute_read(links_permitted_by_consent, positive, settings)
+        links = [link for link in links if link.score <= 0 or (link.a, link.b) in permitted]
+
+    before: dict[str, tuple[str | None, str | None, float | None]] = {}
+    doubled: set[str] = set()
+    for r in session.run(queries.READ_ALL_ASSIGNMENTS):
+        if r["identityId"] in before:
+            doubled.add(r["identityId"])
+        score = r["score"]
+        before[r["identityId"]] = (r["customerId"], r["rule"],
+                                   float(score) if score is not None else None)
+    result = resolve(sorted(before), links, key=key,
+                     link_probability=settings.resolution_link_probability)
+    del links
+    outcome.identities = len(result.customer_of)
+
+    assign: list[dict[str, Any]] = []
+    touched_customers: set[str] = set()
+    for identity, customer in sorted(result.customer_of.items()):
+        rule, score = result.link_of[identity]
+        prior = before.get(identity, (None, None, None))
+        if prior == (customer, rule, score) and identity not in doubled:
+            continue
+        assign.append({"identityId": identity, "customerId": customer, "linkRule": rule,
+                       "linkScore": score})
+        touched_customers.add(customer)
+        if prior[0] is not None:
+            touched_customers.add(prior[0])
+        if prior[0] != customer:
+            outcome.old_customer[identity] = prior[0]
+            outcome.new_customer[identity] = customer
+    _write(session, queries.ASSIGN_CUSTOMERS, assign)
+
+    existing = set(result.customer_of.values())
+    moved_customers = outcome.customers_around(outcome.new_customer)
+    named = ((moved_customers | {result.customer_of[i] for i in pending_ids
+                                 if i in result.customer_of}) & existing)
+    _write(session, queries.NAME_THESE_CUSTOMERS, sorted(named), "customers")
+    candidates = sorted((moved_customers | pending_customers) - existing)
+    outcome.deleted = {r["customerId"] for r in _write(
+        session, queries.DELETE_THESE_EMPTY_CUSTOMERS, candidates, "customers")}
+    claimed = outcome.customers_around(pending_ids) | pending_customers
+    outcome.leftover = (moved_customers | outcome.deleted) - claimed
+
+    change = Change()
+    change.touch("Identity", relinked | {row["identityId"] for row in assign})
+    change.touch("Customer", touched_customers | named | outcome.deleted)
+    change.touch("Journey", (f"journey-{c}" for c in outcome.deleted))
+    _append_changes(session, sorted(change.nodes))
+    return outcome
+
