@@ -44,7 +44,7 @@ from tests.integration.graph_state import fingerprint, wipe
 
 pytestmark = pytest.mark.integration
 
-PEOPLE = 2500
+PEOPLE = 2000
 SCORED_LINKS = """
 MATCH (a:Identity)-[l:LINKED_WITH]->(b:Identity)
 RETURN a.identityId AS a, b.identityId AS b, l.linkRule AS rule, l.linkScore AS score,
