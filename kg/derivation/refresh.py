@@ -37,6 +37,8 @@ RECORDS_PER_TRANSACTION = 20
 # transactions of 20,000), so a big write is derived in several moderate transactions.
 NODES_PER_TRANSACTION = 20_000
 IDS_PER_RECORD = 2_000
+# Rows per round trip of the whole-population reads (the driver's default is 1,000).
+POPULATION_FETCH_SIZE = 20_000
 CASE_WINDOW_DAYS = 7
 INACTIVE_DAYS = 180
 
@@ -141,7 +143,10 @@ def refresh(driver: neo4j.Driver, settings: Settings) -> RefreshSummary:
     ) as session:
         population = None
         if (due := population_due(session, settings)) is not None:
-            population = resolve_population(session, settings, key, first=due[0], up_to=due[1])
+            with driver.session(database=settings.neo4j_database,
+                                fetch_size=POPULATION_FETCH_SIZE) as streaming:
+                population = resolve_population(streaming, settings, key, first=due[0],
+                                                up_to=due[1])
             total.population_identities = population.identities
             total.scored_pairs = population.scored_pairs
         while (done := session.execute_write(_refresh_once, key, settings,

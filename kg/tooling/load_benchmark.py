@@ -75,10 +75,11 @@ def one_million_identities(count: int) -> float:
     return time.perf_counter() - started
 
 
-def graph_resolution(count: int, batch_size: int = 1000) -> None:
+def graph_resolution(count: int, batch_size: int = 10_000) -> None:
     """Probabilistic identity resolution of ``count`` person records through the product:
     written by the loader's batch writer, then blocking, scoring, writing links and assigning
-    customers in Neo4j through the refresh path; quality against the truth."""
+    customers in Neo4j through the refresh path (a first load: all identities are pending, so
+    the refresh resolves the whole population at once); quality against the truth."""
     settings, mapping = load_settings(), load_mapping()
     _wipe()
     truth: dict[str, str] = {}
@@ -123,8 +124,8 @@ def main() -> None:
     parser.add_argument("--resolution-identities", type=int, default=1_000_000)
     parser.add_argument("--graph-resolution", type=int, default=0, metavar="N",
                         help="only time kg's resolution of N person records in Neo4j")
-    parser.add_argument("--graph-batch", type=int, default=1000, metavar="RECORDS",
-                        help="person records per write for --graph-resolution (as kg load)")
+    parser.add_argument("--graph-batch", type=int, default=10_000, metavar="RECORDS",
+                        help="person records per write for --graph-resolution's setup")
     parser.add_argument("--skip-to-end-to-end", type=float, default=None, metavar="RATE",
                         help="skip phases 1-2, using RATE interactions/s as extraction-only")
     args = parser.parse_args()
