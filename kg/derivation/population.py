@@ -132,8 +132,9 @@ def _store_scored_links(session: neo4j.Session, rows: list[dict[str, Any]]) -> s
     update = [row for pair, row in wanted.items()
               if pair in current and current[pair] != _link_values(row)]
     _write(session, queries.DELETE_LINKS, stale)
-    _write(session, queries.MERGE_SCORED_LINKS, update)
-    _write(session, queries.CREATE_SCORED_LINKS, create)
+    # MERGE, not CREATE, for new links too: these writes do not hold the feed lock from read
+    # to write, so a refresh running at the same time must not leave a pair linked twice.
+    _write(session, queries.MERGE_SCORED_LINKS, [*update, *create])
     return {row[end] for row in (*stale, *create, *update) for end in ("from", "to")}
 
 
@@ -156,7 +157,9 @@ def resolve_population(session: neo4j.Session, settings: Settings, key: bytes, *
         pending_ids.update(record["identities"] or [])
         pending_customers.update(record["customers"] or [])
 
-    persons = person_rows_of(r.data() for r in session.run(queries.READ_PERSON_IDENTITIES))
+    people = session.run(queries.READ_PERSON_IDENTITIES)
+    columns = people.keys()
+    persons = person_rows_of(dict(zip(columns, record, strict=True)) for record in people)
     pairs = link_population(persons, load_model(settings.resolution_model),
                             min_probability=settings.resolution_suggest_probability)
     del persons
