@@ -209,8 +209,11 @@ def resolve_population(session: neo4j.Session, settings: Settings, key: bytes, *
 
     existing = set(result.customer_of.values())
     moved_customers = outcome.customers_around(outcome.new_customer)
-    named = ((moved_customers | {result.customer_of[i] for i in pending_ids
-                                 if i in result.customer_of}) & existing)
+    # Renamed: customers that gained or lost identities (moved, or named by a record, as an
+    # erasure does), and customers of pending identities (their display names may be new).
+    named = ((moved_customers | pending_customers
+              | {result.customer_of[i] for i in pending_ids if i in result.customer_of})
+             & existing)
     _write(session, queries.NAME_THESE_CUSTOMERS, sorted(named), "customers")
     candidates = sorted((moved_customers | pending_customers) - existing)
     outcome.deleted = {r["customerId"] for r in _write(
