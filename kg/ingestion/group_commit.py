@@ -13,7 +13,8 @@ their own transaction, in arrival order, and share the refresh that follows.
 Batches that write the same interaction never share a transaction: a record sent again replaces
 the derived facts of its first version, which only holds when the two are written one after the
 other. A group whose combined write fails is written again batch by batch, so a failure belongs
-to the request that caused it and never to its neighbours.
+to the request that caused it and never to its neighbours (Neo4j being away is every request's
+error: the write was already retried with backoff).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from typing import Any, TypeVar
 import neo4j
 
 from kg.derivation.refresh import refresh
+from kg.errors import GraphUnavailable
 from kg.ingestion.rows import GraphBatch
 from kg.ingestion.writer import write_batch
 from kg.settings import Settings
@@ -186,6 +188,8 @@ class GroupWriter:
         try:
             sequence = write_batch(self.driver, self.settings,
                                    combined([job.batch for job in batches]))
+        except GraphUnavailable as error:  # already retried; every request gets the error
+            return [(job.future, error) for job in batches]
         except Exception as error:
             if len(batches) == 1:
                 return [(batches[0].future, error)]

@@ -21,11 +21,13 @@ import pytest
 from spacy.language import Language
 
 from kg.derivation.refresh import refresh
+from kg.errors import GraphError
 from kg.extraction.pipeline import build_pipeline
 from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
 from kg.graph.schema import init_schema, seed_reference_data
 from kg.ingestion.group_commit import GroupWriter
+from kg.ingestion.rows import GraphBatch
 from kg.ingestion.service import Ingested, canonical_items, ingest
 from kg.ontology.mapping import load_mapping
 from kg.settings import Settings
@@ -48,8 +50,10 @@ def fresh(settings: Settings, tmp_path: Path) -> Iterator[tuple[neo4j.Driver, Se
     from kg.neo4j_local import server
 
     server.start(settings)
+    # One analyst key per request thread: each key may run one SPARQL query at a time.
+    keys = {**API_KEYS, **{f"q{n}": "analyst" for n in range(THREADS)}}
     configured = settings.model_copy(update={"rdf_store": tmp_path / "mirror",
-                                             "api_keys": API_KEYS})
+                                             "api_keys": keys})
     with create_driver(configured) as driver:
         wipe(driver, configured)
         init_schema(driver, configured, load_mapping())
@@ -66,11 +70,11 @@ def _message(number: int, **changes: Any) -> dict[str, Any]:
     return {**record, **changes}
 
 
-def _sparql_count(http: httpx.Client, source_id: str) -> int:
+def _sparql_count(http: httpx.Client, number: int) -> int:
     query = ("PREFIX ckg: <https://w3id.org/customer-kg/ontology#> "
              "SELECT (COUNT(?i) AS ?n) WHERE { ?i ckg:sourceRecordId ?id "
-             f'FILTER(?id = "{source_id}") }}')
-    response = http.get("/sparql", params={"query": query}, headers={"X-API-Key": "a"})
+             f'FILTER(?id = "g{number}") }}')
+    response = http.get("/sparql", params={"query": query}, headers={"X-API-Key": f"q{number}"})
     assert response.status_code == 200, response.text
     return int(response.json()["results"]["bindings"][0]["n"]["value"])
 
@@ -88,7 +92,7 @@ def _post_and_read_back(http: httpx.Client, number: int) -> dict[str, Any]:
     return {"body": posted.json(),
             "journey": [step["interactionId"] for step in view["journey"]],
             "timeline": [step["interactionId"] for step in timeline],
-            "sparql": _sparql_count(http, f"g{number}")}
+            "sparql": _sparql_count(http, number)}
 
 
 def test_concurrent_posts_are_each_answered_and_visible_on_return(
@@ -233,3 +237,49 @@ def test_the_same_record_twice_in_a_queue_is_written_in_turn(
     assert row["text"] == second["text"]
     assert row["spans"]
     assert all(span in second["text"] for span in row["spans"]), row["spans"]
+
+
+def test_a_group_that_fails_is_written_again_request_by_request(
+    fresh: tuple[neo4j.Driver, Settings], nlp: Language
+) -> None:
+    """A batch Neo4j refuses (a map is no property value) fails alone; its neighbours load."""
+    driver, settings = fresh
+    mapping = load_mapping()
+    writer = GroupWriter(driver, settings)
+    writer.start()
+    refused = GraphBatch()
+    refused.add("channels", {"channelId": "chat", "companyOwned": True,
+                             "labels": mapping.labels_of("ChatChannel")})
+    refused.add("interactions", {"interactionId": "chat:refused",
+                                 "props": {"text": {"not": "a property value"}},
+                                 "labels": mapping.labels_of("ChatSession"),
+                                 "channelId": "chat"})
+    refused.records = 1
+    try:
+        held = _HeldWriter(writer)
+        holder = held.hold()
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            good = pool.submit(ingest, canonical_items([_message(8)], "request"),
+                               driver=driver, settings=settings, nlp=nlp, mapping=mapping,
+                               writer=writer)
+            while _queued(writer) < 1:
+                threading.Event().wait(0.01)
+            bad = pool.submit(writer.write, refused)
+            while _queued(writer) < 2:
+                threading.Event().wait(0.01)
+            other = pool.submit(ingest, canonical_items([_message(9)], "request"),
+                                driver=driver, settings=settings, nlp=nlp, mapping=mapping,
+                                writer=writer)
+            while _queued(writer) < 3:
+                threading.Event().wait(0.01)
+            held.release.set()
+            with pytest.raises(GraphError):
+                bad.result(timeout=300)
+            loaded = [good.result(timeout=300).loaded, other.result(timeout=300).loaded]
+        holder.join(timeout=60)
+    finally:
+        writer.stop()
+    assert loaded == [1, 1]
+    written = {r["id"] for r in run_query(driver, settings, queries.ALL_INTERACTION_IDS)}
+    assert written == {"chat:g8", "chat:g9"}
+    assert run_query(driver, settings, queries.READ_PENDING_CHANGES, {"limit": 10}) == []
