@@ -17,6 +17,7 @@ from kg.errors import GraphError, GraphRequestError, GraphUnavailable
 from kg.extraction.pipeline import build_pipeline
 from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
+from kg.ingestion.group_commit import GroupWriter
 from kg.ontology.mapping import load_mapping
 from kg.rdf.owner import acquire_owner, release_owner
 from kg.rdf.query_runner import ProcessQueryRunner
@@ -56,12 +57,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.driver = create_driver(resolved)
         app.state.nlp = cache(lambda: build_pipeline(resolved))  # built on first ingestion
         app.state.mirror = acquire_owner(resolved, load_mapping())
+        app.state.writer = GroupWriter(app.state.driver, resolved)
+        app.state.writer.start()
         app.state.sparql = ProcessQueryRunner(app.state.mirror.query_store,
                                               workers=resolved.sparql_workers,
                                               max_bytes=resolved.api_max_response_bytes)
         try:
             yield
         finally:
+            app.state.writer.stop()
             release_owner(app.state.mirror)
             app.state.driver.close()
 

@@ -8,7 +8,6 @@ from concurrent.futures import ThreadPoolExecutor
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from kg.consent.service import customer_consents
-from kg.derivation.refresh import refresh
 from kg.derivation.similarity import BUCKET_CAP
 from kg.graph import queries
 from kg.ingestion.identities import IdentityError, normalise
@@ -85,10 +84,11 @@ def timeline(customer_id: str, graph: GraphDep, _: Reader,
                summary="Erase a customer everywhere: graph and RDF mirror (admin)")
 def erase(customer_id: str, driver: DriverDep, settings: SettingsDep,
           request: Request, _: Admin) -> Erasure:
-    erased = erase_customer(driver, settings, customer_id)
+    # In turn with the concurrent ingests (no waiting on their locks), derived on return.
+    erased = request.app.state.writer.exclusive(
+        lambda: erase_customer(driver, settings, customer_id))
     if erased is None:
         raise HTTPException(404, f"no customer {customer_id!r}")
-    refresh(driver, settings)
     mirrored = request.app.state.mirror.wait_for(erased.sequence,
                                                  settings.query_timeout_seconds)
     forget_query_statistics(driver, settings)

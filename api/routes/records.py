@@ -43,7 +43,8 @@ def ingest_interactions(body: dict[str, Any] | list[dict[str, Any]], request: Re
     if len(records) > MAX_BATCH:
         raise HTTPException(413, f"at most {MAX_BATCH} records per request")
     done = ingest(canonical_items(records, "request"), driver=driver, settings=settings,
-                  nlp=request.app.state.nlp(), mapping=load_mapping())
+                  nlp=request.app.state.nlp(), mapping=load_mapping(),
+                  writer=request.app.state.writer)
     mirrored = request.app.state.mirror.wait_for(done.sequence, settings.query_timeout_seconds)
     return IngestResult(received=len(records), loaded=done.loaded, sequence=done.sequence,
                         mirrored=mirrored,

@@ -85,23 +85,19 @@ CALL (row) {
 
 # ---------------------------------------------------------------- loading: one batch
 # Every statement merges on constrained keys only, so a batch written twice changes nothing.
+# An interaction written again loses what extraction made of its previous text; the statement
+# returns what it deleted (label and key), so the change record lists it for the mirror.
 REMOVE_DERIVED: Final[LiteralString] = """
 UNWIND $rows AS row
 MATCH (i:Interaction {interactionId: row.interactionId})
-OPTIONAL MATCH (i)-[:HAS_MENTION|HAS_OPINION|HAS_INTENT|HAS_EMOTION]->(d)
-DETACH DELETE d
-WITH DISTINCT i
 OPTIONAL MATCH (i)-[r:ABOUT_CONCEPT|MENTIONS_ENTITY]->()
 DELETE r
-"""
-
-# What REMOVE_DERIVED is about to delete, so the change record lists it for the mirror.
-READ_DERIVED_OF: Final[LiteralString] = """
-UNWIND $rows AS row
-MATCH (:Interaction {interactionId: row.interactionId})
-      -[:HAS_MENTION|HAS_OPINION|HAS_INTENT|HAS_EMOTION]->(d)
-RETURN [l IN labels(d) WHERE l IN ['Mention', 'Opinion', 'Intent', 'Emotion']][0] AS label,
-       coalesce(d.mentionId, d.opinionId, d.intentId, d.emotionId) AS key
+WITH DISTINCT i
+MATCH (i)-[:HAS_MENTION|HAS_OPINION|HAS_INTENT|HAS_EMOTION]->(d)
+WITH d, [l IN labels(d) WHERE l IN ['Mention', 'Opinion', 'Intent', 'Emotion']][0] AS label,
+     coalesce(d.mentionId, d.opinionId, d.intentId, d.emotionId) AS key
+DETACH DELETE d
+RETURN label, key
 """
 
 # Shared nodes (channels, touchpoints) come once per batch, so no row rewrites a hot node.

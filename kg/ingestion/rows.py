@@ -37,6 +37,10 @@ ENTITY_LABELS = {"ORG": "Organisation", "PERSON": "NamedPerson", "GPE": "Place",
                  "COMPETITOR": "Competitor", "STAFF": "NamedPerson"}
 
 
+# Statements whose rows are shared nodes, written once per batch (see GraphBatch.add_once).
+ONCE_KEYS = {"channels": "channelId", "touchpoints": "touchpointId"}
+
+
 def interaction_id(source: str, source_id: str) -> str:
     return f"{source}:{source_id}"
 
@@ -57,6 +61,17 @@ class GraphBatch:
         if (statement, key) not in self._seen:
             self._seen.add((statement, key))
             self.rows[statement].append(row)
+
+    def extend(self, other: GraphBatch) -> None:
+        """Add another batch's rows after this one's (shared nodes still once)."""
+        for statement, rows in other.rows.items():
+            key = ONCE_KEYS.get(statement)
+            for row in rows:
+                if key is None:
+                    self.add(statement, row)
+                else:
+                    self.add_once(statement, row[key], row)
+        self.records += other.records
 
     def row_count(self) -> int:
         return sum(len(rows) for rows in self.rows.values())

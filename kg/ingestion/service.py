@@ -1,9 +1,11 @@
 """The two ingestion use cases, called by the CLI and the API alike.
 
 ``kg load`` streams a source through :func:`load`; ``POST /interactions`` hands its records to
-:func:`ingest`. Both build rows with the same checks, write one transaction per batch with its
-change record, and then go through the one door to derived facts, :func:`kg.derivation.refresh.
-refresh`. A batch is idempotent ``UNWIND … MERGE`` statements, so a load killed at any point is
+:func:`ingest`. Both build rows with the same checks and write a batch in one transaction with
+its change record (an API ingest through the server's one writer, which writes the batches of
+concurrent requests as one: :mod:`kg.ingestion.group_commit`), and then go through the one door
+to derived facts, :func:`kg.derivation.refresh.refresh`. A batch is idempotent ``UNWIND … MERGE``
+statements, so a load killed at any point is
 resumed by running it again: batches already written merge onto themselves and the rest are
 added. At the end of a load the RDF mirror applies the change feed (or the running server that
 owns the mirror does); an API ingest waits for the server's own mirror instead.
@@ -11,7 +13,6 @@ owns the mirror does); an API ingest waits for the server's own mirror instead.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from spacy.language import Language
 from kg.derivation.refresh import RefreshSummary, refresh
 from kg.ingestion.adapters import AdapterOptions, Item, Loaded, Rejected, SourceRef
 from kg.ingestion.deadletters import DeadLetters
+from kg.ingestion.group_commit import GroupWriter
 from kg.ingestion.loader import build_batch, read_items
 from kg.ingestion.records import InteractionRecord
 from kg.ingestion.rows import GraphBatch
@@ -105,16 +107,16 @@ def _commit(driver: neo4j.Driver, settings: Settings, batch: GraphBatch,
 
 
 def ingest(items: list[Item], *, driver: neo4j.Driver, settings: Settings, nlp: Language,
-           mapping: GraphMapping) -> Ingested:
-    """Extract, write and derive a small batch at once (an application's records)."""
+           mapping: GraphMapping, writer: GroupWriter) -> Ingested:
+    """Extract a small batch (an application's records) here, then write and derive it through
+    the process's one writer, together with whatever other requests are writing; returns
+    once the batch is committed and derived. Records set aside here stay this request's own."""
     rejected: list[Rejected] = []
     batch = _prepare(items, driver=driver, settings=settings, nlp=nlp, mapping=mapping,
                      reject=rejected.append)
-    sequence = write_batch(driver, settings, batch)
-    committed_at = time.perf_counter()
-    refresh(driver, settings)
-    return Ingested(loaded=batch.records, rejected=rejected, sequence=sequence,
-                    committed_at=committed_at)
+    written = writer.write(batch)
+    return Ingested(loaded=batch.records, rejected=rejected, sequence=written.sequence,
+                    committed_at=written.committed_at)
 
 
 def load(source: str, paths: list[Path], *, driver: neo4j.Driver, settings: Settings,

@@ -63,13 +63,16 @@ def change_of(batch: GraphBatch) -> Change:
 def _write(tx: neo4j.ManagedTransaction, batch: GraphBatch) -> int:
     lock_feed(tx)
     change = change_of(batch)
-    if batch.rows.get("derived"):
-        for row in tx.run(queries.READ_DERIVED_OF, rows=batch.rows["derived"]):
-            change.touch(row["label"], [row["key"]])
     for name, statement in queries.BATCH_STATEMENTS:
         rows = batch.rows.get(name)
-        if rows:
-            tx.run(statement, rows=rows).consume()
+        if not rows:
+            continue
+        result = tx.run(statement, rows=rows)
+        if name == "derived":  # the derived facts it removed: the mirror drops them too
+            for row in result:
+                change.touch(row["label"], [row["key"]])
+        else:
+            result.consume()
     return append_change(tx, change, pending=True)
 
 
