@@ -915,6 +915,32 @@ RETURN c.customerId AS customerId
 # evidence, segment, the stored summary, the corpus counts its pairs' lift needs, the names of
 # its entities and concepts, and similar customers from the summary's similarity buckets (at
 # most $bucketCap members read per bucket, ranked by exact Jaccard on the summaries' concepts).
+# One step of a customer's journey, over ``i`` with its optional channel ``ch`` and case ``k``:
+# the timeline and the 360° view's first page return the same fields.
+JOURNEY_STEP: Final[LiteralString] = """{interactionId: i.interactionId, occurredAt: i.occurredAt,
+  channel: ch.channelId, kind: [l IN labels(i) WHERE l <> 'Interaction'][0],
+  direction: i.direction, text: i.text, sentiment: i.sentimentLabel,
+  score: i.sentimentScore, caseId: k.caseId}"""
+
+# Every consent event given through one of customer ``c``'s identities, with its channel.
+CONSENT_EVENTS: Final[LiteralString] = """[
+  (c)-[:HAS_IDENTITY]->(x:Identity)<-[:CONSENT_OF]-(e:Consent) | {
+  consentId: e.consentId, purpose: e.purpose, consentStatus: e.consentStatus,
+  givenAt: e.givenAt, expiresAt: e.expiresAt, recordedAt: e.recordedAt,
+  consentSource: e.consentSource, consentEvidence: e.consentEvidence,
+  recordedBy: e.recordedBy, identityId: x.identityId,
+  evidenceInteractionId: e.evidenceInteractionId,
+  channel: [(e)-[:CONSENT_FOR_CHANNEL]->(ch:Channel) | ch.channelId][0]}]"""
+
+# A message asking to stop contact or delete data, over ``c``, ``x``, ``i`` and intent ``s``.
+CONSENT_SUGGESTION: Final[LiteralString] = """{customerId: c.customerId,
+  displayName: c.displayName, identityId: x.identityId, interactionId: i.interactionId,
+  occurredAt: i.occurredAt, text: i.text, evidence: s.evidence, confidence: s.confidence,
+  channel: [(i)-[:VIA_CHANNEL]->(ch:Channel) | ch.channelId][0]}"""
+
+# The whole 360° view in one round trip: the stored summary with the names, corpus counts and
+# similar customers it needs, the first page of the journey, and the permissions' inputs (every
+# consent event and the newest pending suggestions); the policy decides in Python.
 CUSTOMER_VIEW: Final[LiteralString] = """
 MATCH (c:Customer {customerId: $customerId})
 OPTIONAL MATCH (c)-[:IN_SEGMENT]->(seg:Segment)
@@ -955,6 +981,20 @@ CALL (s) {
   RETURN collect({customerId: o.summaryOf, sharedConcepts: shared, jaccard: jaccard})
          AS similarCustomers
 }
+CALL (c) {
+  MATCH (c)-[:HAS_IDENTITY]->(:Identity)<-[:AUTHORED_BY]-(i:Interaction)
+  OPTIONAL MATCH (i)-[:VIA_CHANNEL]->(ch:Channel)
+  OPTIONAL MATCH (i)-[:PART_OF_CASE]->(k:Case)
+  WITH i, ch, k ORDER BY i.occurredAt DESC, i.interactionId SKIP $skip LIMIT $limit
+  RETURN collect(""" + JOURNEY_STEP + """) AS journey
+}
+CALL (c) {
+  MATCH (c)-[:HAS_IDENTITY]->(x:Identity)<-[:AUTHORED_BY]-(i:Interaction)
+        -[:HAS_INTENT]->(s:Intent)-[:INTENT_CATEGORY]->(:IntentCategory {categoryId: $category})
+  WHERE NOT EXISTS { MATCH (e:Consent {evidenceInteractionId: i.interactionId}) }
+  WITH c, x, i, s ORDER BY i.occurredAt DESC, i.interactionId LIMIT $suggestions
+  RETURN collect(""" + CONSENT_SUGGESTION + """) AS consentSuggestions
+}
 RETURN c.customerId AS customerId, c.displayName AS displayName, seg.segmentId AS segment,
        [(c)-[h:HAS_IDENTITY]->(x:Identity) | {
           identityId: x.identityId, kind: x.identityKind, network: x.network,
@@ -965,7 +1005,8 @@ RETURN c.customerId AS customerId, c.displayName AS displayName, seg.segmentId A
                                                          matchWeight: l.matchWeight,
                                                          matchWeights: l.matchWeights}]}]
          AS identities,
-       s.summaryView AS summary, counts, entityNames, conceptLabels, similarCustomers
+       s.summaryView AS summary, counts, entityNames, conceptLabels, similarCustomers,
+       journey, """ + CONSENT_EVENTS + """ AS consentEvents, consentSuggestions
 """
 
 CUSTOMER_INTERACTIONS: Final[LiteralString] = """
@@ -973,12 +1014,8 @@ MATCH (c:Customer {customerId: $customerId})-[:HAS_IDENTITY]->(:Identity)
       <-[:AUTHORED_BY]-(i:Interaction)
 OPTIONAL MATCH (i)-[:VIA_CHANNEL]->(ch:Channel)
 OPTIONAL MATCH (i)-[:PART_OF_CASE]->(k:Case)
-RETURN i.interactionId AS interactionId, i.occurredAt AS occurredAt, ch.channelId AS channel,
-       [l IN labels(i) WHERE l <> 'Interaction'][0] AS kind, i.direction AS direction,
-       i.text AS text, i.sentimentLabel AS sentiment, i.sentimentScore AS score,
-       k.caseId AS caseId
-ORDER BY occurredAt DESC, interactionId
-SKIP $skip LIMIT $limit
+WITH i, ch, k ORDER BY i.occurredAt DESC, i.interactionId SKIP $skip LIMIT $limit
+RETURN """ + JOURNEY_STEP + """ AS step
 """
 
 CASE_DETAIL: Final[LiteralString] = """
@@ -1030,13 +1067,7 @@ CONSENT_EVENTS_OF_CUSTOMERS: Final[LiteralString] = """
 UNWIND $customers AS customerId
 MATCH (c:Customer {customerId: customerId})
 RETURN customerId, c.analyticsExcluded AS excluded, c.analyticsAllowedUntil AS allowedUntil,
-       [(c)-[:HAS_IDENTITY]->(x:Identity)<-[:CONSENT_OF]-(e:Consent) | {
-          consentId: e.consentId, purpose: e.purpose, consentStatus: e.consentStatus,
-          givenAt: e.givenAt, expiresAt: e.expiresAt, recordedAt: e.recordedAt,
-          consentSource: e.consentSource, consentEvidence: e.consentEvidence,
-          recordedBy: e.recordedBy, identityId: x.identityId,
-          evidenceInteractionId: e.evidenceInteractionId,
-          channel: [(e)-[:CONSENT_FOR_CHANNEL]->(ch:Channel) | ch.channelId][0]}] AS events
+       """ + CONSENT_EVENTS + """ AS events
 """
 
 CONSENT_EVENTS_OF_IDENTITIES: Final[LiteralString] = """
@@ -1071,10 +1102,7 @@ MATCH (i)-[:AUTHORED_BY]->(x:Identity)<-[:HAS_IDENTITY]-(c:Customer)
 WHERE ($customerId IS NULL OR c.customerId = $customerId)
   AND NOT EXISTS { MATCH (e:Consent {evidenceInteractionId: i.interactionId}) }
 WITH c, x, i, s ORDER BY i.occurredAt DESC, i.interactionId
-WITH collect({customerId: c.customerId, displayName: c.displayName, identityId: x.identityId,
-              interactionId: i.interactionId, occurredAt: i.occurredAt, text: i.text,
-              evidence: s.evidence, confidence: s.confidence,
-              channel: [(i)-[:VIA_CHANNEL]->(ch:Channel) | ch.channelId][0]}) AS found
+WITH collect(""" + CONSENT_SUGGESTION + """) AS found
 RETURN size(found) AS total, found[$skip..$skip + $limit] AS items
 """
 
