@@ -1229,13 +1229,16 @@ RETURN count(*) AS deleted
 # Interactions in scope: optional channel, time range and customer segment filters; every
 # aggregate below leaves out the interactions of customers the consent policy excludes from
 # analytics (kg/consent/policy.py).
+#
+# Concept correlations are counted over the corpus the stored corpus counts describe (every
+# interaction a customer wrote, customers left out of analytics excluded): with no filter the
+# route reads those counts (CONCEPT_CORPUS_CORRELATIONS); with a filter this counts it live.
 CONCEPT_CORRELATIONS: Final[LiteralString] = """
-MATCH (i:Interaction)-[:VIA_CHANNEL]->(ch:Channel)
-WHERE """ + ANALYTICS_INCLUDED_INTERACTION + """
-  AND ($channel IS NULL OR ch.channelId = $channel)
+MATCH (c:Customer)-[:HAS_IDENTITY]->(:Identity)<-[:AUTHORED_BY]-(i:Interaction)
+WHERE """ + ANALYTICS_INCLUDED + """
+  AND ($channel IS NULL OR EXISTS { (i)-[:VIA_CHANNEL]->(:Channel {channelId: $channel}) })
   AND ($since IS NULL OR i.occurredAt >= $since) AND ($until IS NULL OR i.occurredAt < $until)
-  AND ($segment IS NULL OR EXISTS { (i)-[:AUTHORED_BY]->(:Identity)<-[:HAS_IDENTITY]-(:Customer)
-                                     -[:IN_SEGMENT]->(:Segment {segmentId: $segment}) })
+  AND ($segment IS NULL OR EXISTS { (c)-[:IN_SEGMENT]->(:Segment {segmentId: $segment}) })
 WITH collect(i) AS scope
 WITH scope, size(scope) AS total,
      [i IN scope WHERE EXISTS { (i)-[:ABOUT_CONCEPT]->(:Concept {conceptId: $conceptId}) }]
@@ -1250,6 +1253,29 @@ WITH scope, total, focus,
        AS pairs
 RETURN total, size(focus) AS volume, pairs,
        [i IN focus | i.interactionId][..10] AS sample
+"""
+
+# The same answer from the stored corpus counts the refresh path keeps (as the 360° view's lift):
+# the interactions, the concept's count, and each pair with it beside the other concept's count.
+CONCEPT_CORPUS_CORRELATIONS: Final[LiteralString] = """
+OPTIONAL MATCH (t:CorpusCount {countId: 'interactions'})
+OPTIONAL MATCH (v:CorpusCount {countId: 'concept:' + $conceptId})
+CALL () {
+  MATCH (p:CorpusCount)
+  WHERE p.countId STARTS WITH 'pair:' + $conceptId + '|'
+     OR (p.countId STARTS WITH 'pair:' AND p.countId ENDS WITH '|' + $conceptId)
+  WITH p, [x IN split(substring(p.countId, 5), '|') WHERE x <> $conceptId][0] AS other
+  MATCH (o:CorpusCount {countId: 'concept:' + other})
+  RETURN collect({conceptId: other, together: p.countValue, withOther: o.countValue}) AS pairs
+}
+CALL () {
+  MATCH (:Concept {conceptId: $conceptId})<-[:ABOUT_CONCEPT]-(i:Interaction)
+        -[:AUTHORED_BY]->(:Identity)<-[:HAS_IDENTITY]-(c:Customer)
+  WHERE """ + ANALYTICS_INCLUDED + """
+  WITH i LIMIT 10
+  RETURN collect(i.interactionId) AS sample
+}
+RETURN coalesce(t.countValue, 0) AS total, coalesce(v.countValue, 0) AS volume, pairs, sample
 """
 
 CONCEPT_SENTIMENT_BY_CHANNEL: Final[LiteralString] = """
