@@ -96,11 +96,11 @@ def test_concept_correlations_from_the_stored_counts_equal_a_live_count(
     """With no filter the route reads the corpus counts; a filter that keeps every interaction
     counts the same corpus live: the two answers agree figure for figure."""
     counts = _stored_counts(api_settings)
-    concepts = sorted((n, key.removeprefix("concept:")) for key, n in counts.items()
-                      if key.startswith("concept:"))[-8:]
-    assert len(concepts) == 8
+    concepts = sorted(key.removeprefix("concept:") for key in counts
+                      if key.startswith("concept:"))
+    assert len(concepts) >= 8
     compared = 0
-    for _, concept in concepts:
+    for concept in concepts:
         stored = client.get(f"/concepts/{concept}/correlations", headers=READER).json()
         live = client.get(f"/concepts/{concept}/correlations", headers=READER,
                           params={"since": "1900-01-01T00:00:00Z"}).json()
