@@ -11,12 +11,14 @@ from kg.graph.driver import run_query
 from kg.settings import Settings
 
 
-def get_settings(request: Request) -> Settings:
+# The dependencies are ``async def`` although they never await: FastAPI runs a plain ``def``
+# dependency in the thread pool, a thread hand-off per request each for an attribute read.
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_driver(request: Request) -> neo4j.Driver:
+async def get_driver(request: Request) -> neo4j.Driver:
     driver: neo4j.Driver = request.app.state.driver
     return driver
 
@@ -50,4 +52,8 @@ class Graph:
                 run_query(self.driver, self.settings, query, parameters, write=True)]
 
 
-GraphDep = Annotated[Graph, Depends(Graph)]
+async def get_graph(request: Request) -> Graph:
+    return Graph(request.app.state.driver, request.app.state.settings)
+
+
+GraphDep = Annotated[Graph, Depends(get_graph)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import cache
+from typing import TYPE_CHECKING
 
 import orjson
 from fastapi import FastAPI, Request
@@ -14,7 +15,6 @@ from fastapi.responses import Response
 
 from kg import __version__
 from kg.errors import GraphError, GraphRequestError, GraphUnavailable
-from kg.extraction.pipeline import build_pipeline
 from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
 from kg.ingestion.group_commit import GroupWriter
@@ -35,6 +35,9 @@ from kg_api.routes import (
 )
 from kg_api.webapp import mount_web_app
 
+if TYPE_CHECKING:
+    from spacy.language import Language
+
 # The HTTP server's limit on a request's line and headers: a GET /sparql query may be 20,000
 # characters, up to 12 bytes each once percent-encoded; beyond the limit the server would drop
 # the connection instead of answering.
@@ -48,6 +51,13 @@ def json_response(content: dict[str, str], status_code: int = 200) -> Response:
                     media_type="application/json")
 
 
+def _pipeline(settings: Settings) -> Language:
+    """The extraction pipeline, imported and built on first ingestion only: a process that
+    serves reads never loads spaCy, its models or their numerical libraries."""
+    from kg.extraction.pipeline import build_pipeline
+    return build_pipeline(settings)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     resolved = settings or load_settings()
 
@@ -55,7 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = resolved
         app.state.driver = create_driver(resolved)
-        app.state.nlp = cache(lambda: build_pipeline(resolved))  # built on first ingestion
+        app.state.nlp = cache(lambda: _pipeline(resolved))  # built on first ingestion
         app.state.mirror = acquire_owner(resolved, load_mapping())
         app.state.writer = GroupWriter(app.state.driver, resolved)
         app.state.writer.start()

@@ -8,7 +8,7 @@ admin: + erasure. Keys come from ``KG_API_KEYS``; there is no default key, excep
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Literal
 
 from fastapi import Depends, HTTPException, Request, Security, status
@@ -44,16 +44,18 @@ def missing_or_unknown_key(settings: Settings, key: str | None) -> str | None:
 
 
 def role_of(settings: Settings, key: str | None) -> Role:
-    refusal = missing_or_unknown_key(settings, key)
     role = role_for_key(settings, key) if key else None
-    if refusal is not None or role is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, refusal or "unknown API key",
+    if role is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED,
+                            missing_or_unknown_key(settings, key) or "unknown API key",
                             headers={"WWW-Authenticate": "ApiKey"})
     return role
 
 
-def require(minimum: Role) -> Callable[..., Role]:
-    def check(request: Request, key: Annotated[str | None, Security(api_key_header)]) -> Role:
+def require(minimum: Role) -> Callable[..., Awaitable[Role]]:
+    async def check(request: Request,
+                    key: Annotated[str | None, Security(api_key_header)]) -> Role:
+        # async (it never awaits): a plain def would cost a thread hand-off per request
         role = role_of(request.app.state.settings, key)
         if RANK[role] < RANK[minimum]:
             raise HTTPException(status.HTTP_403_FORBIDDEN,

@@ -7,12 +7,13 @@ keeps the app free of CDNs and third-party requests at run time.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 WEB_DIST = Path(__file__).resolve().parents[1] / "web" / "dist"
 CONTENT_SECURITY_POLICY = ("default-src 'self'; connect-src 'self'; img-src 'self' data:; "
@@ -35,12 +36,28 @@ def mount_web_app(app: FastAPI, dist: Path = WEB_DIST) -> None:
         def not_built(rest: str) -> HTMLResponse:
             return HTMLResponse(NOT_BUILT, status_code=503)
 
-    @app.middleware("http")
-    async def app_headers(request: Request,
-                          call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
-        if request.url.path == "/app" or request.url.path.startswith("/app/"):
-            response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-            response.headers["X-Content-Type-Options"] = "nosniff"
-            response.headers["Referrer-Policy"] = "no-referrer"
-        return response
+    app.add_middleware(AppHeaders)
+
+
+class AppHeaders:
+    """The web app's security headers on responses under /app. A pure ASGI middleware: every
+    other request (the API's) passes straight through, with no per-request wrapping."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or not (path == "/app" or path.startswith("/app/")):
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+                headers["X-Content-Type-Options"] = "nosniff"
+                headers["Referrer-Policy"] = "no-referrer"
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-from concurrent.futures import ThreadPoolExecutor
 
 from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import Response
 
-from kg.consent.service import customer_consents
+from kg.consent.models import CONSENT_WITHDRAWAL_INTENT
+from kg.consent.service import SUGGESTIONS_PER_CUSTOMER
 from kg.derivation.similarity import BUCKET_CAP
 from kg.graph import queries
+from kg.graph.driver import run_query
 from kg.ingestion.identities import IdentityError, normalise
 from kg.stewardship.erasure import erase_customer, forget_query_statistics
 from kg.stewardship.manual import NotAnIdentityOf, merge_customers, split_identity
@@ -23,12 +25,10 @@ from kg_api.models import (
     ResolutionResult,
     SplitRequest,
 )
-from kg_api.routes.consents import permissions_view
 from kg_api.security import Admin, Reader
-from kg_api.view_360 import SIMILAR_CUSTOMERS, assemble_view
+from kg_api.view_360 import SIMILAR_CUSTOMERS, view_bytes
 
 router = APIRouter(prefix="/customers", tags=["customers"])
-SECTIONS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="view-360-journey")
 MAX_OFFSET = 1_000_000  # keeps paging within Cypher's integer range
 
 
@@ -54,19 +54,18 @@ def _profile(graph: GraphDep, customer_id: str) -> None:
 def view_360(customer_id: str, graph: GraphDep, _: Reader,
              journey_offset: int = Query(0, ge=0, le=MAX_OFFSET),
              journey_limit: int = Query(20, ge=1, le=200),
-             top: int = Query(10, ge=1, le=100)) -> Customer360:
-    # Three reads side by side: the paged journey, the customer's permissions, and everything
-    # else from the customer's summary (kept by the refresh path) in one round trip.
-    journey = SECTIONS.submit(graph.rows, queries.CUSTOMER_INTERACTIONS, customerId=customer_id,
-                              skip=journey_offset, limit=journey_limit)
-    permissions = SECTIONS.submit(customer_consents, graph.driver, graph.settings, customer_id)
-    rows = graph.rows(queries.CUSTOMER_VIEW, customerId=customer_id, bucketCap=BUCKET_CAP,
-                      similar=SIMILAR_CUSTOMERS)
-    steps = journey.result()
+             top: int = Query(10, ge=1, le=100)) -> Response:
+    # One round trip: the customer's stored summary (kept by the refresh path) with what it
+    # names, the journey's page and the permissions' inputs; the body is written by orjson
+    # in the shape of Customer360 (see kg_api.view_360), so nothing is validated twice.
+    rows = run_query(graph.driver, graph.settings, queries.CUSTOMER_VIEW, {
+        "customerId": customer_id, "bucketCap": BUCKET_CAP, "similar": SIMILAR_CUSTOMERS,
+        "skip": journey_offset, "limit": journey_limit,
+        "category": CONSENT_WITHDRAWAL_INTENT, "suggestions": SUGGESTIONS_PER_CUSTOMER})
     if not rows:
         raise HTTPException(404, f"no customer {customer_id!r}")
-    view = assemble_view(rows[0], steps, journey_offset=journey_offset, top=top)
-    return view.model_copy(update={"permissions": permissions_view(permissions.result())})
+    return Response(view_bytes(rows[0], journey_offset=journey_offset, top=top,
+                               settings=graph.settings), media_type="application/json")
 
 
 @router.get("/{customer_id}/timeline", response_model=list[JourneyStep],
@@ -77,7 +76,7 @@ def timeline(customer_id: str, graph: GraphDep, _: Reader,
     _profile(graph, customer_id)
     rows = graph.rows(queries.CUSTOMER_INTERACTIONS, customerId=customer_id, skip=offset,
                       limit=limit)
-    return [JourneyStep.model_validate(row) for row in rows]
+    return [JourneyStep.model_validate(row["step"]) for row in rows]
 
 
 @router.delete("/{customer_id}", response_model=Erasure,

@@ -50,8 +50,12 @@ def correlations(concept_id: str, graph: GraphDep, _: Reader,
                       id=concept_id):
         raise HTTPException(404, f"no concept {concept_id!r}")
     filters = {"channel": channel, "since": _utc(since), "until": _utc(until)}
-    [row] = graph.rows(queries.CONCEPT_CORRELATIONS, conceptId=concept_id, segment=segment,
-                       **filters)
+    if channel is None and since is None and until is None and segment is None:
+        # the whole corpus: the counts the refresh path keeps, not a pass over every interaction
+        [row] = graph.rows(queries.CONCEPT_CORPUS_CORRELATIONS, conceptId=concept_id)
+    else:
+        [row] = graph.rows(queries.CONCEPT_CORRELATIONS, conceptId=concept_id,
+                           segment=segment, **filters)
     total, volume = row["total"], row["volume"]
     co = sorted(({
         "conceptId": p["conceptId"], "count": p["together"],

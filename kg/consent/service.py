@@ -27,6 +27,8 @@ from kg.ontology.mapping import load_mapping
 from kg.settings import Settings
 from kg.stewardship.manual import NotAnIdentityOf, identities_of
 
+SUGGESTIONS_PER_CUSTOMER = 100  # pending suggestions listed with a customer's permissions
+
 
 class InvalidConsent(KgError):
     """A consent change names an unknown channel or an interaction that is not the
@@ -126,7 +128,12 @@ def events_of(driver: neo4j.Driver, settings: Settings, customer_id: str
     if not rows:
         identities_of(driver, settings, customer_id)  # raises UnknownCustomer
         return []
-    events = [ConsentEvent.from_row(event) for event in rows[0]["events"]]
+    return history_of(rows[0]["events"])
+
+
+def history_of(event_rows: list[dict[str, Any]]) -> list[ConsentEvent]:
+    """Consent events as read from the graph, newest first (the history's one order)."""
+    events = [ConsentEvent.from_row(event) for event in event_rows]
     return sorted(events, key=lambda e: (e.given_at, e.consent_id), reverse=True)
 
 
@@ -141,16 +148,25 @@ def contactable(driver: neo4j.Driver, settings: Settings, customer_id: str, purp
 
 def customer_consents(driver: neo4j.Driver, settings: Settings, customer_id: str, *,
                       now: datetime | None = None) -> CustomerConsents:
-    """Everything the 360° view and ``kg consent show`` list about a customer's permissions."""
+    """Everything ``GET /customers/{id}/consents`` and ``kg consent show`` list about a
+    customer's permissions (the 360° view reads the same inputs in its own query)."""
     events = events_of(driver, settings, customer_id)
+    suggestions = consent_suggestions(driver, settings, customer_id=customer_id,
+                                      limit=SUGGESTIONS_PER_CUSTOMER)[1]
+    return consents_from(customer_id, events, suggestions, settings=settings, now=now)
+
+
+def consents_from(customer_id: str, events: list[ConsentEvent],
+                  suggestions: list[dict[str, Any]], *, settings: Settings,
+                  now: datetime | None = None) -> CustomerConsents:
+    """The policy's decisions over a customer's events (newest first), whichever query read
+    them: the one place a customer's permissions are put together."""
     moment = now or datetime.now(UTC)
     return CustomerConsents(
         customer_id=customer_id,
         decisions=[decide(events, purpose, None, now=moment, settings=settings)
                    for purpose in PURPOSES],
-        current=current(events), history=events,
-        suggestions=consent_suggestions(driver, settings, customer_id=customer_id,
-                                        limit=100)[1])
+        current=current(events), history=events, suggestions=suggestions)
 
 
 def consent_suggestions(driver: neo4j.Driver, settings: Settings, *,

@@ -911,6 +911,32 @@ RETURN c.customerId AS customerId
 # evidence, segment, the stored summary, the corpus counts its pairs' lift needs, the names of
 # its entities and concepts, and similar customers from the summary's similarity buckets (at
 # most $bucketCap members read per bucket, ranked by exact Jaccard on the summaries' concepts).
+# One step of a customer's journey, over ``i`` with its optional channel ``ch`` and case ``k``:
+# the timeline and the 360° view's first page return the same fields.
+JOURNEY_STEP: Final[LiteralString] = """{interactionId: i.interactionId, occurredAt: i.occurredAt,
+  channel: ch.channelId, kind: [l IN labels(i) WHERE l <> 'Interaction'][0],
+  direction: i.direction, text: i.text, sentiment: i.sentimentLabel,
+  score: i.sentimentScore, caseId: k.caseId}"""
+
+# Every consent event given through one of customer ``c``'s identities, with its channel.
+CONSENT_EVENTS: Final[LiteralString] = """[
+  (c)-[:HAS_IDENTITY]->(x:Identity)<-[:CONSENT_OF]-(e:Consent) | {
+  consentId: e.consentId, purpose: e.purpose, consentStatus: e.consentStatus,
+  givenAt: e.givenAt, expiresAt: e.expiresAt, recordedAt: e.recordedAt,
+  consentSource: e.consentSource, consentEvidence: e.consentEvidence,
+  recordedBy: e.recordedBy, identityId: x.identityId,
+  evidenceInteractionId: e.evidenceInteractionId,
+  channel: [(e)-[:CONSENT_FOR_CHANNEL]->(ch:Channel) | ch.channelId][0]}]"""
+
+# A message asking to stop contact or delete data, over ``c``, ``x``, ``i`` and intent ``s``.
+CONSENT_SUGGESTION: Final[LiteralString] = """{customerId: c.customerId,
+  displayName: c.displayName, identityId: x.identityId, interactionId: i.interactionId,
+  occurredAt: i.occurredAt, text: i.text, evidence: s.evidence, confidence: s.confidence,
+  channel: [(i)-[:VIA_CHANNEL]->(ch:Channel) | ch.channelId][0]}"""
+
+# The whole 360° view in one round trip: the stored summary with the names, corpus counts and
+# similar customers it needs, the first page of the journey, and the permissions' inputs (every
+# consent event and the newest pending suggestions); the policy decides in Python.
 CUSTOMER_VIEW: Final[LiteralString] = """
 MATCH (c:Customer {customerId: $customerId})
 OPTIONAL MATCH (c)-[:IN_SEGMENT]->(seg:Segment)
@@ -951,6 +977,20 @@ CALL (s) {
   RETURN collect({customerId: o.summaryOf, sharedConcepts: shared, jaccard: jaccard})
          AS similarCustomers
 }
+CALL (c) {
+  MATCH (c)-[:HAS_IDENTITY]->(:Identity)<-[:AUTHORED_BY]-(i:Interaction)
+  OPTIONAL MATCH (i)-[:VIA_CHANNEL]->(ch:Channel)
+  OPTIONAL MATCH (i)-[:PART_OF_CASE]->(k:Case)
+  WITH i, ch, k ORDER BY i.occurredAt DESC, i.interactionId SKIP $skip LIMIT $limit
+  RETURN collect(""" + JOURNEY_STEP + """) AS journey
+}
+CALL (c) {
+  MATCH (c)-[:HAS_IDENTITY]->(x:Identity)<-[:AUTHORED_BY]-(i:Interaction)
+        -[:HAS_INTENT]->(s:Intent)-[:INTENT_CATEGORY]->(:IntentCategory {categoryId: $category})
+  WHERE NOT EXISTS { MATCH (e:Consent {evidenceInteractionId: i.interactionId}) }
+  WITH c, x, i, s ORDER BY i.occurredAt DESC, i.interactionId LIMIT $suggestions
+  RETURN collect(""" + CONSENT_SUGGESTION + """) AS consentSuggestions
+}
 RETURN c.customerId AS customerId, c.displayName AS displayName, seg.segmentId AS segment,
        [(c)-[h:HAS_IDENTITY]->(x:Identity) | {
           identityId: x.identityId, kind: x.identityKind, network: x.network,
@@ -961,7 +1001,8 @@ RETURN c.customerId AS customerId, c.displayName AS displayName, seg.segmentId A
                                                          matchWeight: l.matchWeight,
                                                          matchWeights: l.matchWeights}]}]
          AS identities,
-       s.summaryView AS summary, counts, entityNames, conceptLabels, similarCustomers
+       s.summaryView AS summary, counts, entityNames, conceptLabels, similarCustomers,
+       journey, """ + CONSENT_EVENTS + """ AS consentEvents, consentSuggestions
 """
 
 CUSTOMER_INTERACTIONS: Final[LiteralString] = """
@@ -969,12 +1010,8 @@ MATCH (c:Customer {customerId: $customerId})-[:HAS_IDENTITY]->(:Identity)
       <-[:AUTHORED_BY]-(i:Interaction)
 OPTIONAL MATCH (i)-[:VIA_CHANNEL]->(ch:Channel)
 OPTIONAL MATCH (i)-[:PART_OF_CASE]->(k:Case)
-RETURN i.interactionId AS interactionId, i.occurredAt AS occurredAt, ch.channelId AS channel,
-       [l IN labels(i) WHERE l <> 'Interaction'][0] AS kind, i.direction AS direction,
-       i.text AS text, i.sentimentLabel AS sentiment, i.sentimentScore AS score,
-       k.caseId AS caseId
-ORDER BY occurredAt DESC, interactionId
-SKIP $skip LIMIT $limit
+WITH i, ch, k ORDER BY i.occurredAt DESC, i.interactionId SKIP $skip LIMIT $limit
+RETURN """ + JOURNEY_STEP + """ AS step
 """
 
 CASE_DETAIL: Final[LiteralString] = """
@@ -1026,13 +1063,7 @@ CONSENT_EVENTS_OF_CUSTOMERS: Final[LiteralString] = """
 UNWIND $customers AS customerId
 MATCH (c:Customer {customerId: customerId})
 RETURN customerId, c.analyticsExcluded AS excluded, c.analyticsAllowedUntil AS allowedUntil,
-       [(c)-[:HAS_IDENTITY]->(x:Identity)<-[:CONSENT_OF]-(e:Consent) | {
-          consentId: e.consentId, purpose: e.purpose, consentStatus: e.consentStatus,
-          givenAt: e.givenAt, expiresAt: e.expiresAt, recordedAt: e.recordedAt,
-          consentSource: e.consentSource, consentEvidence: e.consentEvidence,
-          recordedBy: e.recordedBy, identityId: x.identityId,
-          evidenceInteractionId: e.evidenceInteractionId,
-          channel: [(e)-[:CONSENT_FOR_CHANNEL]->(ch:Channel) | ch.channelId][0]}] AS events
+       """ + CONSENT_EVENTS + """ AS events
 """
 
 CONSENT_EVENTS_OF_IDENTITIES: Final[LiteralString] = """
@@ -1067,10 +1098,7 @@ MATCH (i)-[:AUTHORED_BY]->(x:Identity)<-[:HAS_IDENTITY]-(c:Customer)
 WHERE ($customerId IS NULL OR c.customerId = $customerId)
   AND NOT EXISTS { MATCH (e:Consent {evidenceInteractionId: i.interactionId}) }
 WITH c, x, i, s ORDER BY i.occurredAt DESC, i.interactionId
-WITH collect({customerId: c.customerId, displayName: c.displayName, identityId: x.identityId,
-              interactionId: i.interactionId, occurredAt: i.occurredAt, text: i.text,
-              evidence: s.evidence, confidence: s.confidence,
-              channel: [(i)-[:VIA_CHANNEL]->(ch:Channel) | ch.channelId][0]}) AS found
+WITH collect(""" + CONSENT_SUGGESTION + """) AS found
 RETURN size(found) AS total, found[$skip..$skip + $limit] AS items
 """
 
@@ -1197,13 +1225,16 @@ RETURN count(*) AS deleted
 # Interactions in scope: optional channel, time range and customer segment filters; every
 # aggregate below leaves out the interactions of customers the consent policy excludes from
 # analytics (kg/consent/policy.py).
+#
+# Concept correlations are counted over the corpus the stored corpus counts describe (every
+# interaction a customer wrote, customers left out of analytics excluded): with no filter the
+# route reads those counts (CONCEPT_CORPUS_CORRELATIONS); with a filter this counts it live.
 CONCEPT_CORRELATIONS: Final[LiteralString] = """
-MATCH (i:Interaction)-[:VIA_CHANNEL]->(ch:Channel)
-WHERE """ + ANALYTICS_INCLUDED_INTERACTION + """
-  AND ($channel IS NULL OR ch.channelId = $channel)
+MATCH (c:Customer)-[:HAS_IDENTITY]->(:Identity)<-[:AUTHORED_BY]-(i:Interaction)
+WHERE """ + ANALYTICS_INCLUDED + """
+  AND ($channel IS NULL OR EXISTS { (i)-[:VIA_CHANNEL]->(:Channel {channelId: $channel}) })
   AND ($since IS NULL OR i.occurredAt >= $since) AND ($until IS NULL OR i.occurredAt < $until)
-  AND ($segment IS NULL OR EXISTS { (i)-[:AUTHORED_BY]->(:Identity)<-[:HAS_IDENTITY]-(:Customer)
-                                     -[:IN_SEGMENT]->(:Segment {segmentId: $segment}) })
+  AND ($segment IS NULL OR EXISTS { (c)-[:IN_SEGMENT]->(:Segment {segmentId: $segment}) })
 WITH collect(i) AS scope
 WITH scope, size(scope) AS total,
      [i IN scope WHERE EXISTS { (i)-[:ABOUT_CONCEPT]->(:Concept {conceptId: $conceptId}) }]
@@ -1218,6 +1249,29 @@ WITH scope, total, focus,
        AS pairs
 RETURN total, size(focus) AS volume, pairs,
        [i IN focus | i.interactionId][..10] AS sample
+"""
+
+# The same answer from the stored corpus counts the refresh path keeps (as the 360° view's lift):
+# the interactions, the concept's count, and each pair with it beside the other concept's count.
+CONCEPT_CORPUS_CORRELATIONS: Final[LiteralString] = """
+OPTIONAL MATCH (t:CorpusCount {countId: 'interactions'})
+OPTIONAL MATCH (v:CorpusCount {countId: 'concept:' + $conceptId})
+CALL () {
+  MATCH (p:CorpusCount)
+  WHERE p.countId STARTS WITH 'pair:' + $conceptId + '|'
+     OR (p.countId STARTS WITH 'pair:' AND p.countId ENDS WITH '|' + $conceptId)
+  WITH p, [x IN split(substring(p.countId, 5), '|') WHERE x <> $conceptId][0] AS other
+  MATCH (o:CorpusCount {countId: 'concept:' + other})
+  RETURN collect({conceptId: other, together: p.countValue, withOther: o.countValue}) AS pairs
+}
+CALL () {
+  MATCH (:Concept {conceptId: $conceptId})<-[:ABOUT_CONCEPT]-(i:Interaction)
+        -[:AUTHORED_BY]->(:Identity)<-[:HAS_IDENTITY]-(c:Customer)
+  WHERE """ + ANALYTICS_INCLUDED + """
+  WITH i LIMIT 10
+  RETURN collect(i.interactionId) AS sample
+}
+RETURN coalesce(t.countValue, 0) AS total, coalesce(v.countValue, 0) AS volume, pairs, sample
 """
 
 CONCEPT_SENTIMENT_BY_CHANNEL: Final[LiteralString] = """

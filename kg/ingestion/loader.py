@@ -10,18 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-
-from spacy.language import Language
+from typing import TYPE_CHECKING
 
 from kg.errors import ConfigError
 from kg.extraction.models import ExtractionError, ExtractionResult
-from kg.extraction.pipeline import extract
 from kg.ingestion.adapters import ADAPTERS, AdapterOptions, Item, Loaded, Rejected, SourceRef
 from kg.ingestion.identities import IdentityError, identity_id
 from kg.ingestion.records import CustomerRecord, IdentityRef, InteractionRecord
 from kg.ingestion.rows import GraphBatch, add_customer_record, add_interaction
 from kg.ontology.mapping import GraphMapping
 from kg.settings import Settings
+
+if TYPE_CHECKING:  # a process that never extracts (an API serving reads) never loads spaCy
+    from spacy.language import Language
 
 
 def read_items(source: str, paths: Iterable[Path], options: AdapterOptions) -> Iterator[Item]:
@@ -87,6 +88,8 @@ def build_batch(items: list[Item], nlp: Language, settings: Settings, mapping: G
             add_customer_record(batch, item.record, mapping)
         else:
             interactions.append((item.ref, item.record))
+    from kg.extraction.pipeline import extract  # with the pipeline, which the caller built
+
     with_text = [(str(n), r.text) for n, (_, r) in enumerate(interactions) if r.text.strip()]
     results: dict[int, ExtractionResult | ExtractionError] = {
         int(result.record_id): result for result in extract(nlp, with_text, settings)}

@@ -19,11 +19,10 @@ from dataclasses import dataclass, field
 from functools import partial
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import neo4j
 from pydantic import ValidationError
-from spacy.language import Language
 
 from kg.derivation.refresh import RefreshSummary, refresh
 from kg.ingestion.adapters import AdapterOptions, Item, Loaded, Rejected, SourceRef
@@ -37,6 +36,9 @@ from kg.ontology.mapping import GraphMapping
 from kg.rdf.owner import sync_if_free
 from kg.settings import Settings
 from kg.stewardship.suppression import suppressed
+
+if TYPE_CHECKING:  # the pipeline arrives built; importing spaCy is the caller's business
+    from spacy.language import Language
 
 
 @dataclass

@@ -3,6 +3,7 @@ counts computed over the whole graph: the references stored summaries and counts
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from itertools import combinations
 from typing import Any
@@ -138,3 +139,51 @@ def concept_sets(driver: neo4j.Driver, settings: Settings) -> dict[str, set[str]
     for row in run_query(driver, settings, CORPUS):
         sets.setdefault(row["customerId"], set()).update(row["concepts"])
     return sets
+
+
+def validated_view(driver: neo4j.Driver, settings: Settings, customer: str, *,
+                   journey_offset: int, journey_limit: int, top: int) -> bytes | None:
+    """The 360° view as separate reads put it together, validated by its response model: the
+    summary's row, the journey's page (``CUSTOMER_INTERACTIONS``, as the timeline reads it) and
+    the permissions of ``customer_consents`` (the consents endpoint's reads); None if unknown."""
+    from kg.consent.service import customer_consents
+    from kg.derivation.similarity import BUCKET_CAP
+    from kg.graph import queries
+    from kg_api.deps import native
+    from kg_api.models import Customer360
+    from kg_api.routes.consents import permissions_view
+    from kg_api.view_360 import SIMILAR_CUSTOMERS, lift
+
+    rows = run_query(driver, settings, queries.CUSTOMER_VIEW, {
+        "customerId": customer, "bucketCap": BUCKET_CAP, "similar": SIMILAR_CUSTOMERS,
+        "skip": 0, "limit": 1, "category": "none", "suggestions": 0})
+    if not rows:
+        return None
+    row = native(rows[0])
+    journey = [native(r["step"]) for r in run_query(
+        driver, settings, queries.CUSTOMER_INTERACTIONS,
+        {"customerId": customer, "skip": journey_offset, "limit": journey_limit})]
+    summary: dict[str, Any] = json.loads(row["summary"]) if row["summary"] else {}
+    counts = {key: int(value) for key, value in row["counts"]}
+    labels = dict(row["conceptLabels"])
+    names = {e["entityId"]: e for e in row["entityNames"]}
+    view = Customer360.model_validate({
+        "customerId": row["customerId"], "displayName": row["displayName"],
+        "segment": row["segment"], "identities": row["identities"],
+        "channels": summary.get("channels", []),
+        "journey": journey, "journeyOffset": journey_offset,
+        "cases": summary.get("cases", []),
+        "concepts": [{**c, "label": labels.get(c["conceptId"]),
+                      "trend": c["recent"] / c["volume"]}
+                     for c in summary.get("concepts", [])[:top]],
+        "entities": [{**e, "name": names.get(e["entityId"], {}).get("name"),
+                      "type": names.get(e["entityId"], {}).get("type")}
+                     for e in summary.get("entities", [])[:top]],
+        "intents": summary.get("intents", []),
+        "emotions": summary.get("emotions", []),
+        "coOccurringConcepts": [{**pair, "lift": lift(counts, *pair["concepts"])}
+                                for pair in summary.get("coOccurringConcepts", [])[:top]],
+        "similarCustomers": row["similarCustomers"],
+        "permissions": permissions_view(customer_consents(driver, settings, customer)),
+    })
+    return view.model_dump_json(by_alias=True).encode()

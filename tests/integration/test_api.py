@@ -316,7 +316,8 @@ def test_concept_correlations_with_filters(client: TestClient) -> None:
     tree = client.get("/concepts", headers=h("r")).json()
     busiest = max((n for t in tree for n in t["narrower"]), key=lambda n: n["interactions"])
     body = client.get(f"/concepts/{busiest['conceptId']}/correlations", headers=h("r")).json()
-    assert body["volume"] == busiest["interactions"] > 0
+    # the corpus is what customers wrote (the tree counts the company's answers too)
+    assert 0 < body["volume"] <= busiest["interactions"]
     assert body["sampleInteractionIds"]
     assert body["coOccurring"], "the busiest concept co-occurs with others in the corpus"
     for pair in body["coOccurring"]:

@@ -91,6 +91,41 @@ def test_lift_reads_the_stored_counts(client: TestClient, api_settings: Settings
     assert checked > 10
 
 
+def test_concept_correlations_from_the_stored_counts_equal_a_live_count(
+        client: TestClient, api_settings: Settings) -> None:
+    """With no filter the route reads the corpus counts; a filter that keeps every interaction
+    counts the same corpus live: the two answers agree figure for figure."""
+    counts = _stored_counts(api_settings)
+    concepts = sorted(key.removeprefix("concept:") for key in counts
+                      if key.startswith("concept:"))
+    assert len(concepts) >= 8
+    compared = 0
+    for concept in concepts:
+        stored = client.get(f"/concepts/{concept}/correlations", headers=READER).json()
+        live = client.get(f"/concepts/{concept}/correlations", headers=READER,
+                          params={"since": "1900-01-01T00:00:00Z"}).json()
+        assert stored["interactionsInScope"] == live["interactionsInScope"] \
+            == counts["interactions"]
+        assert stored["volume"] == live["volume"] == counts[f"concept:{concept}"]
+        assert [(c["conceptId"], c["count"]) for c in stored["coOccurring"]] \
+            == [(c["conceptId"], c["count"]) for c in live["coOccurring"]]
+        for got, want in zip(stored["coOccurring"], live["coOccurring"], strict=True):
+            assert abs(got["lift"] - want["lift"]) < 1e-9
+            assert abs(got["npmi"] - want["npmi"]) < 1e-9
+        assert len(stored["sampleInteractionIds"]) == min(10, stored["volume"])
+        with create_driver(api_settings) as driver:
+            [about] = run_query(driver, api_settings, """
+                UNWIND $ids AS id
+                MATCH (:Concept {conceptId: $concept})<-[:ABOUT_CONCEPT]-
+                      (i:Interaction {interactionId: id})-[:AUTHORED_BY]->(:Identity)
+                      <-[:HAS_IDENTITY]-(:Customer)
+                RETURN count(DISTINCT i) AS n""",
+                {"ids": stored["sampleInteractionIds"], "concept": concept})
+        assert about["n"] == len(stored["sampleInteractionIds"])
+        compared += len(stored["coOccurring"])
+    assert compared > 10
+
+
 def test_similar_customers_score_exactly_and_reach_the_exact_scores(
         client: TestClient, api_settings: Settings) -> None:
     with create_driver(api_settings) as driver:
