@@ -173,18 +173,20 @@ def main() -> None:
     corpus.cache.close()
 
 
-def _first_records(corpus: Path, count: int, work: Path) -> Path:
-    """The first ``count`` lines of the corpus, as a file of their own."""
+def _first_records(corpus: Path, count: int, work: Path) -> tuple[Path, int]:
+    """The first ``count`` lines of the corpus, as a file of their own, and how many."""
     sample = work / "sample.jsonl"
     with corpus.open(encoding="utf-8") as source, sample.open("w", encoding="utf-8") as out:
-        out.writelines(islice(source, count))
-    return sample
+        lines = list(islice(source, count))
+        out.writelines(lines)
+    return sample, len(lines)
 
 
 def measure_phases_1_and_2(corpus: PreparedCorpus, work: Path, nlp: Language, batch_size: int,
                            sample_size: int) -> float:
     settings, mapping = load_settings(), load_mapping()
-    sample = _first_records(corpus.folder / "interactions.jsonl", sample_size, work)
+    sample, sample_size = _first_records(corpus.folder / "interactions.jsonl", sample_size,
+                                         work)
     texts: list[tuple[str, object]] = [
         (str(n), item.record.text) for n, item in
         enumerate(ADAPTERS["jsonl"](sample, AdapterOptions()))
