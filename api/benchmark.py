@@ -133,8 +133,10 @@ def customer_groups(ids: list[str], counts: list[tuple[str, int]]
                f"{statistics.median(typical):.0f} interactions)", ids)]
     heavy = heaviest(counts)
     if heavy:
-        groups.append((f"heaviest 1% ({len(heavy):,} customers, {heavy[-1][1]:,}-"
-                       f"{heavy[0][1]:,} interactions)", [customer for customer, _ in heavy]))
+        spread = (f"{heavy[0][1]:,}" if heavy[0][1] == heavy[-1][1] else
+                  f"{heavy[-1][1]:,}-{heavy[0][1]:,}")
+        groups.append((f"heaviest 1% ({len(heavy):,} of {len(counts):,} customers, {spread} "
+                       "interactions each)", [customer for customer, _ in heavy]))
     return groups
 
 
