@@ -3,7 +3,10 @@
 Runs against the graph and mirror in the environment (``scripts/bench_api`` points at the
 benchmark Neo4j that ``scripts/bench_load`` filled). The API runs as ``kg serve`` in its own
 process; a client process sends requests at concurrency 1 and 16 for a fixed number of
-requests and reports p50/p99 latency and requests/s. Then the five analyst questions
+requests and reports p50/p99 latency and requests/s, for two groups of customers: typical
+ones (up to 2,000 customers with interactions, by id) and the heaviest 1% (the customers with
+the most interactions, from their summaries' ``interactionCount``), whose view has the longest
+journey and the most cases; then the API worker's RSS. Then the five analyst questions
 (:mod:`kg.analyst_questions`) run in SPARQL on the Oxigraph mirror, in SPARQL on an rdflib
 in-memory graph holding the same data triples, and in Cypher on Neo4j; each run's answer is
 checked against the Cypher answer, so a figure never belongs to a wrong result.
@@ -41,6 +44,7 @@ from kg.analyst_questions import (
 from kg.graph.driver import create_driver, run_query
 from kg.rdf.mirror import DATA_GRAPH, ONTOLOGY_GRAPH
 from kg.settings import Settings, load_settings
+from kg.tooling import bench_timings
 
 KEY = "bench-key"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -76,12 +80,18 @@ def main() -> None:
                         help="skip the 360 view load (only the analyst questions)")
     parser.add_argument("--views-only", action="store_true",
                         help="skip the analyst questions")
+    parser.add_argument("--rdflib-max-triples", type=int, default=10_000_000, metavar="N",
+                        help="skip SPARQL on rdflib above N mirror triples (it holds them all "
+                             "in memory)")
     args = parser.parse_args()
     settings = load_settings()
     with create_driver(settings) as driver:
         ids = [r["id"] for r in run_query(driver, settings, """
             MATCH (c:Customer)-[:HAS_IDENTITY]->()<-[:AUTHORED_BY]-(:Interaction)
             RETURN DISTINCT c.customerId AS id ORDER BY id LIMIT 2000""")]
+        counts = [(r["id"], int(r["n"])) for r in run_query(driver, settings, """
+            MATCH (s:CustomerSummary) WHERE s.interactionCount > 0
+            RETURN s.summaryOf AS id, s.interactionCount AS n ORDER BY n DESC, id""")]
         interactions = run_query(driver, settings,
                                  "MATCH (i:Interaction) RETURN count(i) AS n")[0]["n"]
         summaries = run_query(driver, settings,
@@ -93,13 +103,44 @@ def main() -> None:
     if ids and not summaries:
         sys.exit("the graph has no customer summaries (loaded by an older version): "
                  "run `kg derive --all` first")
+    if not ids:
+        sys.exit("the graph has no customers with interactions: run scripts/bench_load first")
+    began = time.perf_counter()
     if not args.sparql_only:
-        views(ids, args.requests, args.workers)
+        groups = customer_groups(ids, counts)
+        views(groups, args.requests, args.workers)
+        bench_timings.record("bench_api: 360 views", interactions,
+                             time.perf_counter() - began)
     if not args.views_only:
-        questions(settings, ids[0], args.repeat)
+        began = time.perf_counter()
+        questions(settings, ids[0], args.repeat, args.rdflib_max_triples)
+        bench_timings.record("bench_api: analyst questions", interactions,
+                             time.perf_counter() - began)
 
 
-def views(ids: list[str], requests: int, workers: int) -> None:
+def heaviest(counts: list[tuple[str, int]], share: float = 0.01) -> list[tuple[str, int]]:
+    """The top ``share`` of customers by interactions (at least one), heaviest first."""
+    ordered = sorted(counts, key=lambda pair: (-pair[1], pair[0]))
+    return ordered[:max(1, round(len(ordered) * share))] if ordered else []
+
+
+def customer_groups(ids: list[str], counts: list[tuple[str, int]]
+                    ) -> list[tuple[str, list[str]]]:
+    """The typical sample and the heaviest 1%, each named with its interactions per customer."""
+    per_customer = dict(counts)
+    typical = sorted(per_customer.get(customer, 0) for customer in ids)
+    groups = [(f"typical customers ({len(ids):,}, median "
+               f"{statistics.median(typical):.0f} interactions)", ids)]
+    heavy = heaviest(counts)
+    if heavy:
+        spread = (f"{heavy[0][1]:,}" if heavy[0][1] == heavy[-1][1] else
+                  f"{heavy[-1][1]:,}-{heavy[0][1]:,}")
+        groups.append((f"heaviest 1% ({len(heavy):,} of {len(counts):,} customers, {spread} "
+                       "interactions each)", [customer for customer, _ in heavy]))
+    return groups
+
+
+def views(groups: list[tuple[str, list[str]]], requests: int, workers: int) -> None:
     port = _port()
     env = {**os.environ, "KG_API_KEYS": f'{{"{KEY}": "admin"}}'}
     server = subprocess.Popen([sys.executable, "-m", "uvicorn", "kg_api.main:create_app",
@@ -114,16 +155,18 @@ def views(ids: list[str], requests: int, workers: int) -> None:
                     break
             except httpx.HTTPError:
                 time.sleep(0.3)
-        asyncio.run(_load(base, ids, 4, 40))  # warm-up
-        for concurrency in (1, 16):
-            began = time.perf_counter()
-            latencies = asyncio.run(_load(base, ids, concurrency, requests))
-            seconds = time.perf_counter() - began
-            ordered = sorted(latencies)
-            print(f"360 view, concurrency {concurrency:>2}: p50 "
-                  f"{statistics.median(ordered) * 1000:7.1f} ms, p99 "
-                  f"{ordered[int(len(ordered) * 0.99) - 1] * 1000:7.1f} ms, "
-                  f"{len(latencies) / seconds:6.1f} requests/s", flush=True)
+        for name, ids in groups:
+            print(f"360 view of {name}:", flush=True)
+            asyncio.run(_load(base, ids, 4, 40))  # warm-up
+            for concurrency in (1, 16):
+                began = time.perf_counter()
+                latencies = asyncio.run(_load(base, ids, concurrency, requests))
+                seconds = time.perf_counter() - began
+                ordered = sorted(latencies)
+                print(f"360 view, concurrency {concurrency:>2}: p50 "
+                      f"{statistics.median(ordered) * 1000:7.1f} ms, p99 "
+                      f"{ordered[max(0, int(len(ordered) * 0.99) - 1)] * 1000:7.1f} ms, "
+                      f"{len(latencies) / seconds:6.1f} requests/s", flush=True)
         process = psutil.Process(server.pid)
         rss = [p.memory_info().rss for p in process.children() or [process]]
         print(f"API worker RSS after the runs: max {max(rss) / 2**20:.0f} MiB over "
@@ -133,33 +176,44 @@ def views(ids: list[str], requests: int, workers: int) -> None:
         server.wait(timeout=30)
 
 
-def questions(settings: Settings, customer: str, repeat: int) -> None:
+def questions(settings: Settings, customer: str, repeat: int, rdflib_max_triples: int) -> None:
     """Each analyst question on the mirror, on rdflib and on Neo4j, best of ``repeat``."""
     store = ox.Store.read_only(str(settings.rdf_store))
-    began = time.perf_counter()
-    graph = rdflib.Graph()
-    for quad in store.quads_for_pattern(None, None, None, DATA_GRAPH):
-        graph.add((_rdflib(quad.subject), _rdflib(quad.predicate), _rdflib(quad.object)))
-    print(f"rdflib in-memory graph: {len(graph):,} triples loaded in "
-          f"{time.perf_counter() - began:.0f} s (ontology graph {ONTOLOGY_GRAPH.value} "
-          "left out of both)", flush=True)
+    triples = sum(1 for _ in store.quads_for_pattern(None, None, None, DATA_GRAPH))
+    graph: rdflib.Graph | None = None
+    if triples > rdflib_max_triples:
+        print(f"rdflib left out: {triples:,} triples is over --rdflib-max-triples "
+              f"{rdflib_max_triples:,} (it would hold them all in memory)", flush=True)
+    else:
+        began = time.perf_counter()
+        graph = rdflib.Graph()
+        for quad in store.quads_for_pattern(None, None, None, DATA_GRAPH):
+            graph.add((_rdflib(quad.subject), _rdflib(quad.predicate), _rdflib(quad.object)))
+        print(f"rdflib in-memory graph: {len(graph):,} triples loaded in "
+              f"{time.perf_counter() - began:.0f} s (ontology graph {ONTOLOGY_GRAPH.value} "
+              "left out of both)", flush=True)
     arguments = {"customerId": customer}
     with create_driver(settings) as driver:
         for question in QUESTIONS:
             cypher_rows = ask_graph(driver, settings, question, arguments)
             oxigraph_rows = ask_mirror(store, question, DATA_GRAPH, arguments)
-            rdflib_rows = _ask_rdflib(graph, question, arguments)
-            agree = "same answer" if same_answer(cypher_rows, oxigraph_rows) and \
-                same_answer(cypher_rows, rdflib_rows) else "ANSWERS DIFFER"
+            rdflib_rows = None if graph is None else _ask_rdflib(graph, question, arguments)
+            agree = "same answer" if same_answer(cypher_rows, oxigraph_rows) and (
+                rdflib_rows is None or same_answer(cypher_rows, rdflib_rows)) \
+                else "ANSWERS DIFFER"
             neo4j_s = _best(lambda q=question: ask_graph(driver, settings, q, arguments),
                             repeat)
             oxigraph_s = _best(lambda q=question: ask_mirror(store, q, DATA_GRAPH, arguments),
                                repeat)
-            rdflib_s = _best(lambda q=question: _ask_rdflib(graph, q, arguments), repeat)
+            rdflib_part = "SPARQL rdflib (left out)"
+            if graph is not None:
+                rdflib_s = _best(lambda q=question, g=graph: _ask_rdflib(g, q, arguments),
+                                 repeat)
+                rdflib_part = (f"SPARQL rdflib {rdflib_s * 1000:10.1f} ms "
+                               f"({rdflib_s / oxigraph_s:6.1f}x)")
             print(f"{question.name:<30} {len(cypher_rows):>5} rows  SPARQL oxigraph "
-                  f"{oxigraph_s * 1000:9.1f} ms   SPARQL rdflib {rdflib_s * 1000:10.1f} ms "
-                  f"({rdflib_s / oxigraph_s:6.1f}x)   Cypher neo4j {neo4j_s * 1000:9.1f} ms   "
-                  f"{agree}", flush=True)
+                  f"{oxigraph_s * 1000:9.1f} ms   {rdflib_part}   Cypher neo4j "
+                  f"{neo4j_s * 1000:9.1f} ms   {agree}", flush=True)
 
 
 def _ask_rdflib(graph: rdflib.Graph, question: AnalystQuestion,

@@ -1,10 +1,18 @@
 """``scripts/bench_ingest``: what one change costs on graphs of growing size.
 
-For each size: a generated corpus is loaded (``kg load``'s code, deriving after each batch);
-1,000 new records are loaded into it (and, once, into an empty graph, for the ratio); then
-``kg serve`` runs in its own process and a client measures ``POST /interactions`` of one
-message (p50/p99, including extraction, derivation and the mirror), ``DELETE /customers/{id}``,
-and the mirror lag reported by the API under a sustained ingest at a fixed rate.
+For each size: a generated corpus is loaded (``kg load``'s code, deriving after each batch,
+with extraction read from the benchmarks' cache, :mod:`kg.tooling.extraction_cache`, unless
+``--no-cache``); 1,000 new records are loaded into it (and, once, into an empty graph, for the
+ratio; both extracting); then ``kg serve`` runs in its own process and a client measures
+``POST /interactions`` of one message (p50/p99, including extraction, derivation and the
+mirror), ``DELETE /customers/{id}``, and the mirror lag reported by the API under a sustained
+ingest at a fixed rate.
+
+``--reuse`` builds nothing: it measures the same on the graph in the environment (the one
+``scripts/bench_load`` left) and prints its size. The empty-graph load then runs first, on a
+second small Neo4j of its own (``KG_BENCH_EMPTY_HOME``, Bolt port ``KG_BENCH_EMPTY_BOLT_PORT``;
+Neo4j Community has one user database), started and stopped here, so the reused graph is never
+wiped. The measurements add records to the reused graph and erase customers from it.
 """
 
 from __future__ import annotations
@@ -29,9 +37,14 @@ from kg.extraction.pipeline import build_pipeline
 from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
 from kg.graph.schema import init_schema, seed_reference_data
+from kg.ingestion.loader import Extractor
 from kg.ingestion.service import load
+from kg.neo4j_local import server
+from kg.neo4j_local.install import install
 from kg.ontology.mapping import load_mapping
 from kg.settings import Settings, load_settings
+from kg.tooling import bench_timings
+from kg.tooling.extraction_cache import CachedExtractor, CorpusSpec, prepare
 from kg.tooling.generator import generate
 
 KEY = "bench-key"
@@ -55,16 +68,62 @@ def _wipe(settings: Settings) -> None:
     shutil.rmtree(settings.rdf_store, ignore_errors=True)
 
 
-def _load(settings: Settings, folder: Path, files: list[str], batch: int) -> float:
+def _load(settings: Settings, folder: Path, files: list[str], batch: int,
+          extractor: Extractor | None = None, dead: Path | None = None) -> float:
     nlp = build_pipeline(settings)
     began = time.perf_counter()
     with create_driver(settings) as driver:
         for name in files:
             source = "crm" if name.endswith(".csv") else "jsonl"
             load(source, [folder / name], driver=driver, settings=settings, nlp=nlp,
-                 mapping=load_mapping(), dead_letters=folder / f"dead-{name}.jsonl",
-                 batch_size=batch)
+                 mapping=load_mapping(), dead_letters=(dead or folder) / f"dead-{name}.jsonl",
+                 batch_size=batch, extractor=extractor)
     return time.perf_counter() - began
+
+
+def _graph_size(settings: Settings) -> tuple[int, int]:
+    """Interactions and customers in the graph."""
+    with create_driver(settings) as driver:
+        interactions = int(run_query(driver, settings,
+                                     "MATCH (i:Interaction) RETURN count(i) AS n")[0]["n"])
+        customers = int(run_query(driver, settings,
+                                  "MATCH (c:Customer) RETURN count(c) AS n")[0]["n"])
+    return interactions, customers
+
+
+def _empty_graph_load(settings: Settings, fresh: Path, args: argparse.Namespace) -> float:
+    """``kg load`` of the new records into an empty graph on a second, small Neo4j."""
+    empty = settings.model_copy(update={
+        "neo4j_home": Path(os.environ.get("KG_BENCH_EMPTY_HOME", ".kg/neo4j-bench-empty")),
+        "neo4j_bolt_port": int(os.environ.get("KG_BENCH_EMPTY_BOLT_PORT", "7699")),
+        "neo4j_heap": "512m", "neo4j_pagecache": "256m",
+        "rdf_store": Path(tempfile.mkdtemp(prefix="kg-bench-empty-rdf-")) / "mirror"})
+    empty = empty.model_copy(update={"neo4j_uri": f"bolt://127.0.0.1:{empty.neo4j_bolt_port}"})
+    install(empty)
+    server.start(empty)
+    try:
+        _wipe(empty)
+        return _load(empty, fresh, ["new.jsonl"], args.batch_size)
+    finally:
+        server.stop(empty)
+        shutil.rmtree(empty.rdf_store.parent, ignore_errors=True)
+
+
+def _reuse(settings: Settings, fresh: Path, args: argparse.Namespace) -> None:
+    interactions, customers = _graph_size(settings)
+    if not interactions:
+        sys.exit(f"the graph at {settings.neo4j_uri} has no interactions: run "
+                 "scripts/bench_load --interactions N first")
+    _print("reused graph (left by scripts/bench_load)",
+           f"{interactions:,} interactions, {customers:,} customers")
+    empty = _empty_graph_load(settings, fresh, args)
+    _print(f"kg load of {args.new_records:,} new records into an empty graph "
+           f"(second server)", f"{empty:.1f} s")
+    into = _load(settings, fresh, ["new.jsonl"], args.batch_size)
+    bench_timings.record("bench_ingest: kg load of new records into it", interactions, into)
+    _print(f"   kg load of {args.new_records:,} new records into it",
+           f"{into:.1f} s = {into / empty:.2f}x the empty graph")
+    _measure_api(settings, args, interactions)
 
 
 def _new_records(folder: Path, count: int) -> Path:
@@ -104,12 +163,14 @@ def _message(number: int) -> dict[str, object]:
             "author": {"kind": "email", "value": f"live{number % 500}@example.org"}}
 
 
-def _measure_api(settings: Settings, args: argparse.Namespace) -> None:
+def _measure_api(settings: Settings, args: argparse.Namespace, size: int) -> None:
     port = _free_port()
     started = time.perf_counter()
-    server = _serve(settings, port)
+    api = _serve(settings, port)
     _print("   kg serve up (mirror owned, built if missing)",
            f"{time.perf_counter() - started:.1f} s")
+    bench_timings.record("bench_ingest: kg serve start", size, time.perf_counter() - started)
+    began = time.perf_counter()
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120,
                           headers={"X-API-Key": KEY}) as client:
@@ -134,8 +195,10 @@ def _measure_api(settings: Settings, args: argparse.Namespace) -> None:
                    f"{statistics.median(erase):.0f} / {max(erase):.0f} ms")
             _sustained(client, args)
     finally:
-        server.terminate()
-        server.wait(timeout=120)
+        api.terminate()
+        api.wait(timeout=120)
+    bench_timings.record("bench_ingest: POST, DELETE and sustained ingest", size,
+                         time.perf_counter() - began)
 
 
 def _sustained(client: httpx.Client, args: argparse.Namespace) -> None:
@@ -178,24 +241,49 @@ def main() -> None:
     parser.add_argument("--erasures", type=int, default=10)
     parser.add_argument("--rate", type=float, default=20.0)
     parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure on the graph already loaded (scripts/bench_load's), "
+                             "building none")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="extract each corpus while loading it, instead of reading the "
+                             "extraction cache")
+    parser.add_argument("--extraction-processes", type=int, default=1, metavar="N",
+                        help="processes that fill a missing extraction cache")
     args = parser.parse_args()
     settings = load_settings()
     folder = Path(tempfile.mkdtemp(prefix="kg-bench-ingest-"))
     fresh = _new_records(folder, args.new_records)
+    if args.reuse:
+        _reuse(settings, fresh, args)
+        return
     _wipe(settings)
     empty = _load(settings, fresh, ["new.jsonl"], args.batch_size)
     _print(f"kg load of {args.new_records:,} new records into an empty graph", f"{empty:.1f} s")
     for size in args.sizes:
         _wipe(settings)
-        corpus = folder / f"corpus-{size}"
-        generate(corpus, customers=max(100, size // 8), interactions=size, seed=7)
-        seconds = _load(settings, corpus, ["crm.csv", "interactions.jsonl"], args.batch_size)
-        _print(f"{size:,} interactions: load with derivation and mirror",
+        spec = CorpusSpec.for_size(size)
+        extractor: Extractor | None = None
+        how = "extracting"
+        if args.no_cache:
+            corpus = folder / f"corpus-{size}"
+            generate(corpus, customers=spec.customers, interactions=size, seed=spec.seed)
+        else:
+            nlp = build_pipeline(settings)
+            prepared = prepare(spec, nlp, settings, processes=args.extraction_processes)
+            corpus, extractor = prepared.folder, CachedExtractor(prepared.cache, nlp, settings)
+            _print(f"{size:,} interactions: corpus and extraction cache",
+                   f"{prepared.filled.records:,} extracted now in "
+                   f"{prepared.filled.seconds:.0f} s ({prepared.folder})")
+            how = "extraction read from the cache"
+        seconds = _load(settings, corpus, ["crm.csv", "interactions.jsonl"], args.batch_size,
+                        extractor=extractor, dead=folder)
+        bench_timings.record(f"bench_ingest: load with derivation ({how})", size, seconds)
+        _print(f"{size:,} interactions: load with derivation and mirror ({how})",
                f"{seconds:.0f} s ({size / seconds:,.0f} interactions/s)")
         into = _load(settings, fresh, ["new.jsonl"], args.batch_size)
         _print(f"   kg load of {args.new_records:,} new records into it",
                f"{into:.1f} s = {into / empty:.2f}x the empty graph")
-        _measure_api(settings, args)
+        _measure_api(settings, args, size)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ from kg.derivation.refresh import RefreshSummary, refresh
 from kg.ingestion.adapters import AdapterOptions, Item, Loaded, Rejected, SourceRef
 from kg.ingestion.deadletters import DeadLetters
 from kg.ingestion.group_commit import GroupWriter
-from kg.ingestion.loader import build_batch, read_items
+from kg.ingestion.loader import Extractor, build_batch, read_items
 from kg.ingestion.records import InteractionRecord
 from kg.ingestion.rows import GraphBatch
 from kg.ingestion.writer import write_batch
@@ -94,9 +94,10 @@ def canonical_items(bodies: Iterable[Mapping[str, Any]], origin: str) -> list[It
 
 
 def _prepare(items: list[Item], *, driver: neo4j.Driver, settings: Settings, nlp: Language,
-             mapping: GraphMapping, reject: Callable[[Rejected], None]) -> GraphBatch:
+             mapping: GraphMapping, reject: Callable[[Rejected], None],
+             extractor: Extractor | None = None) -> GraphBatch:
     return build_batch(items, nlp, settings, mapping, reject,
-                       suppressed=partial(suppressed, driver, settings))
+                       suppressed=partial(suppressed, driver, settings), extractor=extractor)
 
 
 def _commit(driver: neo4j.Driver, settings: Settings, batch: GraphBatch,
@@ -124,8 +125,11 @@ def ingest(items: list[Item], *, driver: neo4j.Driver, settings: Settings, nlp: 
 def load(source: str, paths: list[Path], *, driver: neo4j.Driver, settings: Settings,
          nlp: Language, mapping: GraphMapping, dead_letters: Path,
          options: AdapterOptions | None = None, batch_size: int = 1000,
-         derive_after: bool = True, progress: Progress | None = None) -> LoadSummary:
-    """Stream a source batch by batch; every rejection goes to the dead-letter file."""
+         derive_after: bool = True, progress: Progress | None = None,
+         extractor: Extractor | None = None) -> LoadSummary:
+    """Stream a source batch by batch; every rejection goes to the dead-letter file.
+
+    ``extractor`` replaces running ``nlp`` on each batch (see :func:`build_batch`)."""
     summary = LoadSummary()
     items = read_items(source, paths, options or AdapterOptions())
     # One writer thread: batch N is written while batch N+1 is extracted. Batches are still
@@ -135,7 +139,7 @@ def load(source: str, paths: list[Path], *, driver: neo4j.Driver, settings: Sett
         while chunk := list(islice(items, batch_size)):
             before = dead.count
             batch = _prepare(chunk, driver=driver, settings=settings, nlp=nlp,
-                             mapping=mapping, reject=dead.add)
+                             mapping=mapping, reject=dead.add, extractor=extractor)
             if pending is not None:
                 pending.result()
                 _report(progress, summary)

@@ -1,16 +1,27 @@
 """``scripts/bench_load``: loader speed, memory and identity-resolution quality.
 
 Runs against the Neo4j in the environment (``scripts/bench_load`` starts a dedicated one) and
-wipes it first. Phases, each printed with what it measured:
+wipes it first. The generated corpus and its extraction results are kept under
+``KG_BENCH_CACHE`` (:mod:`kg.tooling.extraction_cache`), so a corpus is generated and extracted
+once, whatever the number of runs. Phases, each printed with what it measured:
 
-1. extraction only: interactions/s through the extraction pipeline alone;
-2. graph writes alone: rows/s of ``write_batch`` on batches extracted beforehand (untimed);
-3. end to end: ``kg load`` in a fresh process (interactions/s, peak RSS), then the derived
-   steps (identity resolution, cases, journeys, segments, RDF mirror) timed on their own;
+0. the corpus and its extraction cache: generated and extracted only when missing (the time
+   of what was done now is printed);
+1. extraction only: interactions/s through the extraction pipeline alone, on the first
+   ``--sample`` interactions;
+2. graph writes alone: rows/s of ``write_batch`` on the first ``--sample`` interactions'
+   batches, extracted beforehand (read from the cache, untimed);
+3. end to end: the product's load (``kg.ingestion.service.load``: adapters, rows, writer) in a
+   fresh process (interactions/s, peak RSS), with extraction read from the cache (``--no-cache``:
+   ``kg load`` itself, extracting), then the derived steps (identity resolution, cases,
+   journeys, segments, RDF mirror) timed on their own;
 4. identity resolution: pairwise precision and recall against the generator's ground truth,
    and ``resolve`` alone on one million synthetic identities;
 5. (``--graph-resolution N``) probabilistic resolution of N synthetic person records through
    Neo4j: blocking, scoring, writing links and customers.
+
+The graph is left loaded (with its mirror) for ``scripts/bench_api`` and
+``scripts/bench_ingest --reuse``.
 """
 
 from __future__ import annotations
@@ -46,7 +57,8 @@ from kg.rdf.sync import rebuild
 from kg.resolution.persons import person_attributes
 from kg.resolution.synthetic import people
 from kg.settings import load_settings
-from kg.tooling.generator import generate
+from kg.tooling import bench_timings
+from kg.tooling.extraction_cache import CachedExtractor, CorpusSpec, PreparedCorpus, prepare
 from kg.tooling.quality import pairwise_scores, read_truth
 
 
@@ -128,72 +140,110 @@ def main() -> None:
                         help="person records per write for --graph-resolution's setup")
     parser.add_argument("--skip-to-end-to-end", type=float, default=None, metavar="RATE",
                         help="skip phases 1-2, using RATE interactions/s as extraction-only")
+    parser.add_argument("--sample", type=int, default=10_000, metavar="INTERACTIONS",
+                        help="interactions that phases 1 and 2 measure (the first of the corpus)")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="phase 3 runs `kg load`, extracting, instead of reading the cache")
+    parser.add_argument("--extraction-processes", type=int, default=1, metavar="N",
+                        help="processes that fill a missing extraction cache")
     args = parser.parse_args()
     if args.graph_resolution:
         graph_resolution(args.graph_resolution, batch_size=args.graph_batch)
         return
-    customers = args.customers or max(100, args.interactions // 8)
     settings = load_settings()
     mapping = load_mapping()
-    folder = Path(tempfile.mkdtemp(prefix="kg-bench-load-"))
-    started = time.perf_counter()
-    counts = generate(folder, customers=customers, interactions=args.interactions)
-    _print("corpus", f"{counts} in {time.perf_counter() - started:.0f} s")
-    corpus = folder / "interactions.jsonl"
+    spec = CorpusSpec.for_size(args.interactions, args.customers)
     nlp = build_pipeline(settings)
-
+    started = time.perf_counter()
+    corpus = prepare(spec, nlp, settings, processes=args.extraction_processes)
+    filled = corpus.filled
+    _print("0. corpus and extraction cache",
+           f"{corpus.folder} ({spec.interactions:,} interactions, {spec.customers:,} "
+           f"customers); {filled.records:,} extracted now ({filled.chunks_done_before} of "
+           f"{filled.chunks} chunks cached before) in {time.perf_counter() - started:.0f} s")
+    if filled.records:
+        bench_timings.record("extraction cache fill", args.interactions,
+                             filled.seconds * args.interactions / filled.records)
+    work = Path(tempfile.mkdtemp(prefix="kg-bench-load-"))
     if args.skip_to_end_to_end:
         extraction_rate = args.skip_to_end_to_end
     else:
-        extraction_rate = measure_phases_1_and_2(corpus, folder, nlp, args.batch_size)
-    end_to_end(folder, corpus, args, extraction_rate, mapping)
+        extraction_rate = measure_phases_1_and_2(corpus, work, nlp, args.batch_size,
+                                                 args.sample)
+    end_to_end(corpus, work, args, extraction_rate, mapping)
+    corpus.cache.close()
 
 
-def measure_phases_1_and_2(corpus: Path, folder: Path, nlp: Language, batch_size: int) -> float:
+def _first_records(corpus: Path, count: int, work: Path) -> tuple[Path, int]:
+    """The first ``count`` lines of the corpus, as a file of their own, and how many."""
+    sample = work / "sample.jsonl"
+    with corpus.open(encoding="utf-8") as source, sample.open("w", encoding="utf-8") as out:
+        lines = list(islice(source, count))
+        out.writelines(lines)
+    return sample, len(lines)
+
+
+def measure_phases_1_and_2(corpus: PreparedCorpus, work: Path, nlp: Language, batch_size: int,
+                           sample_size: int) -> float:
     settings, mapping = load_settings(), load_mapping()
+    sample, sample_size = _first_records(corpus.folder / "interactions.jsonl", sample_size,
+                                         work)
     texts: list[tuple[str, object]] = [
         (str(n), item.record.text) for n, item in
-        enumerate(ADAPTERS["jsonl"](corpus, AdapterOptions()))
+        enumerate(ADAPTERS["jsonl"](sample, AdapterOptions()))
         if isinstance(item, Loaded) and isinstance(item.record, InteractionRecord)
         and item.record.text]
     started = time.perf_counter()
     for _ in extract(nlp, texts, settings):
         pass
     extraction_rate = len(texts) / (time.perf_counter() - started)
-    _print("1. extraction only", f"{extraction_rate:,.0f} interactions/s")
+    _print("1. extraction only", f"{extraction_rate:,.0f} interactions/s "
+           f"(first {len(texts):,} interactions)")
     del texts
 
     _wipe()
     written_rows, write_seconds = 0, 0.0
-    with create_driver(settings) as driver, DeadLetters(folder / "dead-writes.jsonl") as dead:
-        items = ADAPTERS["jsonl"](corpus, AdapterOptions())
+    extractor = CachedExtractor(corpus.cache, nlp, settings)
+    with create_driver(settings) as driver, DeadLetters(work / "dead-writes.jsonl") as dead:
+        items = ADAPTERS["jsonl"](sample, AdapterOptions())
         while chunk := list(islice(items, batch_size)):
-            batch = build_batch(chunk, nlp, settings, mapping, dead.add)
+            batch = build_batch(chunk, nlp, settings, mapping, dead.add, extractor=extractor)
             began = time.perf_counter()
             write_batch(driver, settings, batch)
             write_seconds += time.perf_counter() - began
             written_rows += batch.row_count()
     _print("2. graph writes alone", f"{written_rows / write_seconds:,.0f} rows/s "
-           f"({written_rows:,} rows in {write_seconds:.1f} s, batch {batch_size})")
+           f"({written_rows:,} rows of the first {sample_size:,} interactions in "
+           f"{write_seconds:.1f} s, batch {batch_size})")
     return extraction_rate
 
 
-def end_to_end(folder: Path, corpus: Path, args: argparse.Namespace, extraction_rate: float,
-               mapping: GraphMapping) -> None:
+def end_to_end(corpus: PreparedCorpus, work: Path, args: argparse.Namespace,
+               extraction_rate: float, mapping: GraphMapping) -> None:
     settings = load_settings()
+    folder = corpus.folder
     _wipe()
     began = time.perf_counter()
-    for source, path in (("crm", folder / "crm.csv"), ("jsonl", corpus)):
-        subprocess.run([sys.executable, "-m", "kg", "load", source, str(path), "--no-derive",
-                        "--batch-size", str(args.batch_size),
-                        "--dead-letters", str(folder / f"dead-{source}.jsonl")],
-                       check=True, capture_output=True)
+    for source, path in (("crm", folder / "crm.csv"), ("jsonl", folder / "interactions.jsonl")):
+        loader = (["-m", "kg", "load"] if args.no_cache else
+                  ["-m", "kg.tooling.cached_load", "--cache", str(corpus.cache.path)])
+        done = subprocess.run([sys.executable, *loader, source, str(path), "--no-derive",
+                               "--batch-size", str(args.batch_size),
+                               "--dead-letters", str(work / f"dead-{source}.jsonl")],
+                              check=True, capture_output=True, text=True)
+        if not args.no_cache:
+            _print(f"   {source}", done.stdout.strip())
     load_seconds = time.perf_counter() - began
+    bench_timings.record("bench_load: end-to-end load" +
+                         ("" if args.no_cache else " (cached extraction)"),
+                         args.interactions, load_seconds)
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     rate = args.interactions / load_seconds
+    how = ("`kg load`, extracting" if args.no_cache else
+           "the product's load with extraction READ FROM THE CACHE, not extracted")
     _print("3. end to end, load (crm + interactions)",
-           f"{rate:,.0f} interactions/s = {rate / extraction_rate:.2f}x extraction-only; "
-           f"loader peak RSS {peak:,.0f} MiB")
+           f"{rate:,.0f} interactions/s = {rate / extraction_rate:.2f}x extraction-only "
+           f"({how}); loader peak RSS {peak:,.0f} MiB")
     began = time.perf_counter()
     with create_driver(settings) as driver:
         derived = derive_everything(driver, settings).as_dict()
@@ -201,9 +251,12 @@ def end_to_end(folder: Path, corpus: Path, args: argparse.Namespace, extraction_
                                             mapping)
         predicted = {r["identityId"]: r["customerId"] for r in
                      run_query(driver, settings, queries.READ_CUSTOMER_OF_IDENTITIES)}
+    derive_seconds = time.perf_counter() - began
+    bench_timings.record("bench_load: derived steps and mirror", args.interactions,
+                         derive_seconds)
     _print("   derived steps (resolution, cases, mirror)",
-           f"{time.perf_counter() - began:.1f} s {json.dumps(derived)}")
-    precision, recall = pairwise_scores(predicted, read_truth(folder / "truth" /
+           f"{derive_seconds:.1f} s {json.dumps(derived)}")
+    precision, recall = pairwise_scores(predicted, read_truth(corpus.folder / "truth" /
                                                               "identities.csv"))
     _print("4. identity resolution vs ground truth",
            f"precision {precision:.4f}, recall {recall:.4f}")
