@@ -1,8 +1,9 @@
 """Texts labelled with concepts of the scheme, for the topic classifier.
 
-Two public sets whose own labels map onto the scheme (the maps below are the labelling), plus
-the dev half of the real-message gold set (people's concept labels). The test half is never
-read here.
+Two public sets whose own labels map onto the scheme (the maps below are the labelling), the
+customers' turns of the customer-care conversations labelled by the matcher's specific wording
+(several words or a hashtag, which are rarely wrong), and the dev half of the real-message gold
+set (people's concept labels). The test half is never read here.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from kg.extraction.corpora import real_message_texts
+from spacy.language import Language
+
+from kg.extraction.corpora import customer_care_turns, real_message_texts
 from kg.extraction.real_gold import RealGoldRecord
 
 # Banking77 intent → concept. Intents that fit no concept (ordering a spare card, card
@@ -110,6 +113,24 @@ def cfpb_topics(data: Path, exclude: frozenset[str]) -> Iterator[TopicText]:
             concepts.discard(None)
             if concepts:
                 yield TopicText("cfpb", text, frozenset(c for c in concepts if c), weak=True)
+
+
+def matched_care_topics(data: Path, matcher: Language, exclude: frozenset[str]
+                        ) -> Iterator[TopicText]:
+    """Customer-care turns (``dev.json``) labelled with the concepts the SKOS matcher
+    (``matcher``: a pipeline ending in ``ckg_concepts``) finds by specific wording.
+
+    Why: the other labelled texts are bank queries and complaint narratives; these teach the
+    classifier the words tweets use around a topic ("flight", "gate", "DM me") so that it can
+    judge short messages. Single-word matches are left out (often used in passing), and so
+    are turns with no match (unlabelled is not "about nothing").
+    """
+    turns = [t for t in customer_care_turns(data) if t.record_id not in exclude]
+    for turn, doc in zip(turns, matcher.pipe(t.text for t in turns), strict=True):
+        concepts = frozenset(concept for _, _, concept, text in doc._.concepts or []
+                             if len(text.split()) > 1 or text.startswith("#"))
+        if concepts:
+            yield TopicText("customer_care", turn.text, concepts, weak=True)
 
 
 def gold_topics(data: Path, records: list[RealGoldRecord]) -> Iterator[TopicText]:

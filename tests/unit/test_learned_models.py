@@ -152,6 +152,51 @@ def test_words_used_in_passing_are_not_concepts(nlp: Language, settings: Setting
         assert concept not in {c.concept_id for c in one(nlp, settings, text).concepts}, text
 
 
+def test_a_message_that_only_addresses_a_brand_is_about_no_concept(
+        nlp: Language, settings: Settings) -> None:
+    """The handle placeholder is in every labelled tweet; it must not be evidence of a topic."""
+    for text in ["@comcastcares Again", "@116303 @Tesco Really, OK ta.",
+                 "@Uber_Support done please check"]:
+        assert one(nlp, settings, text).concepts == [], text
+
+
+def test_airline_complaints_reach_their_concepts_with_spans(
+        nlp: Language, settings: Settings) -> None:
+    """Real wording of airline complaints: each concept is found where its words are."""
+    for text, concept, words in [
+            ("@united CANCELLED FLIGHTS again, thanks for nothing", "cancellation",
+             "CANCELLED FLIGHTS"),
+            ("@AmericanAir delayed 3 hrs at the gate", "delay", "delayed"),
+            ("@SouthwestAir stuck on hold for an hour", "hold-time", "stuck on hold"),
+            ("@JetBlue called five times and nobody answers", "no-response", "nobody answers"),
+            ("@USAirways rebooked me on a flight tomorrow", "booking", "rebooked")]:
+        found = {c.concept_id: c for c in one(nlp, settings, text).concepts}
+        assert concept in found, text
+        assert not found[concept].inferred
+        assert (found[concept].text, text[found[concept].start:found[concept].end]) == \
+            (words, words)
+
+
+def test_matcher_labels_customer_care_turns_by_specific_wording_only(
+        tmp_path: Path, settings: Settings) -> None:
+    from kg.extraction.pipeline import load_base_model
+    from kg.extraction.topic_corpora import matched_care_topics
+
+    folder = tmp_path / "twitter_customer_care"
+    folder.mkdir()
+    turns = [{"client": "a", "tweet_ID": "1", "message": "@AmericanAir you lost my bag again"},
+             {"client": "b", "tweet_ID": "2", "message": "@AmericanAir I paid for a seat"},
+             {"agent": "c", "tweet_ID": "3", "message": "Sorry about your lost luggage"},
+             {"client": "d", "tweet_ID": "4", "message": "@Delta still on hold for an hour"}]
+    (folder / "dev.json").write_text(json.dumps([{"dialogContent": turns}]), encoding="utf-8")
+    matcher = load_base_model(settings.spacy_model)
+    for component in ("ckg_language", "ckg_social", "ckg_concepts"):
+        matcher.add_pipe(component)
+    labelled = list(matched_care_topics(tmp_path, matcher, frozenset({"4"})))
+    assert [(t.text, t.concepts, t.weak) for t in labelled] == \
+        [("@AmericanAir you lost my bag again", frozenset({"lost-package"}), True)]
+
+
 def test_handles_hashtags_and_links_never_become_ner_entities(
         nlp: Language, settings: Settings) -> None:
     text = "@115712 @Jonathan_Smith #Boston https://www.Boston.com XXXX XXXX called me"

@@ -45,7 +45,7 @@ class Thresholds:
 
     keep: float = 0.0
     area_keep: float = 0.1
-    add: float = 0.3
+    add: float = 0.4
     area: float = 0.6
 
 
@@ -114,8 +114,8 @@ class TopicClassifier:
 
 
 @Language.factory("ckg_topics", default_config={
-    "keep_threshold": 0.0, "area_keep_threshold": 0.1, "add_threshold": 0.3,
-    "area_threshold": 0.6})
+    "keep_threshold": Thresholds.keep, "area_keep_threshold": Thresholds.area_keep,
+    "add_threshold": Thresholds.add, "area_threshold": Thresholds.area})
 def make_topics(nlp: Language, name: str, keep_threshold: float, area_keep_threshold: float,
                 add_threshold: float, area_threshold: float) -> TopicClassifier:
     return TopicClassifier(load_model(TOPIC_MODEL), Thresholds(
