@@ -84,6 +84,8 @@ def build_batch(items: list[Item], nlp: Language, settings: Settings, mapping: G
 
     ``extractor`` defaults to the pipeline ``nlp``; the benchmarks pass a reader of results the
     same pipeline extracted before, so a large corpus is extracted once and loaded many times."""
+    from kg.extraction.pipeline import extract  # with the pipeline, which the caller built
+
     run_extraction = extractor or partial(extract, nlp, settings=settings)
     batch = GraphBatch()
     checked = [_check_identities(i) if isinstance(i, Loaded) else i for i in items]
@@ -97,8 +99,6 @@ def build_batch(items: list[Item], nlp: Language, settings: Settings, mapping: G
             add_customer_record(batch, item.record, mapping)
         else:
             interactions.append((item.ref, item.record))
-    from kg.extraction.pipeline import extract  # with the pipeline, which the caller built
-
     with_text = [(str(n), r.text) for n, (_, r) in enumerate(interactions) if r.text.strip()]
     results: dict[int, ExtractionResult | ExtractionError] = {
         int(result.record_id): result for result in run_extraction(with_text)}
