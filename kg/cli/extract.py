@@ -14,7 +14,6 @@ import typer
 
 from kg.errors import ConfigError
 from kg.extraction.models import ExtractionError
-from kg.extraction.pipeline import Unreadable, build_pipeline, extract
 from kg.settings import load_settings
 
 
@@ -39,6 +38,9 @@ def command(
         raise ConfigError(f"input file {file} not found")
     overrides = {"extraction_processes": processes} if processes else {}
     settings = load_settings(**overrides)
+    # imported here: every kg command (kg serve too) loads this module, spaCy only extraction
+    from kg.extraction.pipeline import build_pipeline, extract
+
     nlp = build_pipeline(settings)
     read = _jsonl(file, text_field, id_field) if input_format is InputFormat.jsonl \
         else _csv(file, text_field, id_field)
@@ -56,6 +58,8 @@ def command(
 
 
 def _jsonl(path: Path, text_field: str, id_field: str) -> Iterator[tuple[str, Any]]:
+    from kg.extraction.pipeline import Unreadable
+
     with path.open("rb") as handle:
         for line, raw in enumerate(handle, start=1):
             record_id = f"{path.name}:{line}"
@@ -73,6 +77,8 @@ def _jsonl(path: Path, text_field: str, id_field: str) -> Iterator[tuple[str, An
 
 
 def _csv(path: Path, text_field: str, id_field: str) -> Iterator[tuple[str, Any]]:
+    from kg.extraction.pipeline import Unreadable
+
     with path.open(encoding="utf-8", errors="surrogateescape", newline="") as handle:
         reader = csv.DictReader(handle)
         if reader.fieldnames is None or text_field not in reader.fieldnames:

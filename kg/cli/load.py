@@ -9,7 +9,6 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, TextColumn, TimeElapsedColumn
 
-from kg.extraction.pipeline import build_pipeline
 from kg.graph.driver import create_driver
 from kg.graph.schema import init_schema, seed_reference_data
 from kg.ingestion.adapters import ADAPTERS, AdapterOptions
@@ -36,6 +35,8 @@ def command(
     """Load records: read = loaded + rejected, and every rejection is in the dead-letter file."""
     settings = load_settings(extraction_processes=workers)
     graph_mapping = load_mapping()
+    from kg.extraction.pipeline import build_pipeline  # kg serve loads this module too
+
     nlp = build_pipeline(settings)
     dead = dead_letters or Path("deadletters") / f"{source}.jsonl"
     started = time.perf_counter()

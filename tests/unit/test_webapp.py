@@ -15,6 +15,7 @@ def test_the_built_app_is_served_at_app_with_a_same_origin_policy(tmp_path: Path
     client = TestClient(app)
     root = client.get("/", follow_redirects=False)
     assert root.status_code == 307 and root.headers["location"] == "/app/"
+    assert "content-security-policy" not in root.headers  # outside /app: passed through
     page = client.get("/app/")
     assert page.status_code == 200 and "<title>app</title>" in page.text
     assert page.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
