@@ -114,6 +114,14 @@ def _reuse(settings: Settings, fresh: Path, args: argparse.Namespace) -> None:
     if not interactions:
         sys.exit(f"the graph at {settings.neo4j_uri} has no interactions: run "
                  "scripts/bench_load --interactions N first")
+    with create_driver(settings) as driver:
+        measured_before = int(run_query(driver, settings, """
+            MATCH (i:Interaction) WHERE i.sourceSystem IN ['bench-new', 'bench-live']
+            RETURN count(i) AS n""")[0]["n"])
+    if measured_before:
+        sys.exit(f"the graph at {settings.neo4j_uri} was measured before ({measured_before:,} "
+                 "interactions from an earlier bench_ingest): its new records would merge onto "
+                 "themselves. Run scripts/bench_load --interactions N again first")
     _print("reused graph (left by scripts/bench_load)",
            f"{interactions:,} interactions, {customers:,} customers")
     empty = _empty_graph_load(settings, fresh, args)
