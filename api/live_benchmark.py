@@ -114,13 +114,22 @@ def _reuse(settings: Settings, fresh: Path, args: argparse.Namespace) -> None:
     if not interactions:
         sys.exit(f"the graph at {settings.neo4j_uri} has no interactions: run "
                  "scripts/bench_load --interactions N first")
+    with create_driver(settings) as driver:
+        measured_before = int(run_query(driver, settings, """
+            MATCH (i:Interaction) WHERE i.sourceSystem IN ['bench-new', 'bench-live']
+            RETURN count(i) AS n""")[0]["n"])
+    if measured_before:
+        sys.exit(f"the graph at {settings.neo4j_uri} was measured before ({measured_before:,} "
+                 "interactions from an earlier bench_ingest): its new records would merge onto "
+                 "themselves. Run scripts/bench_load --interactions N again first")
     _print("reused graph (left by scripts/bench_load)",
            f"{interactions:,} interactions, {customers:,} customers")
     empty = _empty_graph_load(settings, fresh, args)
     _print(f"kg load of {args.new_records:,} new records into an empty graph "
            f"(second server)", f"{empty:.1f} s")
     into = _load(settings, fresh, ["new.jsonl"], args.batch_size)
-    bench_timings.record("bench_ingest: kg load of new records into it", interactions, into)
+    bench_timings.record("bench_ingest: kg load of new records into it", interactions, into,
+                         per_interaction=False)
     _print(f"   kg load of {args.new_records:,} new records into it",
            f"{into:.1f} s = {into / empty:.2f}x the empty graph")
     _measure_api(settings, args, interactions)
@@ -169,7 +178,8 @@ def _measure_api(settings: Settings, args: argparse.Namespace, size: int) -> Non
     api = _serve(settings, port)
     _print("   kg serve up (mirror owned, built if missing)",
            f"{time.perf_counter() - started:.1f} s")
-    bench_timings.record("bench_ingest: kg serve start", size, time.perf_counter() - started)
+    bench_timings.record("bench_ingest: kg serve start", size, time.perf_counter() - started,
+                         per_interaction=False)
     began = time.perf_counter()
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120,
@@ -198,7 +208,7 @@ def _measure_api(settings: Settings, args: argparse.Namespace, size: int) -> Non
         api.terminate()
         api.wait(timeout=120)
     bench_timings.record("bench_ingest: POST, DELETE and sustained ingest", size,
-                         time.perf_counter() - began)
+                         time.perf_counter() - began, per_interaction=False)
 
 
 def _sustained(client: httpx.Client, args: argparse.Namespace) -> None:

@@ -1,11 +1,14 @@
 """Phase timings of the benchmarks, and what they predict for larger corpora.
 
-Each benchmark phase whose time grows with the corpus appends one JSON line (phase, corpus
-size in interactions, seconds) to the file named by ``KG_BENCH_TIMINGS`` when it is set
-(``scripts/bench_scale`` sets it). :func:`estimates` extrapolates each phase to a larger size
-from the runs measured so far: with two sizes, by the power law through the two largest
-(never below linear, since no phase gets cheaper per interaction as the graph grows); with
-one, linearly. It is a planning figure for choosing what to run, not a measurement.
+Each benchmark phase appends one JSON line (phase, corpus size in interactions, seconds, and
+whether its work is per interaction of the corpus or a fixed amount such as 1,000 requests) to
+the file named by ``KG_BENCH_TIMINGS`` when it is set (``scripts/bench_scale`` sets it).
+:func:`estimates` extrapolates each phase to a larger size from the runs measured so far: with
+two sizes, by the power law through the two largest, never below linear for per-interaction
+work (no phase gets cheaper per interaction as the graph grows) and never below constant for
+fixed work; with one size, linearly or as a constant. Sizes below about 10,000 are dominated by
+fixed costs (starting processes, building the pipeline), which the linear floor then
+overstates. It is a planning figure for choosing what to run, not a measurement.
 """
 
 from __future__ import annotations
@@ -19,26 +22,35 @@ from pathlib import Path
 HOUR = 3600.0
 
 
-def record(phase: str, interactions: int, seconds: float) -> None:
+def record(phase: str, interactions: int, seconds: float, *,
+           per_interaction: bool = True) -> None:
     """Append one phase's time, when ``KG_BENCH_TIMINGS`` names a file."""
     target = os.environ.get("KG_BENCH_TIMINGS")
     if not target:
         return
     with Path(target).open("a", encoding="utf-8") as out:
         out.write(json.dumps({"phase": phase, "interactions": interactions,
-                              "seconds": round(seconds, 3)}) + "\n")
+                              "seconds": round(seconds, 3),
+                              "per_interaction": per_interaction}) + "\n")
 
 
-def read(path: Path) -> dict[str, dict[int, float]]:
-    """Phase -> size -> seconds (the last run of a phase at a size wins)."""
-    timings: dict[str, dict[int, float]] = {}
+@dataclass
+class Phase:
+    per_interaction: bool
+    points: dict[int, float]  # corpus size -> seconds
+
+
+def read(path: Path) -> dict[str, Phase]:
+    """Each phase's times by size (the last run of a phase at a size wins)."""
+    timings: dict[str, Phase] = {}
     if not path.is_file():
         return timings
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             entry = json.loads(line)
-            timings.setdefault(entry["phase"], {})[int(entry["interactions"])] = \
-                float(entry["seconds"])
+            phase = timings.setdefault(entry["phase"],
+                                       Phase(bool(entry.get("per_interaction", True)), {}))
+            phase.points[int(entry["interactions"])] = float(entry["seconds"])
     return timings
 
 
@@ -55,26 +67,30 @@ class Estimate:
         return self.seconds > HOUR
 
 
-def extrapolate(points: dict[int, float], size: int) -> tuple[float, float]:
-    """Seconds at ``size`` and the exponent used, from (size -> seconds) measurements."""
+def extrapolate(points: dict[int, float], size: int, floor: float = 1.0
+                ) -> tuple[float, float]:
+    """Seconds at ``size`` and the exponent used, from (size -> seconds) measurements; the
+    exponent is never below ``floor`` (1: per-interaction work, 0: a fixed amount)."""
     sizes = sorted(points)
     largest = sizes[-1]
-    exponent = 1.0
+    exponent = floor
     if len(sizes) >= 2:
         smaller = sizes[-2]
         if points[smaller] > 0 and points[largest] > 0:
-            exponent = max(1.0, math.log(points[largest] / points[smaller])
+            exponent = max(floor, math.log(points[largest] / points[smaller])
                            / math.log(largest / smaller))
     return points[largest] * (size / largest) ** exponent, exponent
 
 
-def estimates(timings: dict[str, dict[int, float]], sizes: list[int]) -> list[Estimate]:
+def estimates(timings: dict[str, Phase], sizes: list[int]) -> list[Estimate]:
     found = []
-    for phase, points in sorted(timings.items()):
+    for name, phase in sorted(timings.items()):
         for size in sizes:
-            if size > max(points):
-                seconds, exponent = extrapolate(points, size)
-                found.append(Estimate(phase, size, seconds, exponent, tuple(sorted(points))))
+            if size > max(phase.points):
+                seconds, exponent = extrapolate(phase.points, size,
+                                                1.0 if phase.per_interaction else 0.0)
+                found.append(Estimate(name, size, seconds, exponent,
+                                      tuple(sorted(phase.points))))
     return found
 
 
