@@ -102,7 +102,11 @@ class Watch:
                 self.statuses.append((response.status, response.url))
 
         def on_failed(request: Request) -> None:
-            self.failed.append(f"{request.method} {request.url}: {request.failure}")
+            # A fetch the page cancels itself (its view moved on before the answer came) is
+            # reported as net::ERR_ABORTED; that is the page working, not a failure. Server
+            # errors still arrive as responses and are caught by their status.
+            if request.failure != "net::ERR_ABORTED":
+                self.failed.append(f"{request.method} {request.url}: {request.failure}")
 
         page.on("console", on_console)
         page.on("pageerror", lambda error: self.console.append(f"uncaught: {error}"))
