@@ -7,13 +7,19 @@ and the Bolt port at 7697), so the user's own database is never touched.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import neo4j
 import pytest
+from spacy.language import Language
 
+from kg.extraction.pipeline import build_pipeline
 from kg.graph.driver import create_driver
+from kg.graph.schema import init_schema, seed_reference_data
 from kg.neo4j_local import server
+from kg.ontology.mapping import load_mapping
 from kg.settings import Settings, load_settings
+from tests.integration.graph_state import wipe
 
 
 @pytest.fixture(scope="session")
@@ -52,3 +58,21 @@ def api_settings(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -
     load_corpus(folder, configured, build_pipeline(configured),
                 tmp_path_factory.mktemp("api-dead") / "dead.jsonl")
     return configured
+
+
+@pytest.fixture(scope="module")
+def nlp(settings: Settings) -> Language:
+    """The extraction pipeline, built once per module (building it takes seconds)."""
+    return build_pipeline(settings)
+
+
+@pytest.fixture
+def live(settings: Settings, tmp_path: Path) -> Iterator[tuple[neo4j.Driver, Settings]]:
+    """An empty graph with its schema and reference data, and a mirror store of its own."""
+    server.start(settings)
+    configured = settings.model_copy(update={"rdf_store": tmp_path / "mirror"})
+    with create_driver(configured) as driver:
+        wipe(driver, configured)
+        init_schema(driver, configured, load_mapping())
+        seed_reference_data(driver, configured)
+        yield driver, configured

@@ -22,7 +22,6 @@ from spacy.language import Language
 
 from kg.derivation.refresh import refresh
 from kg.errors import GraphError
-from kg.extraction.pipeline import build_pipeline
 from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
 from kg.graph.schema import init_schema, seed_reference_data
@@ -38,11 +37,6 @@ from tests.integration.support import API_KEYS, serving
 
 pytestmark = pytest.mark.integration
 THREADS = 20
-
-
-@pytest.fixture(scope="module")
-def nlp(settings: Settings) -> Language:
-    return build_pipeline(settings)
 
 
 @pytest.fixture

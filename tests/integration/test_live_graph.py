@@ -9,7 +9,6 @@ relationship and property.
 
 import json
 import random
-from collections.abc import Iterator
 from pathlib import Path
 
 import neo4j
@@ -18,10 +17,8 @@ from spacy.language import Language
 
 from kg.derivation.linkage import PROBABILISTIC_RULE
 from kg.derivation.refresh import derive_everything, refresh
-from kg.extraction.pipeline import build_pipeline
 from kg.graph import queries
-from kg.graph.driver import create_driver, run_query
-from kg.graph.schema import init_schema, seed_reference_data
+from kg.graph.driver import run_query
 from kg.ingestion.service import load
 from kg.ontology.mapping import load_mapping
 from kg.rdf.sink import OxigraphSink
@@ -30,28 +27,10 @@ from kg.settings import Settings
 from kg.stewardship.erasure import erase_customer
 from kg.stewardship.manual import merge_customers, split_identity
 from kg.tooling.generator import generate
-from tests.integration.graph_state import fingerprint, wipe
+from tests.integration.graph_state import fingerprint
 from tests.integration.support import free_port
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def nlp(settings: Settings) -> Language:
-    return build_pipeline(settings)
-
-
-@pytest.fixture
-def live(settings: Settings, tmp_path: Path) -> Iterator[tuple[neo4j.Driver, Settings]]:
-    from kg.neo4j_local import server
-
-    server.start(settings)
-    configured = settings.model_copy(update={"rdf_store": tmp_path / "mirror"})
-    with create_driver(configured) as driver:
-        wipe(driver, configured)
-        init_schema(driver, configured, load_mapping())
-        seed_reference_data(driver, configured)
-        yield driver, configured
 
 
 def _customers(driver: neo4j.Driver, settings: Settings) -> list[str]:

@@ -12,7 +12,6 @@ import pytest
 from spacy.language import Language
 
 from kg.errors import GraphError, GraphUnavailable
-from kg.extraction.pipeline import build_pipeline
 from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
 from kg.ingestion.rows import GraphBatch
@@ -41,11 +40,6 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, in
 def load_settings_(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     store = tmp_path_factory.mktemp("rdf") / "mirror"
     return settings.model_copy(update={"rdf_store": store})
-
-
-@pytest.fixture(scope="module")
-def nlp(settings: Settings) -> Language:
-    return build_pipeline(settings)
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,6 @@ suggestions too, and the RDF mirror must follow the whole-population run from th
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -23,10 +22,8 @@ from spacy.language import Language
 
 from kg.derivation.linkage import MERGE_RULE, PROBABILISTIC_RULE, SPLIT_RULE
 from kg.derivation.refresh import RefreshSummary, derive_everything, refresh
-from kg.extraction.pipeline import build_pipeline
 from kg.graph import queries
-from kg.graph.driver import create_driver, run_query
-from kg.graph.schema import init_schema, seed_reference_data
+from kg.graph.driver import run_query
 from kg.ingestion.records import CustomerRecord, IdentityRef
 from kg.ingestion.rows import GraphBatch, add_customer_record
 from kg.ingestion.service import load
@@ -40,7 +37,7 @@ from kg.resolution.synthetic import people
 from kg.settings import Settings
 from kg.stewardship.manual import merge_customers, split_identity
 from kg.tooling.generator import generate
-from tests.integration.graph_state import fingerprint, wipe
+from tests.integration.graph_state import fingerprint
 
 pytestmark = pytest.mark.integration
 
@@ -50,24 +47,6 @@ MATCH (a:Identity)-[l:LINKED_WITH]->(b:Identity)
 RETURN a.identityId AS a, b.identityId AS b, l.linkRule AS rule, l.linkScore AS score,
        l.matchWeight AS matchWeight, l.matchWeights AS matchWeights ORDER BY a, b, rule
 """
-
-
-@pytest.fixture(scope="module")
-def nlp(settings: Settings) -> Language:
-    return build_pipeline(settings)
-
-
-@pytest.fixture
-def live(settings: Settings, tmp_path: Path) -> Iterator[tuple[neo4j.Driver, Settings]]:
-    from kg.neo4j_local import server
-
-    server.start(settings)
-    configured = settings.model_copy(update={"rdf_store": tmp_path / "mirror"})
-    with create_driver(configured) as driver:
-        wipe(driver, configured)
-        init_schema(driver, configured, load_mapping())
-        seed_reference_data(driver, configured)
-        yield driver, configured
 
 
 def _write_people(driver: neo4j.Driver, settings: Settings) -> None:
