@@ -33,6 +33,7 @@ class CaseOutcome:
     customers_of_interactions: set[str] = field(default_factory=set)
     # Every customer of the regrouped part: their cases may have changed.
     customers_in_closure: set[str] = field(default_factory=set)
+    regrouped: set[str] = field(default_factory=set)  # every interaction of the closure
 
 
 def _case_closure(tx: neo4j.ManagedTransaction, seeds: set[str], window_days: int
@@ -81,7 +82,7 @@ def _window_probe(row: dict[str, Any], window: timedelta) -> dict[str, Any] | No
 def cases_around(tx: neo4j.ManagedTransaction, *, interactions: set[str], window_days: int,
                  change: Change) -> CaseOutcome:
     rows = _case_closure(tx, interactions, window_days)
-    outcome = CaseOutcome(interactions=len(rows))
+    outcome = CaseOutcome(interactions=len(rows), regrouped=set(rows))
     outcome.customers_of_interactions = {
         c for i in interactions if i in rows and (c := rows[i]["customerId"]) is not None}
     outcome.customers_in_closure = {

@@ -16,11 +16,13 @@ that work covers nearly the whole graph anyway, so the refresh does it once inst
    customer assignments, customer names, empty customers deleted; and change records naming
    every node rewritten, so the RDF mirror follows.
 
-The pending records it covered are then refreshed as usual (cases, journeys, segments, consent
-flags, summaries), each group taking the customers its identities left or joined from
-:meth:`PopulationResolution.outcome_for` instead of resolving again. These writes span several
-transactions: a crash leaves the records pending, and ``kg derive --all`` rebuilds every read
-model from the facts.
+The pending records it covered are then derived customer by customer
+(:mod:`kg.derivation.by_customer`: cases, journeys, segments, consent flags, summaries), taking
+the customers this run moved from :class:`PopulationResolution`. These writes span several
+transactions and the records stay pending until the last: after a crash the next refresh runs
+again, finds the links and assignments already written (nothing differs) and derives every
+customer the records concern now. A customer that only lost an identity to a crashed run is
+the one case it cannot see again; ``kg derive --all`` rebuilds every read model from the facts.
 """
 
 from __future__ import annotations
@@ -33,7 +35,6 @@ import neo4j
 
 from kg.consent.derivation import links_permitted_by_consent
 from kg.derivation.changes import Change, append_change, lock_feed
-from kg.derivation.identities import ResolutionOutcome
 from kg.derivation.linkage import (
     PROBABILISTIC_RULE,
     Link,
@@ -54,17 +55,12 @@ NODES_PER_CHANGE_RECORD = 20_000
 class PopulationResolution:
     """What one whole-population run changed, for the refresh of the records it covered."""
 
-    first: int  # sequence of the first pending record covered (it also takes the leftovers)
     up_to: int  # pending records up to this sequence were resolved here
     identities: int = 0
     scored_pairs: int = 0
     old_customer: dict[str, str | None] = field(default_factory=dict)  # moved identities
     new_customer: dict[str, str] = field(default_factory=dict)
     deleted: set[str] = field(default_factory=set)
-    leftover: set[str] = field(default_factory=set)  # changed customers no pending record names
-
-    def covers(self, sequence: int) -> bool:
-        return self.first <= sequence <= self.up_to
 
     def customers_around(self, identities: Iterable[str]) -> set[str]:
         """Customers that moved identities of these left or joined."""
@@ -76,21 +72,10 @@ class PopulationResolution:
                     found.add(old)
         return found
 
-    def outcome_for(self, identities: set[str], customers: set[str], *, takes_leftovers: bool
-                    ) -> ResolutionOutcome:
-        """The resolution outcome of one group of covered records, as the incremental path
-        would report it: customers whose membership changed, and customers deleted."""
-        around = self.customers_around(identities) | customers
-        if takes_leftovers:
-            around |= self.leftover
-        return ResolutionOutcome(identities=len(identities),
-                                 changed_customers=around - self.deleted,
-                                 deleted_customers=around & self.deleted)
 
-
-def population_due(session: neo4j.Session, settings: Settings) -> tuple[int, int] | None:
-    """(first, last) sequence of the pending records when they name enough identities for a
-    whole-population run; None otherwise."""
+def population_due(session: neo4j.Session, settings: Settings) -> int | None:
+    """The last pending record's sequence when the pending records name enough identities for
+    a whole-population run; None otherwise."""
     row = session.run(queries.PENDING_IDENTITY_COUNT).single()
     if row is None or row["upTo"] is None:
         return None
@@ -101,7 +86,7 @@ def population_due(session: neo4j.Session, settings: Settings) -> tuple[int, int
     total = int(count["n"]) if count is not None else 0
     if pending < settings.resolution_population_share * total:
         return None
-    return int(row["first"]), int(row["upTo"])
+    return int(row["upTo"])
 
 
 def _write(session: neo4j.Session, statement: LiteralString, rows: Sequence[Any],
@@ -147,10 +132,10 @@ def _append_changes(session: neo4j.Session, nodes: list[str]) -> None:
         session.execute_write(append, nodes[start:start + NODES_PER_CHANGE_RECORD])
 
 
-def resolve_population(session: neo4j.Session, settings: Settings, key: bytes, *, first: int,
+def resolve_population(session: neo4j.Session, settings: Settings, key: bytes, *,
                        up_to: int) -> PopulationResolution:
     """Score, resolve and write the whole graph's identities (see the module docstring)."""
-    outcome = PopulationResolution(first=first, up_to=up_to)
+    outcome = PopulationResolution(up_to=up_to)
     pending_ids: set[str] = set()
     pending_customers: set[str] = set()
     for record in session.run(queries.READ_PENDING_UP_TO, upTo=up_to):
@@ -218,8 +203,6 @@ def resolve_population(session: neo4j.Session, settings: Settings, key: bytes, *
     candidates = sorted((moved_customers | pending_customers) - existing)
     outcome.deleted = {r["customerId"] for r in _write(
         session, queries.DELETE_THESE_EMPTY_CUSTOMERS, candidates, "customers")}
-    claimed = outcome.customers_around(pending_ids) | pending_customers
-    outcome.leftover = (moved_customers | outcome.deleted) - claimed
 
     change = Change()
     change.touch("Identity", relinked | {row["identityId"] for row in assign})

@@ -20,11 +20,12 @@ from typing import Any
 import neo4j
 
 from kg.consent.derivation import customers_of_identities, refresh_consent_flags
+from kg.derivation.by_customer import derive_covered
 from kg.derivation.cases import cases_around, journeys_and_segments
 from kg.derivation.changes import Change, append_change, lock_feed
 from kg.derivation.identities import resolve_around
 from kg.derivation.ids import installation_key
-from kg.derivation.population import PopulationResolution, population_due, resolve_population
+from kg.derivation.population import population_due, resolve_population
 from kg.derivation.summary_refresh import refresh_summaries
 from kg.graph import queries
 from kg.graph.driver import graph_errors, run_query
@@ -64,29 +65,19 @@ class RefreshSummary:
         return {item.name.replace("_", " "): getattr(self, item.name) for item in fields(self)}
 
 
-def _refresh_once(tx: neo4j.ManagedTransaction, key: bytes, settings: Settings,
-                  population: PopulationResolution | None = None) -> RefreshSummary | None:
+def _refresh_once(tx: neo4j.ManagedTransaction, key: bytes, settings: Settings
+                  ) -> RefreshSummary | None:
     lock_feed(tx)
     pending = _moderate(tx.run(queries.READ_PENDING_CHANGES,
                                limit=RECORDS_PER_TRANSACTION).data())
     if not pending:
         return None
-    covered = population is not None and population.covers(pending[0]["sequence"])
-    if covered:
-        assert population is not None
-        pending = [r for r in pending if population.covers(r["sequence"])]
     interactions = {i for record in pending for i in record["interactions"] or []}
     identities = {i for record in pending for i in record["identities"] or []}
     customers = {c for record in pending for c in record["customers"] or []}
     change = Change()
-    if covered:
-        # Already resolved with the whole population: take the customers it moved.
-        assert population is not None
-        resolution = population.outcome_for(
-            identities, customers, takes_leftovers=pending[0]["sequence"] == population.first)
-    else:
-        resolution = resolve_around(tx, identities=identities, customers=customers, key=key,
-                                    settings=settings, change=change)
+    resolution = resolve_around(tx, identities=identities, customers=customers, key=key,
+                                settings=settings, change=change)
     if resolution.changed_customers:
         interactions |= {r["interactionId"] for r in tx.run(
             queries.INTERACTIONS_OF_CUSTOMERS, customers=sorted(resolution.changed_customers))}
@@ -134,23 +125,25 @@ def refresh(driver: neo4j.Driver, settings: Settings) -> RefreshSummary:
     """Derive every pending change; returns what was looked at.
 
     When the pending records name a large share of all identities, identities are first
-    resolved for the whole population at once (:mod:`kg.derivation.population`); the records
-    it covered are then refreshed without resolving again."""
+    resolved for the whole population at once (:mod:`kg.derivation.population`) and the
+    records it covered are derived customer by customer (:mod:`kg.derivation.by_customer`);
+    records committed meanwhile follow record by record."""
     total = RefreshSummary()
     key = installation_key(settings)
     with graph_errors(settings.neo4j_uri), driver.session(
         database=settings.neo4j_database
     ) as session:
-        population = None
-        if (due := population_due(session, settings)) is not None:
+        if (up_to := population_due(session, settings)) is not None:
             with driver.session(database=settings.neo4j_database,
                                 fetch_size=POPULATION_FETCH_SIZE) as streaming:
-                population = resolve_population(streaming, settings, key, first=due[0],
-                                                up_to=due[1])
-            total.population_identities = population.identities
-            total.scored_pairs = population.scored_pairs
-        while (done := session.execute_write(_refresh_once, key, settings,
-                                             population)) is not None:
+                population = resolve_population(streaming, settings, key, up_to=up_to)
+                covered = derive_covered(streaming, population, settings,
+                                         inactive_days=INACTIVE_DAYS,
+                                         window_days=CASE_WINDOW_DAYS)
+            total.add(RefreshSummary(population_identities=population.identities,
+                                     scored_pairs=population.scored_pairs,
+                                     customers_deleted=len(population.deleted), **covered))
+        while (done := session.execute_write(_refresh_once, key, settings)) is not None:
             total.add(done)
     return total
 

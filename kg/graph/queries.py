@@ -1341,6 +1341,47 @@ MATCH (r:ChangeRecord) WHERE r.derivationPending = true AND r.sequenceNumber <= 
 RETURN r.pendingIdentities AS identities, r.pendingCustomers AS customers
 """
 
+# The customers the pending records up to a sequence concern now: those their identities and
+# authored interactions belong to, and those they name.
+CUSTOMERS_OF_PENDING_UP_TO: Final[LiteralString] = """
+MATCH (r:ChangeRecord) WHERE r.derivationPending = true AND r.sequenceNumber <= $upTo
+UNWIND coalesce(r.pendingIdentities, []) AS id
+MATCH (c:Customer)-[:HAS_IDENTITY]->(:Identity {identityId: id})
+RETURN DISTINCT c.customerId AS customerId
+UNION
+MATCH (r:ChangeRecord) WHERE r.derivationPending = true AND r.sequenceNumber <= $upTo
+UNWIND coalesce(r.pendingInteractions, []) AS id
+MATCH (:Interaction {interactionId: id})-[:AUTHORED_BY]->(:Identity)
+      <-[:HAS_IDENTITY]-(c:Customer)
+RETURN DISTINCT c.customerId AS customerId
+UNION
+MATCH (r:ChangeRecord) WHERE r.derivationPending = true AND r.sequenceNumber <= $upTo
+UNWIND coalesce(r.pendingCustomers, []) AS id
+MATCH (c:Customer {customerId: id})
+RETURN DISTINCT c.customerId AS customerId
+"""
+
+INTERACTION_COUNTS_OF_CUSTOMERS: Final[LiteralString] = """
+UNWIND $customers AS customerId
+MATCH (c:Customer {customerId: customerId})
+RETURN customerId,
+       COUNT { (c)-[:HAS_IDENTITY]->(:Identity)<-[:AUTHORED_BY]-(:Interaction) } AS interactions
+"""
+
+# Pending interactions no customer authored (a brand's replies): their cases are regrouped too.
+UNAUTHORED_PENDING_INTERACTIONS_UP_TO: Final[LiteralString] = """
+MATCH (r:ChangeRecord) WHERE r.derivationPending = true AND r.sequenceNumber <= $upTo
+UNWIND coalesce(r.pendingInteractions, []) AS id
+MATCH (o:Interaction {interactionId: id})
+WHERE NOT EXISTS { (o)-[:AUTHORED_BY]->(:Identity)<-[:HAS_IDENTITY]-(:Customer) }
+RETURN DISTINCT o.interactionId AS interactionId
+"""
+
+PENDING_SEQUENCES_UP_TO: Final[LiteralString] = """
+MATCH (r:ChangeRecord) WHERE r.derivationPending = true AND r.sequenceNumber <= $upTo
+RETURN r.sequenceNumber AS sequence
+"""
+
 READ_ALL_ASSIGNMENTS: Final[LiteralString] = """
 MATCH (x:Identity)
 OPTIONAL MATCH (c:Customer)-[h:HAS_IDENTITY]->(x)

@@ -20,6 +20,7 @@ import neo4j
 import pytest
 from spacy.language import Language
 
+from kg.derivation import by_customer
 from kg.derivation.linkage import MERGE_RULE, PROBABILISTIC_RULE, SPLIT_RULE
 from kg.derivation.refresh import RefreshSummary, derive_everything, refresh
 from kg.graph import queries
@@ -150,3 +151,45 @@ def test_whole_population_and_incremental_resolution_agree(
     assert again.population_identities > PEOPLE
     assert _state(driver, base) == decided
     _mirror_same(sink, driver, whole)
+
+
+def test_a_whole_population_pass_killed_midway_ends_in_the_same_graph(
+    live: tuple[neo4j.Driver, Settings], nlp: Language, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The customer-by-customer pass after a whole-population run keeps its records pending
+    until its last transaction: killed after some customers, the next refresh finishes the
+    work and the graph equals an uninterrupted record-by-record derivation."""
+    driver, base = live
+    whole = base.model_copy(update={"resolution_population_share": 0.0,
+                                    "resolution_population_min_identities": 1})
+    incremental = base.model_copy(update={"resolution_population_share": 2.0})
+    folder = tmp_path / "corpus"
+    generate(folder, customers=60, interactions=300, seed=43)
+    for source, name in (("crm", "crm.csv"), ("jsonl", "interactions.jsonl")):
+        load(source, [folder / name], driver=driver, settings=base, nlp=nlp,
+             mapping=load_mapping(), dead_letters=tmp_path / f"dead-{source}.jsonl",
+             derive_after=False)
+    monkeypatch.setattr(by_customer, "INTERACTIONS_PER_TRANSACTION", 40)
+    calls = 0
+    real = by_customer.journeys_and_segments
+
+    def dies_on_the_third_part(*args: Any, **kwargs: Any) -> int:
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise RuntimeError("killed")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(by_customer, "journeys_and_segments", dies_on_the_third_part)
+    with pytest.raises(RuntimeError, match="killed"):
+        refresh(driver, whole)
+    assert run_query(driver, base, queries.READ_PENDING_CHANGES, {"limit": 1}), \
+        "the records the pass covered must still be pending"
+    monkeypatch.setattr(by_customer, "journeys_and_segments", real)
+    finished = refresh(driver, whole)
+    assert finished.population_identities > 0 and finished.changes > 0
+    assert run_query(driver, base, queries.READ_PENDING_CHANGES, {"limit": 1}) == []
+    resumed = _state(driver, base)
+    _forget_and_derive(driver, incremental)
+    assert _state(driver, base) == resumed
