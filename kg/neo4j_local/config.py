@@ -39,6 +39,9 @@ def render_conf(settings: Settings) -> str:
         f"server.memory.heap.max_size={settings.neo4j_heap}",
         f"server.memory.pagecache.size={settings.neo4j_pagecache}",
         "db.transaction.timeout=0",
+        # Transaction logs serve recovery here, not incremental backups: keep about 2 GiB
+        # (Neo4j's default keeps two days of them, tens of GiB after a million-record load).
+        "db.tx_log.rotation.retention_policy=2G size",
         "dbms.security.procedures.unrestricted=apoc.*",
         f"server.directories.data={home / 'data'}",
         f"server.directories.logs={home / 'logs'}",
