@@ -40,17 +40,19 @@ from kg.settings import Settings
 INTERACTIONS_PER_TRANSACTION = 20_000
 
 
-def _chunks(counts: dict[str, int], limit: int) -> Iterator[list[str]]:
-    """Customers in id order, grouped so that each group holds about ``limit`` interactions
-    (a customer with more than that is a group of its own)."""
+def customer_chunks(counts: dict[str, int], limit: int) -> Iterator[list[str]]:
+    """Customers in id order, grouped so that each group weighs about ``limit``, a customer
+    weighing one plus its interactions (so customers without any are bounded too; a customer
+    heavier than the limit is a group of its own)."""
     chunk: list[str] = []
     held = 0
     for customer in sorted(counts):
-        if chunk and held + counts[customer] > limit:
+        weight = 1 + counts[customer]
+        if chunk and held + weight > limit:
             yield chunk
             chunk, held = [], 0
         chunk.append(customer)
-        held += counts[customer]
+        held += weight
     if chunk:
         yield chunk
 
@@ -94,7 +96,7 @@ def derive_covered(session: neo4j.Session, population: PopulationResolution,
         totals["consent_flags"] += flagged
         totals["summaries"] += summaries
 
-    for part in _chunks(counts, INTERACTIONS_PER_TRANSACTION):
+    for part in customer_chunks(counts, INTERACTIONS_PER_TRANSACTION):
         session.execute_write(derive_part, part, [])
     loose = sorted({r["interactionId"] for r in session.run(
         queries.UNAUTHORED_PENDING_INTERACTIONS_UP_TO, upTo=population.up_to)} - reached)

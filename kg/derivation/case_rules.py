@@ -93,6 +93,9 @@ class Activity:
     replies: bool
 
 
+INACTIVE_SEGMENT = "inactives"
+
+
 def segment_of(activity: list[Activity], newest: datetime | None, inactive_days: int) -> str:
     """The engagement segment of one customer from their timed interactions."""
     inbound = [a for a in activity if not a.outbound]
@@ -100,7 +103,7 @@ def segment_of(activity: list[Activity], newest: datetime | None, inactive_days:
     if newest is not None and inbound and max(a.at for a in inbound) < (
         newest - timedelta(days=inactive_days)
     ):
-        return "inactives"
+        return INACTIVE_SEGMENT
     if any(not a.replies for a in public):
         return "creators"
     if public:

@@ -21,7 +21,14 @@ from typing import Any
 
 import neo4j
 
-from kg.derivation.case_rules import REFERENCE_KINDS, Activity, group_cases, row_of, segment_of
+from kg.derivation.case_rules import (
+    INACTIVE_SEGMENT,
+    REFERENCE_KINDS,
+    Activity,
+    group_cases,
+    row_of,
+    segment_of,
+)
 from kg.derivation.changes import Change
 from kg.graph import queries
 
@@ -123,15 +130,29 @@ def journeys_and_segments(tx: neo4j.ManagedTransaction, *, customers: set[str],
     seen_row = tx.run(queries.READ_NEWEST_SEEN).single()
     seen = _native(seen_row["newest"]) if seen_row else None
     segment_only: set[str] = set()
+    went_inactive: set[str] = set()
     if newest != seen:
         line = timedelta(days=inactive_days)
-        bounds = sorted(t - line for t in (newest, seen) if t is not None)
-        segment_only = {r["customerId"] for r in tx.run(
-            queries.CUSTOMERS_LAST_INBOUND_BETWEEN, low=bounds[0], high=bounds[-1])}
+        if newest is not None and seen is not None and newest > seen:
+            # Time moved on: exactly the customers whose last inbound message now falls
+            # behind the line become inactive, whatever else they did, so their segment is
+            # written without reading their history (after a historic load, the first live
+            # message can move the line past most of the customer base).
+            went_inactive = {r["customerId"] for r in tx.run(
+                queries.CUSTOMERS_LAST_INBOUND_FROM_UNTIL, low=seen - line,
+                until=newest - line)} - customers
+        else:
+            bounds = sorted(t - line for t in (newest, seen) if t is not None)
+            segment_only = {r["customerId"] for r in tx.run(
+                queries.CUSTOMERS_LAST_INBOUND_BETWEEN, low=bounds[0], high=bounds[-1])}
         tx.run(queries.WRITE_NEWEST_SEEN, newest=newest).consume()
+    if went_inactive:
+        tx.run(queries.ASSIGN_SEGMENTS, rows=[{"customerId": c, "segmentId": INACTIVE_SEGMENT}
+                                              for c in sorted(went_inactive)]).consume()
+        change.touch("Customer", went_inactive)
     everyone = customers | segment_only
     if not everyone:
-        return 0
+        return len(went_inactive)
     journeys, stale_journeys, segments, last_inbound = [], [], [], []
     for record in tx.run(queries.CUSTOMER_ACTIVITY, customers=sorted(everyone)):
         customer = record["customerId"]
@@ -157,7 +178,7 @@ def journeys_and_segments(tx: neo4j.ManagedTransaction, *, customers: set[str],
     tx.run(queries.ASSIGN_SEGMENTS, rows=segments).consume()
     tx.run(queries.WRITE_LAST_INBOUND, rows=last_inbound).consume()
     change.touch("Customer", everyone)
-    return len(segments)
+    return len(segments) + len(went_inactive)
 
 
 def _native(value: Any) -> datetime | None:

@@ -478,6 +478,13 @@ MATCH (c:Customer) WHERE c.lastInboundAt >= $low AND c.lastInboundAt <= $high
 RETURN c.customerId AS customerId
 """
 
+# Customers whose last inbound message lies in [low, until): those the inactivity line passed
+# when it moved forward from low to until.
+CUSTOMERS_LAST_INBOUND_FROM_UNTIL: Final[LiteralString] = """
+MATCH (c:Customer) WHERE c.lastInboundAt >= $low AND c.lastInboundAt < $until
+RETURN c.customerId AS customerId
+"""
+
 NEWEST_INTERACTION_TIME: Final[LiteralString] = """
 MATCH (i:Interaction) WHERE i.occurredAt IS NOT NULL
 RETURN i.occurredAt AS at ORDER BY at DESC LIMIT 1

@@ -136,6 +136,40 @@ def test_the_mirror_recovers_from_its_watermark_after_a_crash(
     assert again.records == 0 and again.applied_to == result.applied_to
 
 
+def test_a_message_that_moves_time_on_makes_the_customers_it_passes_inactive(
+    live: tuple[neo4j.Driver, Settings], nlp: Language, tmp_path: Path
+) -> None:
+    """A message dated long after a historic load moves the inactivity line past customers
+    it never touched: each becomes inactive at once, and the graph equals a from-scratch
+    derivation."""
+    driver, settings = live
+    folder = tmp_path / "corpus"
+    generate(folder, customers=20, interactions=90, seed=8)
+    for source, name in (("crm", "crm.csv"), ("jsonl", "interactions.jsonl")):
+        load(source, [folder / name], driver=driver, settings=settings, nlp=nlp,
+             mapping=load_mapping(), dead_letters=tmp_path / f"dead-{source}.jsonl")
+    segments_query = """
+        MATCH (c:Customer)-[:IN_SEGMENT]->(s:Segment) WHERE c.lastInboundAt IS NOT NULL
+        RETURN c.customerId AS customer, s.segmentId AS segment"""
+    before = {r["customer"]: r["segment"] for r in run_query(driver, settings, segments_query)}
+    assert len(before) > 10 and set(before.values()) - {"inactives"}
+    late = {"source": "mail", "source_id": "late-1", "kind": "EmailMessage",
+            "channel": "email", "occurred_at": "2031-01-01T09:00:00Z",
+            "text": "Is anyone still there?", "author": {"kind": "email",
+                                                         "value": "late@example.org"}}
+    path = tmp_path / "late.jsonl"
+    path.write_text(json.dumps(late) + "\n")
+    load("jsonl", [path], driver=driver, settings=settings, nlp=nlp, mapping=load_mapping(),
+         dead_letters=tmp_path / "dead-late.jsonl")
+    after = {r["customer"]: r["segment"] for r in run_query(driver, settings, segments_query)}
+    assert {after[c] for c in before} == {"inactives"}
+    live_state = fingerprint(driver, settings)
+    run_query(driver, settings, queries.FORGET_DERIVED, {"scoredRule": PROBABILISTIC_RULE},
+              write=True)
+    derive_everything(driver, settings)
+    assert fingerprint(driver, settings) == live_state
+
+
 def test_subject_and_thread_are_written(live: tuple[neo4j.Driver, Settings], nlp: Language,
                                        tmp_path: Path) -> None:
     driver, settings = live
