@@ -71,7 +71,8 @@ def record(customer_id: str, body: ConsentRequest, driver: DriverDep, settings: 
            request: Request, role: Writer) -> ConsentRecorded:
     try:
         change = body.change(_recorder(request, role))
-        recorded = record_consent(driver, settings, customer_id, change)
+        recorded = request.app.state.writer.exclusive(
+            lambda: record_consent(driver, settings, customer_id, change))
     except UnknownCustomer as error:
         raise HTTPException(404, str(error)) from error
     except (NotAnIdentityOf, InvalidConsent, ValueError) as error:

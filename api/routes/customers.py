@@ -107,7 +107,8 @@ def merge(customer_id: str, body: MergeRequest, graph: GraphDep, driver: DriverD
     _profile(graph, body.other)
     if body.other == customer_id:
         raise HTTPException(400, "other: a customer cannot be merged with itself")
-    change = merge_customers(driver, settings, customer_id, body.other)
+    change = request.app.state.writer.exclusive(
+        lambda: merge_customers(driver, settings, customer_id, body.other))
     request.app.state.mirror.wait_for(change.sequence, settings.query_timeout_seconds)
     return ResolutionResult(customers=change.customers, customerIds=change.customer_ids)
 
@@ -118,7 +119,8 @@ def split(customer_id: str, body: SplitRequest, graph: GraphDep, driver: DriverD
           settings: SettingsDep, request: Request, _: Admin) -> ResolutionResult:
     _profile(graph, customer_id)
     try:
-        change = split_identity(driver, settings, customer_id, body.identityId)
+        change = request.app.state.writer.exclusive(
+            lambda: split_identity(driver, settings, customer_id, body.identityId))
     except NotAnIdentityOf as error:
         raise HTTPException(400, f"identityId: {error}") from error
     request.app.state.mirror.wait_for(change.sequence, settings.query_timeout_seconds)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
 from kg.errors import ConfigError
@@ -30,8 +30,10 @@ def suggestions(driver: DriverDep, settings: SettingsDep, _: Reader,
 @router.post("/decisions", response_model=Decision,
              summary="Accept (manual:merge) or reject (manual:split) one suggestion (writer)")
 def decision(body: DecisionRequest, driver: DriverDep, settings: SettingsDep,
-             _: Writer) -> Decision:
+             request: Request, _: Writer) -> Decision:
     try:
-        return decide(driver, settings, body.a, body.b, accept=body.accept)
+        decided: Decision = request.app.state.writer.exclusive(
+            lambda: decide(driver, settings, body.a, body.b, accept=body.accept))
+        return decided
     except ConfigError as error:
         raise HTTPException(404, str(error)) from error
