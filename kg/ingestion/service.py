@@ -27,7 +27,7 @@ from pydantic import ValidationError
 from kg.derivation.refresh import RefreshSummary, refresh
 from kg.ingestion.adapters import AdapterOptions, Item, Loaded, Rejected, SourceRef
 from kg.ingestion.deadletters import DeadLetters
-from kg.ingestion.group_commit import GroupWriter
+from kg.ingestion.group_commit import GroupWriter, SuppressedMeanwhile
 from kg.ingestion.loader import Extractor, build_batch, read_items
 from kg.ingestion.records import InteractionRecord
 from kg.ingestion.rows import GraphBatch
@@ -114,12 +114,19 @@ def ingest(items: list[Item], *, driver: neo4j.Driver, settings: Settings, nlp: 
     """Extract a small batch (an application's records) here, then write and derive it through
     the process's one writer, together with whatever other requests are writing; returns
     once the batch is committed and derived. Records set aside here stay this request's own."""
-    rejected: list[Rejected] = []
-    batch = _prepare(items, driver=driver, settings=settings, nlp=nlp, mapping=mapping,
-                     reject=rejected.append)
-    written = writer.write(batch)
-    return Ingested(loaded=batch.records, rejected=rejected, sequence=written.sequence,
-                    committed_at=written.committed_at)
+    while True:
+        since = writer.exclusive_done
+        rejected: list[Rejected] = []
+        batch = _prepare(items, driver=driver, settings=settings, nlp=nlp, mapping=mapping,
+                         reject=rejected.append)
+        try:
+            written = writer.write(batch, prepared_since=since)
+        except SuppressedMeanwhile:
+            # An erasure ran while this batch waited: prepared again, the erased identities'
+            # records are set aside with their reason and the rest is written.
+            continue
+        return Ingested(loaded=batch.records, rejected=rejected, sequence=written.sequence,
+                        committed_at=written.committed_at)
 
 
 def load(source: str, paths: list[Path], *, driver: neo4j.Driver, settings: Settings,

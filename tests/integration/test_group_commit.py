@@ -4,7 +4,8 @@ Against the real Neo4j: twenty concurrent ``POST /interactions`` all succeed, ea
 counts its own record, and the 360° view, the timeline and SPARQL show each record as soon as
 its response arrives. With the writer held, queued requests are written as one transaction and
 one change record, and a group that mixes a bad field and a suppressed identity with good records
-sets only those two aside, each with its field and reason.
+sets only those two aside, each with its field and reason. A batch built before an erasure
+of its author and written after it is prepared again, so the erased person stays erased.
 """
 
 from __future__ import annotations
@@ -193,6 +194,47 @@ def test_queued_requests_share_one_transaction_and_keep_their_own_rejections(
         RETURN i.interactionId AS i, c.customerId AS c""")
     assert sorted(row["i"] for row in authors) == sorted(written)
     assert run_query(driver, settings, queries.READ_PENDING_CHANGES, {"limit": 10}) == []
+
+
+def test_a_batch_prepared_before_an_erasure_is_not_written_after_it(
+    fresh: tuple[neo4j.Driver, Settings], nlp: Language
+) -> None:
+    """A request whose batch was built before an erasure of its author ran, and queued behind
+    it, does not bring the erased person back: it is prepared again and the record is set
+    aside as suppressed."""
+    driver, settings = fresh
+    mapping = load_mapping()
+    writer = GroupWriter(driver, settings)
+    writer.start()
+    try:
+        ingest(canonical_items([_message(200)], "request"), driver=driver, settings=settings,
+               nlp=nlp, mapping=mapping, writer=writer)
+        [customer] = [r["customerId"] for r in
+                      run_query(driver, settings, queries.READ_CUSTOMER_IDS)]
+        held = _HeldWriter(writer)
+        holder = held.hold()
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            erased = pool.submit(writer.exclusive,
+                                 lambda: erase_customer(driver, settings, customer))
+            while _queued(writer) < 1:
+                threading.Event().wait(0.01)
+            again = _message(200, source_id="g200-again")
+            late = pool.submit(ingest, canonical_items([again], "request"), driver=driver,
+                               settings=settings, nlp=nlp, mapping=mapping, writer=writer)
+            while _queued(writer) < 2:
+                assert not late.done()
+                threading.Event().wait(0.01)
+            held.release.set()
+            assert erased.result(timeout=300) is not None
+            done = late.result(timeout=300)
+        holder.join(timeout=60)
+    finally:
+        writer.stop()
+    assert done.loaded == 0
+    assert [(r.ref.position, r.field) for r in done.rejected] == [("record 0", "author.email")]
+    assert "suppressed" in done.rejected[0].reason
+    assert run_query(driver, settings, queries.ALL_INTERACTION_IDS) == []
+    assert run_query(driver, settings, queries.READ_CUSTOMER_IDS) == []
 
 
 def test_the_same_record_twice_in_a_queue_is_written_in_turn(
