@@ -14,6 +14,8 @@ and refreshes: the repair path, and the reference for equality tests.
 
 from __future__ import annotations
 
+import logging
+import time
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -30,6 +32,8 @@ from kg.derivation.summary_refresh import refresh_summaries
 from kg.graph import queries
 from kg.graph.driver import graph_errors, run_query
 from kg.settings import Settings
+
+log = logging.getLogger(__name__)
 
 RECORDS_PER_TRANSACTION = 20
 # A transaction stops taking pending records once they name this many nodes: the cost of one
@@ -136,10 +140,15 @@ def refresh(driver: neo4j.Driver, settings: Settings) -> RefreshSummary:
         if (up_to := population_due(session, settings)) is not None:
             with driver.session(database=settings.neo4j_database,
                                 fetch_size=POPULATION_FETCH_SIZE) as streaming:
+                began = time.perf_counter()
                 population = resolve_population(streaming, settings, key, up_to=up_to)
+                resolved = time.perf_counter()
                 covered = derive_covered(streaming, population, settings,
                                          inactive_days=INACTIVE_DAYS,
                                          window_days=CASE_WINDOW_DAYS)
+                log.info("whole-population resolution of %d identities: %.1f s; the records "
+                         "it covered, customer by customer: %.1f s", population.identities,
+                         resolved - began, time.perf_counter() - resolved)
             total.add(RefreshSummary(population_identities=population.identities,
                                      scored_pairs=population.scored_pairs,
                                      customers_deleted=len(population.deleted), **covered))

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import random
 import resource
 import subprocess
@@ -147,6 +148,9 @@ def main() -> None:
     parser.add_argument("--extraction-processes", type=int, default=1, metavar="N",
                         help="processes that fill a missing extraction cache")
     args = parser.parse_args()
+    # The refresh path logs how long its whole-population phases took.
+    logging.basicConfig(format="   %(message)s", stream=sys.stdout)
+    logging.getLogger("kg.derivation.refresh").setLevel(logging.INFO)
     if args.graph_resolution:
         graph_resolution(args.graph_resolution, batch_size=args.graph_batch)
         return
