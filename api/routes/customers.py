@@ -14,7 +14,12 @@ from kg.graph import queries
 from kg.graph.driver import run_query
 from kg.ingestion.identities import IdentityError, normalise
 from kg.stewardship.erasure import erase_customer, forget_query_statistics
-from kg.stewardship.manual import NotAnIdentityOf, merge_customers, split_identity
+from kg.stewardship.manual import (
+    NotAnIdentityOf,
+    UnknownCustomer,
+    merge_customers,
+    split_identity,
+)
 from kg_api.deps import DriverDep, GraphDep, SettingsDep
 from kg_api.models import (
     Customer360,
@@ -107,8 +112,11 @@ def merge(customer_id: str, body: MergeRequest, graph: GraphDep, driver: DriverD
     _profile(graph, body.other)
     if body.other == customer_id:
         raise HTTPException(400, "other: a customer cannot be merged with itself")
-    change = request.app.state.writer.exclusive(
-        lambda: merge_customers(driver, settings, customer_id, body.other))
+    try:  # either may be erased or merged away while the request waits its turn
+        change = request.app.state.writer.exclusive(
+            lambda: merge_customers(driver, settings, customer_id, body.other))
+    except UnknownCustomer as error:
+        raise HTTPException(404, str(error)) from error
     request.app.state.mirror.wait_for(change.sequence, settings.query_timeout_seconds)
     return ResolutionResult(customers=change.customers, customerIds=change.customer_ids)
 
@@ -123,5 +131,7 @@ def split(customer_id: str, body: SplitRequest, graph: GraphDep, driver: DriverD
             lambda: split_identity(driver, settings, customer_id, body.identityId))
     except NotAnIdentityOf as error:
         raise HTTPException(400, f"identityId: {error}") from error
+    except UnknownCustomer as error:
+        raise HTTPException(404, str(error)) from error
     request.app.state.mirror.wait_for(change.sequence, settings.query_timeout_seconds)
     return ResolutionResult(customers=change.customers, customerIds=change.customer_ids)

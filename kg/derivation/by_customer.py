@@ -15,7 +15,9 @@ This pass takes each concerned customer once instead:
    mirror;
 3. the covered interactions no customer authored (brand replies, say) that no chunk's case
    closure reached, in chunks of their own;
-4. one last transaction drops the deleted customers' summaries and marks the records derived.
+4. one last transaction drops the summaries of customers that no longer exist (deleted by
+   the run, by an erasure among the records, or by a crashed earlier attempt) and marks the
+   records derived.
 
 The records stay pending until step 4, so a crash anywhere leaves them pending and the next
 refresh repeats the whole pass (every step recomputes from the graph's facts, so repeating it
@@ -26,6 +28,7 @@ it, so both paths end in the same graph; the equality tests compare them.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import neo4j
 
@@ -76,40 +79,48 @@ def derive_covered(session: neo4j.Session, population: PopulationResolution,
     counts.update({c: 0 for c in customers - counts.keys()})
     reached: set[str] = set()
 
-    def derive_part(tx: neo4j.ManagedTransaction, part: list[str], loose: list[str]) -> None:
+    def derive_part(tx: neo4j.ManagedTransaction, part: list[str], loose: list[str]
+                    ) -> dict[str, Any]:
         lock_feed(tx)
         change = Change()
         interactions = set(loose) | {r["interactionId"] for r in tx.run(
             queries.INTERACTIONS_OF_CUSTOMERS, customers=part)}
         cases = cases_around(tx, interactions=interactions, window_days=window_days,
                              change=change)
-        reached.update(cases.regrouped)
         concerned = set(part) | cases.customers_of_interactions
         segmented = journeys_and_segments(tx, customers=concerned,
                                           inactive_days=inactive_days, change=change)
         flagged = refresh_consent_flags(tx, concerned, settings, change)
         summaries = refresh_summaries(tx, concerned | cases.customers_in_closure)
         append_change(tx, change, pending=False)
-        totals["interactions"] += cases.interactions
-        totals["cases"] += cases.cases
-        totals["segmented"] += segmented
-        totals["consent_flags"] += flagged
-        totals["summaries"] += summaries
+        # Returned, not added to the totals here: the driver may run this function again.
+        return {"counts": {"interactions": cases.interactions, "cases": cases.cases,
+                           "segmented": segmented, "consent_flags": flagged,
+                           "summaries": summaries},
+                "regrouped": cases.regrouped}
+
+    def run(part: list[str], loose: list[str]) -> None:
+        done = session.execute_write(derive_part, part, loose)
+        reached.update(done["regrouped"])
+        for name, value in done["counts"].items():
+            totals[name] += value
 
     for part in customer_chunks(counts, INTERACTIONS_PER_TRANSACTION):
-        session.execute_write(derive_part, part, [])
+        run(part, [])
     loose = sorted({r["interactionId"] for r in session.run(
         queries.UNAUTHORED_PENDING_INTERACTIONS_UP_TO, upTo=population.up_to)} - reached)
     for start in range(0, len(loose), INTERACTIONS_PER_TRANSACTION):
-        session.execute_write(derive_part, [], loose[start:start + INTERACTIONS_PER_TRANSACTION])
+        run([], loose[start:start + INTERACTIONS_PER_TRANSACTION])
 
-    def finish(tx: neo4j.ManagedTransaction) -> None:
+    def finish(tx: neo4j.ManagedTransaction) -> tuple[int, int]:
         lock_feed(tx)
-        totals["summaries"] += refresh_summaries(tx, population.deleted)
+        gone = {r["customerId"] for r in tx.run(queries.SUMMARIES_WITHOUT_CUSTOMER)}
+        dropped = refresh_summaries(tx, gone | population.deleted)
         sequences = [r["sequence"] for r in tx.run(queries.PENDING_SEQUENCES_UP_TO,
                                                    upTo=population.up_to)]
         tx.run(queries.MARK_DERIVED, sequences=sequences).consume()
-        totals["changes"] = len(sequences)
+        return dropped, len(sequences)
 
-    session.execute_write(finish)
+    dropped, totals["changes"] = session.execute_write(finish)
+    totals["summaries"] += dropped
     return totals

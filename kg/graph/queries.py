@@ -1384,6 +1384,13 @@ WHERE NOT EXISTS { (o)-[:AUTHORED_BY]->(:Identity)<-[:HAS_IDENTITY]-(:Customer) 
 RETURN DISTINCT o.interactionId AS interactionId
 """
 
+# Summaries whose customer no longer exists (erased, merged away, emptied by resolution).
+SUMMARIES_WITHOUT_CUSTOMER: Final[LiteralString] = """
+MATCH (s:CustomerSummary)
+WHERE NOT EXISTS { MATCH (:Customer {customerId: s.summaryOf}) }
+RETURN s.summaryOf AS customerId
+"""
+
 PENDING_SEQUENCES_UP_TO: Final[LiteralString] = """
 MATCH (r:ChangeRecord) WHERE r.derivationPending = true AND r.sequenceNumber <= $upTo
 RETURN r.sequenceNumber AS sequence

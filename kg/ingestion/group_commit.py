@@ -10,11 +10,11 @@ refresh, and only then completes each request: a request returns after its chang
 and derived, exactly as a write of its own would. Exclusive writes (an erasure) run alone in
 their own transaction, in arrival order, and share the refresh that follows.
 
-A request builds its rows before its turn comes, so an erasure can run between the two: the
-writer counts its exclusive writes, and a batch prepared before the latest one is checked
-against the suppression list again just before it is written. A batch naming an identity
-suppressed meanwhile is handed back (:class:`SuppressedMeanwhile`) for its request to prepare
-again, which sets the erased identity's records aside with their reason like any other.
+A request builds its rows before its turn comes, so an erasure can commit between the two:
+the write itself refuses a batch naming an identity suppressed meanwhile
+(:class:`~kg.stewardship.suppression.SuppressedMeanwhile`, checked under the feed lock), the
+group is written again batch by batch, and the refused request prepares its batch again, which
+sets the erased identity's records aside with their reason like any other.
 
 Batches that write the same interaction never share a transaction: a record sent again replaces
 the derived facts of its first version, which only holds when the two are written one after the
@@ -41,7 +41,6 @@ from kg.errors import GraphUnavailable
 from kg.ingestion.rows import GraphBatch
 from kg.ingestion.writer import write_batch
 from kg.settings import Settings
-from kg.stewardship.suppression import suppressed
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -58,22 +57,10 @@ class Written:
     committed_at: float  # time.perf_counter()
 
 
-class SuppressedMeanwhile(Exception):
-    """An erasure suppressed identities of this batch after it was prepared."""
-
-    def __init__(self, identities: set[str]) -> None:
-        super().__init__(f"{len(identities)} identities were erased while the batch waited")
-        self.identities = identities
-
-
 @dataclass
 class _BatchJob:
     batch: GraphBatch
-    prepared_since: int | None = None  # the writer's exclusive count before preparation
     future: Future[Written] = field(default_factory=Future)
-
-    def identity_ids(self) -> set[str]:
-        return {row["identityId"] for row in self.batch.rows.get("identities", [])}
 
     def interaction_ids(self) -> set[str]:
         return {row["interactionId"] for row in self.batch.rows.get("interactions", [])}
@@ -133,7 +120,6 @@ class GroupWriter:
         self._queue: queue.Queue[Any] = queue.Queue()
         self._thread = threading.Thread(target=self._drain, name="graph-writer", daemon=True)
         self.groups_written = 0  # transactions that wrote batches (for tests and diagnostics)
-        self.exclusive_done = 0  # exclusive writes run so far (erasures, merges, splits)
 
     def start(self) -> None:
         self._thread.start()
@@ -143,13 +129,9 @@ class GroupWriter:
         self._queue.put(_STOP)
         self._thread.join(timeout=60)
 
-    def write(self, batch: GraphBatch, *, prepared_since: int | None = None) -> Written:
-        """Write the batch with whatever else is queued; returns once it is derived.
-
-        ``prepared_since`` is :attr:`exclusive_done` read before the batch was prepared; when
-        exclusive writes ran after it, the batch's identities are checked for suppression
-        again (raises :class:`SuppressedMeanwhile`)."""
-        job = _BatchJob(batch, prepared_since)
+    def write(self, batch: GraphBatch) -> Written:
+        """Write the batch with whatever else is queued; returns once it is derived."""
+        job = _BatchJob(batch)
         self._queue.put(job)
         return job.future.result()
 
@@ -208,27 +190,7 @@ class GroupWriter:
                 return [(first.future, first.work())]
             except Exception as error:
                 return [(first.future, error)]
-            finally:
-                self.exclusive_done += 1
-        batches = [job for job in group if isinstance(job, _BatchJob)]
-        handed_back = self._suppressed_meanwhile(batches)
-        batches = [job for job in batches if job.future not in handed_back]
-        if not batches:
-            return list(handed_back.items())
-        return [*handed_back.items(), *self._write_batches(batches)]
-
-    def _suppressed_meanwhile(self, batches: list[_BatchJob]
-                              ) -> dict[Future[Any], SuppressedMeanwhile]:
-        """The batches prepared before the latest exclusive write that name an identity it
-        suppressed, each with its error."""
-        stale = [job for job in batches if job.prepared_since is not None
-                 and job.prepared_since < self.exclusive_done]
-        if not stale:
-            return {}
-        hit = suppressed(self.driver, self.settings,
-                         {i for job in stale for i in job.identity_ids()})
-        return {job.future: SuppressedMeanwhile(found) for job in stale
-                if (found := job.identity_ids() & hit)}
+        return self._write_batches([job for job in group if isinstance(job, _BatchJob)])
 
     def _write_batches(self, batches: list[_BatchJob]) -> list[tuple[Future[Any], Any]]:
         try:

@@ -27,7 +27,7 @@ from pydantic import ValidationError
 from kg.derivation.refresh import RefreshSummary, refresh
 from kg.ingestion.adapters import AdapterOptions, Item, Loaded, Rejected, SourceRef
 from kg.ingestion.deadletters import DeadLetters
-from kg.ingestion.group_commit import GroupWriter, SuppressedMeanwhile
+from kg.ingestion.group_commit import GroupWriter
 from kg.ingestion.loader import Extractor, build_batch, read_items
 from kg.ingestion.records import InteractionRecord
 from kg.ingestion.rows import GraphBatch
@@ -35,7 +35,7 @@ from kg.ingestion.writer import write_batch
 from kg.ontology.mapping import GraphMapping
 from kg.rdf.owner import sync_if_free
 from kg.settings import Settings
-from kg.stewardship.suppression import suppressed
+from kg.stewardship.suppression import SuppressedMeanwhile, suppressed
 
 if TYPE_CHECKING:  # the pipeline arrives built; importing spaCy is the caller's business
     from spacy.language import Language
@@ -115,12 +115,11 @@ def ingest(items: list[Item], *, driver: neo4j.Driver, settings: Settings, nlp: 
     the process's one writer, together with whatever other requests are writing; returns
     once the batch is committed and derived. Records set aside here stay this request's own."""
     while True:
-        since = writer.exclusive_done
         rejected: list[Rejected] = []
         batch = _prepare(items, driver=driver, settings=settings, nlp=nlp, mapping=mapping,
                          reject=rejected.append)
         try:
-            written = writer.write(batch, prepared_since=since)
+            written = writer.write(batch)
         except SuppressedMeanwhile:
             # An erasure ran while this batch waited: prepared again, the erased identities'
             # records are set aside with their reason and the rest is written.

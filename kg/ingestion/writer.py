@@ -2,7 +2,9 @@
 
 A batch is all or nothing: if Neo4j goes away mid-batch the transaction rolls back, the batch
 is retried with exponential backoff, and after the last attempt the load stops with a clear
-error. Nothing of a failed batch stays in the graph.
+error. Nothing of a failed batch stays in the graph. A batch naming an identity erased since
+it was prepared is refused whole (:class:`~kg.stewardship.suppression.SuppressedMeanwhile`):
+an erased person never comes back through a write that was already on its way.
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ import neo4j
 from neo4j import exceptions as neo4j_errors
 
 from kg.derivation.changes import Change, append_change, lock_feed
+from kg.derivation.ids import installation_key
 from kg.errors import GraphUnavailable
 from kg.graph import queries
 from kg.graph.driver import graph_errors
 from kg.ingestion.rows import GraphBatch
 from kg.settings import Settings
+from kg.stewardship.suppression import refuse_suppressed
 
 RETRYABLE = (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired,
              neo4j_errors.TransientError, OSError)
@@ -60,9 +64,10 @@ def change_of(batch: GraphBatch) -> Change:
     return change
 
 
-def _write(tx: neo4j.ManagedTransaction, batch: GraphBatch) -> int:
+def _write(tx: neo4j.ManagedTransaction, batch: GraphBatch, key: bytes) -> int:
     lock_feed(tx)
     change = change_of(batch)
+    refuse_suppressed(tx, key, change.identities)
     for name, statement in queries.BATCH_STATEMENTS:
         rows = batch.rows.get(name)
         if not rows:
@@ -86,7 +91,7 @@ def write_batch(driver: neo4j.Driver, settings: Settings, batch: GraphBatch, *,
             with graph_errors(settings.neo4j_uri), driver.session(
                 database=settings.neo4j_database
             ) as session:
-                return session.execute_write(_write, batch)
+                return session.execute_write(_write, batch, installation_key(settings))
         except GraphUnavailable as error:
             if attempt == attempts:
                 raise GraphUnavailable(

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 import neo4j
 
 from kg.derivation.ids import installation_key, keyed
+from kg.errors import KgError
 from kg.graph import queries
 from kg.graph.driver import run_query
 from kg.settings import Settings
@@ -21,6 +22,17 @@ from kg.settings import Settings
 
 def suppression_key(key: bytes, identity_id: str) -> str:
     return "sup-" + keyed(key, identity_id, length=32)
+
+
+class SuppressedMeanwhile(KgError):
+    """Identities of a batch were erased (and suppressed) after the batch was prepared."""
+
+    def __init__(self, identities: set[str]) -> None:
+        super().__init__(
+            f"{len(identities)} identities of this batch were erased while it was prepared; "
+            "nothing of the batch was written. Prepared again (or the same load run again), "
+            "their records are set aside as suppressed")
+        self.identities = identities
 
 
 def suppressed(driver: neo4j.Driver, settings: Settings, identity_ids: Iterable[str]
@@ -32,6 +44,21 @@ def suppressed(driver: neo4j.Driver, settings: Settings, identity_ids: Iterable[
         return set()
     rows = run_query(driver, settings, queries.SUPPRESSED_AMONG, {"keys": sorted(by_key)})
     return {by_key[row["key"]] for row in rows}
+
+
+def refuse_suppressed(tx: neo4j.ManagedTransaction, key: bytes, identity_ids: Iterable[str]
+                      ) -> None:
+    """Inside a write that holds the feed lock (so no erasure can commit meanwhile): raise
+    :class:`SuppressedMeanwhile` when any of these identities is suppressed. A batch is checked
+    when it is prepared, but an erasure, in this process or another, may commit between that
+    check and the write."""
+    by_key = {suppression_key(key, identity): identity for identity in set(identity_ids)}
+    if not by_key:
+        return
+    found = {by_key[row["key"]] for row in tx.run(queries.SUPPRESSED_AMONG,
+                                                   keys=sorted(by_key))}
+    if found:
+        raise SuppressedMeanwhile(found)
 
 
 def lift(driver: neo4j.Driver, settings: Settings, identity_ids: Iterable[str]) -> int:

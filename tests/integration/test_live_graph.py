@@ -9,6 +9,7 @@ relationship and property.
 
 import json
 import random
+from datetime import timedelta
 from pathlib import Path
 
 import neo4j
@@ -16,7 +17,7 @@ import pytest
 from spacy.language import Language
 
 from kg.derivation.linkage import PROBABILISTIC_RULE
-from kg.derivation.refresh import derive_everything, refresh
+from kg.derivation.refresh import INACTIVE_DAYS, derive_everything, refresh
 from kg.graph import queries
 from kg.graph.driver import run_query
 from kg.ingestion.service import load
@@ -140,8 +141,10 @@ def test_a_message_that_moves_time_on_makes_the_customers_it_passes_inactive(
     live: tuple[neo4j.Driver, Settings], nlp: Language, tmp_path: Path
 ) -> None:
     """A message dated long after a historic load moves the inactivity line past customers
-    it never touched: each becomes inactive at once, and the graph equals a from-scratch
-    derivation."""
+    it never touched. It is dated exactly 180 days after the latest customer's last inbound
+    message, so the line lands on that customer, who stays active (inactive means strictly
+    before the line); every customer the line passed becomes inactive at once, and the graph
+    equals a from-scratch derivation."""
     driver, settings = live
     folder = tmp_path / "corpus"
     generate(folder, customers=20, interactions=90, seed=8)
@@ -150,11 +153,13 @@ def test_a_message_that_moves_time_on_makes_the_customers_it_passes_inactive(
              mapping=load_mapping(), dead_letters=tmp_path / f"dead-{source}.jsonl")
     segments_query = """
         MATCH (c:Customer)-[:IN_SEGMENT]->(s:Segment) WHERE c.lastInboundAt IS NOT NULL
-        RETURN c.customerId AS customer, s.segmentId AS segment"""
-    before = {r["customer"]: r["segment"] for r in run_query(driver, settings, segments_query)}
-    assert len(before) > 10 and set(before.values()) - {"inactives"}
+        RETURN c.customerId AS customer, s.segmentId AS segment, c.lastInboundAt AS last"""
+    before = {r["customer"]: r for r in run_query(driver, settings, segments_query)}
+    assert len(before) > 10 and {r["segment"] for r in before.values()} - {"inactives"}
+    latest = max(before.values(), key=lambda r: r["last"])
+    late_at = latest["last"].to_native() + timedelta(days=INACTIVE_DAYS)
     late = {"source": "mail", "source_id": "late-1", "kind": "EmailMessage",
-            "channel": "email", "occurred_at": "2031-01-01T09:00:00Z",
+            "channel": "email", "occurred_at": late_at.isoformat(),
             "text": "Is anyone still there?", "author": {"kind": "email",
                                                          "value": "late@example.org"}}
     path = tmp_path / "late.jsonl"
@@ -162,7 +167,10 @@ def test_a_message_that_moves_time_on_makes_the_customers_it_passes_inactive(
     load("jsonl", [path], driver=driver, settings=settings, nlp=nlp, mapping=load_mapping(),
          dead_letters=tmp_path / "dead-late.jsonl")
     after = {r["customer"]: r["segment"] for r in run_query(driver, settings, segments_query)}
-    assert {after[c] for c in before} == {"inactives"}
+    assert after[latest["customer"]] == latest["segment"] != "inactives"
+    passed = [c for c, r in before.items() if r["last"] < latest["last"]]
+    assert len(passed) > 5
+    assert {after[c] for c in passed} == {"inactives"}
     live_state = fingerprint(driver, settings)
     run_query(driver, settings, queries.FORGET_DERIVED, {"scoredRule": PROBABILISTIC_RULE},
               write=True)

@@ -36,6 +36,7 @@ from kg.resolution.persons import person_attributes
 from kg.resolution.suggestions import decide, list_suggestions
 from kg.resolution.synthetic import people
 from kg.settings import Settings
+from kg.stewardship.erasure import erase_customer
 from kg.stewardship.manual import merge_customers, split_identity
 from kg.tooling.generator import generate
 from tests.integration.graph_state import fingerprint
@@ -159,17 +160,32 @@ def test_a_whole_population_pass_killed_midway_ends_in_the_same_graph(
 ) -> None:
     """The customer-by-customer pass after a whole-population run keeps its records pending
     until its last transaction: killed after some customers, the next refresh finishes the
-    work and the graph equals an uninterrupted record-by-record derivation."""
+    work (including the summary of a customer erased among those records) and the graph
+    equals an uninterrupted record-by-record derivation."""
     driver, base = live
     whole = base.model_copy(update={"resolution_population_share": 0.0,
                                     "resolution_population_min_identities": 1})
     incremental = base.model_copy(update={"resolution_population_share": 2.0})
     folder = tmp_path / "corpus"
     generate(folder, customers=60, interactions=300, seed=43)
-    for source, name in (("crm", "crm.csv"), ("jsonl", "interactions.jsonl")):
-        load(source, [folder / name], driver=driver, settings=base, nlp=nlp,
-             mapping=load_mapping(), dead_letters=tmp_path / f"dead-{source}.jsonl",
-             derive_after=False)
+    lines = (folder / "interactions.jsonl").read_text().splitlines()
+    halves = [tmp_path / "first.jsonl", tmp_path / "second.jsonl"]
+    halves[0].write_text("\n".join(lines[::2]) + "\n")
+    halves[1].write_text("\n".join(lines[1::2]) + "\n")
+    for source, path in (("crm", folder / "crm.csv"), ("jsonl", halves[0])):
+        load(source, [path], driver=driver, settings=base, nlp=nlp, mapping=load_mapping(),
+             dead_letters=tmp_path / f"dead-{path.stem}.jsonl", derive_after=False)
+    refresh(driver, incremental)  # summaries exist, one of them for the customer erased next
+    erased = run_query(driver, base, """
+        MATCH (s:CustomerSummary) RETURN s.summaryOf AS customerId
+        ORDER BY customerId LIMIT 1""")[0]["customerId"]
+    assert erase_customer(driver, base, erased) is not None
+    load("jsonl", [halves[1]], driver=driver, settings=base, nlp=nlp, mapping=load_mapping(),
+         dead_letters=tmp_path / "dead-second.jsonl", derive_after=False)
+    pending_before = len(run_query(driver, base, queries.READ_PENDING_CHANGES,
+                                   {"limit": 10_000}))
+    assert pending_before > 1
+
     monkeypatch.setattr(by_customer, "INTERACTIONS_PER_TRANSACTION", 40)
     calls = 0
     real = by_customer.journeys_and_segments
@@ -184,12 +200,15 @@ def test_a_whole_population_pass_killed_midway_ends_in_the_same_graph(
     monkeypatch.setattr(by_customer, "journeys_and_segments", dies_on_the_third_part)
     with pytest.raises(RuntimeError, match="killed"):
         refresh(driver, whole)
-    assert run_query(driver, base, queries.READ_PENDING_CHANGES, {"limit": 1}), \
-        "the records the pass covered must still be pending"
+    assert calls == 3
+    still = run_query(driver, base, queries.READ_PENDING_CHANGES, {"limit": 10_000})
+    assert len(still) == pending_before, "every record the pass covered must still be pending"
     monkeypatch.setattr(by_customer, "journeys_and_segments", real)
     finished = refresh(driver, whole)
-    assert finished.population_identities > 0 and finished.changes > 0
+    assert finished.population_identities > 0 and finished.changes == pending_before
     assert run_query(driver, base, queries.READ_PENDING_CHANGES, {"limit": 1}) == []
+    assert run_query(driver, base, """
+        MATCH (s:CustomerSummary {summaryOf: $c}) RETURN s""", {"c": erased}) == []
     resumed = _state(driver, base)
     _forget_and_derive(driver, incremental)
     assert _state(driver, base) == resumed
