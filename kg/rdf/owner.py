@@ -115,7 +115,11 @@ class MirrorOwner:
         self.applied = self.sink.applied_sequence()
         self.snapshots = settings.rdf_store.with_name(settings.rdf_store.name + ".snapshots")
         shutil.rmtree(self.snapshots, ignore_errors=True)
-        self._changed = threading.Condition()
+        # Held while the store is written (an apply, a rebuild) and while it must hold still
+        # (a snapshot, a check); never by a waiter, so a wait for a sequence gives up on time
+        # even while a long apply runs.
+        self._applying = threading.Lock()
+        self._changed = threading.Condition()  # guards and signals ``applied``
         self._nudge = threading.Event()
         self._stop = threading.Event()
         self._snapshot_lock = threading.Lock()
@@ -139,21 +143,25 @@ class MirrorOwner:
 
     def rebuild(self) -> int:
         """Refill the store from the graph (``kg rdf rebuild`` while the server runs)."""
-        with self._changed:
+        with self._applying:
             count = rebuild(self.sink, self.driver, self.settings, self.mapping)
-            self.applied = self.sink.applied_sequence()
-            self._changed.notify_all()
+            applied = self.sink.applied_sequence()
+        self._publish(applied)
         return count
+
+    def _publish(self, applied: int) -> None:
+        with self._changed:
+            self.applied = applied
+            self._changed.notify_all()
 
     def _follow(self) -> None:
         while not self._stop.is_set():
             try:
-                with self._changed:
+                with self._applying:
                     if self.applied == 0 and self.sink.applied_sequence() == 0:
                         rebuild(self.sink, self.driver, self.settings, self.mapping)
                     result = sync(self.sink, self.driver, self.settings, self.mapping)
-                    self.applied = result.applied_to
-                    self._changed.notify_all()
+                self._publish(result.applied_to)
                 self.ready.set()
                 self.last_error = None
             except (GraphError, OSError, ValueError) as error:  # Neo4j away: retry
@@ -181,13 +189,13 @@ class MirrorOwner:
         last = last_sequence(self.driver, self.settings)
         if not self.wait_for(last, timeout):
             raise TimeoutError(f"the mirror did not reach change {last} in {timeout:g} s")
-        with self._changed:
+        with self._applying:
             return check(self.sink, self.driver, self.settings, self.mapping)
 
     def snapshot(self) -> tuple[int, Path]:
         """A read-only checkpoint at the current watermark: (sequence, folder)."""
         with self._snapshot_lock:
-            with self._changed:
+            with self._applying:
                 applied = self.applied
                 current = self._snapshot
                 if current is None or current[0] < applied:

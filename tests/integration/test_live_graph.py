@@ -9,6 +9,7 @@ relationship and property.
 
 import json
 import random
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from kg.graph import queries
 from kg.graph.driver import run_query
 from kg.ingestion.service import load
 from kg.ontology.mapping import load_mapping
+from kg.rdf.owner import MirrorOwner
 from kg.rdf.sink import OxigraphSink
 from kg.rdf.sync import check, open_store, sync
 from kg.settings import Settings
@@ -283,3 +285,25 @@ def test_the_change_feed_keeps_a_sparql_server_in_step(
     finally:
         sink.close()
         fuseki_local.stop(server)
+
+
+def test_a_wait_for_the_mirror_gives_up_on_time_while_an_apply_runs(
+    live: tuple[neo4j.Driver, Settings]
+) -> None:
+    """Read-your-writes waits at most its timeout, even while the mirror writer is in the
+    middle of a long apply (a request then answers ``mirrored: false`` instead of hanging)."""
+    driver, settings = live
+    owner = MirrorOwner(driver, settings, load_mapping())
+    owner.start()
+    try:
+        assert owner.ready.wait(60)
+        answers: list[bool] = []
+        with owner._applying:  # the writer is busy applying a change
+            waiter = threading.Thread(
+                target=lambda: answers.append(owner.wait_for(owner.applied + 1, 0.5)))
+            waiter.start()
+            waiter.join(30)
+            assert not waiter.is_alive(), "the wait must not block on the apply"
+        assert answers == [False]
+    finally:
+        owner.stop()
