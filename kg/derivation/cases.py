@@ -149,7 +149,8 @@ def journeys_and_segments(tx: neo4j.ManagedTransaction, *, customers: set[str],
     if went_inactive:
         tx.run(queries.ASSIGN_SEGMENTS, rows=[{"customerId": c, "segmentId": INACTIVE_SEGMENT}
                                               for c in sorted(went_inactive)]).consume()
-        change.touch("Customer", went_inactive)
+        # Only their segment edge changed: the mirror rewrites that edge, not the customers.
+        change.touch_edges("Customer", went_inactive, "IN_SEGMENT")
     everyone = customers | segment_only
     if not everyone:
         return len(went_inactive)

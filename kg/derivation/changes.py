@@ -1,10 +1,13 @@
 """Change records: what one write touched, written in the same transaction as the write.
 
-A change record carries two lists. ``touchedNodes`` (``Label:key``) tells the RDF mirror which
-nodes to export again; ``pending*`` tells derivation which interactions, identities and customers
-still need their customers, cases, journeys and segments refreshed. Every write transaction first
-locks the feed head (:data:`~kg.graph.queries.LOCK_FEED`), so writes commit one at a time and
-sequence numbers follow commit order.
+A change record carries three kinds of lists. ``touchedNodes`` (``Label:key``) tells the RDF
+mirror which nodes to export again, whole; ``touchedEdges`` (``TYPE>Label:key``) names nodes of
+which only the outgoing relationships of one type changed, so the mirror rewrites just those (a
+segment sweep can move a hundred thousand customers, and rewriting every one of them whole would
+cost the mirror minutes); ``pending*`` tells derivation which interactions, identities and
+customers still need their customers, cases, journeys and segments refreshed. Every write
+transaction first locks the feed head (:data:`~kg.graph.queries.LOCK_FEED`), so writes commit
+one at a time and sequence numbers follow commit order.
 """
 
 from __future__ import annotations
@@ -32,11 +35,22 @@ def split_node_key(value: str) -> tuple[str, str]:
     return label, key
 
 
+def edge_key(relationship: str, label: str, key: str) -> str:
+    """``TYPE>Label:key``: this node's outgoing ``TYPE`` relationships (types hold no ``>``)."""
+    return f"{relationship}>{node_key(label, key)}"
+
+
+def split_edge_key(value: str) -> tuple[str, str, str]:
+    relationship, _, node = value.partition(">")
+    return (relationship, *split_node_key(node))
+
+
 @dataclass
 class Change:
     """What one write did: nodes to mirror again, and what derivation must look at."""
 
     nodes: set[str] = field(default_factory=set)
+    edges: set[str] = field(default_factory=set)
     interactions: set[str] = field(default_factory=set)
     identities: set[str] = field(default_factory=set)
     customers: set[str] = field(default_factory=set)
@@ -44,8 +58,13 @@ class Change:
     def touch(self, label: str, keys: Iterable[str | None]) -> None:
         self.nodes.update(node_key(label, key) for key in keys if key is not None)
 
+    def touch_edges(self, label: str, keys: Iterable[str], relationship: str) -> None:
+        """Only these nodes' outgoing ``relationship`` edges changed (not their properties)."""
+        self.edges.update(edge_key(relationship, label, key) for key in keys)
+
     def update(self, other: Change) -> None:
         self.nodes |= other.nodes
+        self.edges |= other.edges
         self.interactions |= other.interactions
         self.identities |= other.identities
         self.customers |= other.customers
@@ -63,6 +82,7 @@ def lock_feed(tx: neo4j.ManagedTransaction) -> None:
 def append_change(tx: neo4j.ManagedTransaction, change: Change, *, pending: bool) -> int:
     """Write the change record of this transaction; returns its sequence number."""
     record = tx.run(queries.APPEND_CHANGE, nodes=sorted(change.nodes),
+                    edges=sorted(change.edges),
                     interactions=sorted(change.interactions),
                     identities=sorted(change.identities), customers=sorted(change.customers),
                     pending=pending).single()

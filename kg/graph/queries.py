@@ -297,6 +297,7 @@ APPEND_CHANGE: Final[LiteralString] = """
 MATCH (f:ChangeFeed {feedId: 'main'})
 SET f.lastSequence = coalesce(f.lastSequence, 0) + 1
 CREATE (r:ChangeRecord {sequenceNumber: f.lastSequence, touchedNodes: $nodes,
+        touchedEdges: $edges,
         pendingInteractions: $interactions, pendingIdentities: $identities,
         pendingCustomers: $customers, derivationPending: $pending, committedAt: datetime()})
 RETURN r.sequenceNumber AS sequence
@@ -322,7 +323,8 @@ SET r.derivationPending = false
 
 READ_CHANGES_AFTER: Final[LiteralString] = """
 MATCH (r:ChangeRecord) WHERE r.sequenceNumber > $after
-RETURN r.sequenceNumber AS sequence, r.touchedNodes AS nodes
+RETURN r.sequenceNumber AS sequence, r.touchedNodes AS nodes,
+       coalesce(r.touchedEdges, []) AS edges
 ORDER BY sequence LIMIT $limit
 """
 
@@ -800,9 +802,10 @@ RETURN keyedA[0] AS startKeyLabel, labels(a) AS startLabels, a[$keyOf[keyedA[0]]
 """
 
 # The current state of some nodes, each found by its keyed label: labels, properties and
-# outgoing relationships (with the end node's keyed labels and key). One UNION branch per keyed
-# label keeps every lookup on its uniqueness constraint; a unit test checks the branches cover
-# every keyed label of the ontology. A node that no longer exists returns no row.
+# outgoing relationships (with the end node's keyed labels and key), only those of ``row.type``
+# when the row names one. One UNION branch per keyed label keeps every lookup on its uniqueness
+# constraint; a unit test checks the branches cover every keyed label of the ontology. A node
+# that no longer exists returns no row.
 EXPORT_THESE_NODES: Final[LiteralString] = """
 UNWIND $rows AS row
 CALL (row) {
@@ -863,8 +866,10 @@ CALL (row) {
   WITH row WHERE row.label = 'Intent'
   MATCH (n:Intent {intentId: row.key}) RETURN n
 }
-RETURN row.label AS label, row.key AS key, labels(n) AS labels, properties(n) AS props,
-       [(n)-[r]->(m) WHERE any(l IN labels(m) WHERE l IN keys($keyOf))
+RETURN row.label AS label, row.key AS key, row.type AS type, labels(n) AS labels,
+       properties(n) AS props,
+       [(n)-[r]->(m) WHERE (row.type IS NULL OR type(r) = row.type)
+                         AND any(l IN labels(m) WHERE l IN keys($keyOf))
         | {type: type(r), props: properties(r), endLabels: labels(m),
            endKey: m[$keyOf[[l IN labels(m) WHERE l IN keys($keyOf)][0]]]}] AS edges
 """

@@ -121,15 +121,16 @@ def export_all(driver: neo4j.Driver, settings: Settings, mapping: GraphMapping
             start = (record["startKeyLabel"], str(record["startKey"]))
             if start != current:
                 if current is not None:
-                    yield from _edge_triples(mapping, labels, current[1], edges)
+                    yield from edge_triples(mapping, labels, current[1], edges)
                 current, edges, labels = start, [], record["startLabels"]
             edges.append(dict(record["edge"]))
         if current is not None:
-            yield from _edge_triples(mapping, labels, current[1], edges)
+            yield from edge_triples(mapping, labels, current[1], edges)
 
 
-def _edge_triples(mapping: GraphMapping, labels: list[str], key: str,
-                  edges: list[dict[str, Any]]) -> Iterator[ox.Triple]:
+def edge_triples(mapping: GraphMapping, labels: list[str], key: str,
+                 edges: list[dict[str, Any]]) -> Iterator[ox.Triple]:
+    """A node's outgoing relationships (and their reified statements), without the node."""
     for triple in node_triples(mapping, labels, key, {}, edges):
         if triple.predicate != RDF_TYPE or triple.object == RDF_STATEMENT:
             yield triple

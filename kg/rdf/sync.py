@@ -4,10 +4,11 @@ Each step reads the change records after the sink's watermark, exports the curre
 every node they name from Neo4j, and sends the sink one SPARQL Update that removes what the
 mirror says about those nodes (their triples, the reified statements of their relationships, and
 for deleted nodes what other nodes say about them), inserts their current triples, and moves the
-watermark: all or nothing. Because it exports current state, applying a record twice changes
-nothing, so a crash between Neo4j and the mirror is recovered by applying again from the
-watermark. If the feed no longer holds the records after the watermark (pruned), the sink is
-rebuilt whole.
+watermark: all or nothing. Nodes of which a record names only one relationship type (a segment
+sweep) have just those relationships removed and exported again. Because it exports current
+state, applying a record twice changes nothing, so a crash between Neo4j and the mirror is
+recovered by applying again from the watermark. If the feed no longer holds the records after
+the watermark (pruned), the sink is rebuilt whole.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 
 import neo4j
 
-from kg.derivation.changes import split_node_key
+from kg.derivation.changes import split_edge_key, split_node_key
 from kg.graph import queries
 from kg.graph.driver import graph_errors, run_query
 from kg.ontology.mapping import GraphMapping
@@ -26,12 +27,13 @@ from kg.rdf.mirror import (
     MirrorCheck,
     compare,
     digest,
+    edge_triples,
     export_all,
     mirrored_keys,
     node_triples,
 )
 from kg.rdf.sink import MirrorSink, OxigraphSink, watermark_update
-from kg.rdf.terms import RDF_OBJECT, RDF_SUBJECT
+from kg.rdf.terms import RDF_OBJECT, RDF_PREDICATE, RDF_SUBJECT
 from kg.settings import Settings
 
 RECORDS_PER_STEP = 50
@@ -72,8 +74,9 @@ def sync(sink: MirrorSink, driver: neo4j.Driver, settings: Settings, mapping: Gr
             rebuild(sink, driver, settings, mapping)
             return SyncResult(sink.applied_sequence(), applied, rebuilt=True)
         nodes = sorted({node for record in records for node in record["nodes"]})
+        edges = sorted({edge for record in records for edge in record["edges"]})
         last = int(records[-1]["sequence"])
-        sink.update(_update(nodes, last, driver, settings, mapping))
+        sink.update(_update(nodes, edges, last, driver, settings, mapping))
         applied += len(records)
         after = last
     if applied:
@@ -82,31 +85,50 @@ def sync(sink: MirrorSink, driver: neo4j.Driver, settings: Settings, mapping: Gr
     return SyncResult(after, applied)
 
 
-def _update(nodes: list[str], sequence: int, driver: neo4j.Driver, settings: Settings,
-            mapping: GraphMapping) -> str:
+def _update(nodes: list[str], edges: list[str], sequence: int, driver: neo4j.Driver,
+            settings: Settings, mapping: GraphMapping) -> str:
     key_of = mirrored_keys(mapping)
     wanted = [dict(zip(("label", "key"), split_node_key(n), strict=True)) for n in nodes]
     wanted = [w for w in wanted if w["label"] in key_of]
+    whole = {(w["label"], w["key"]) for w in wanted}
+    # A node exported whole brings all its relationships already.
+    partial = [dict(zip(("type", "label", "key"), split_edge_key(e), strict=True))
+               for e in edges]
+    partial = [p for p in partial if p["label"] in key_of
+               and p["type"] in mapping.relationship_types
+               and (p["label"], p["key"]) not in whole]
     present: set[tuple[str, str]] = set()
     inserts: list[str] = []
     with graph_errors(settings.neo4j_uri), driver.session(
         database=settings.neo4j_database, default_access_mode=neo4j.READ_ACCESS
     ) as session:
-        for start in range(0, len(wanted), NODES_PER_EXPORT):
-            for record in session.run(queries.EXPORT_THESE_NODES, keyOf=key_of,
-                                      rows=wanted[start:start + NODES_PER_EXPORT]):
-                present.add((record["label"], record["key"]))
-                inserts += (f"{t.subject} {t.predicate} {t.object} ." for t in node_triples(
-                    mapping, record["labels"], str(record["key"]), record["props"],
-                    record["edges"]))
+        for rows in _chunks([*wanted, *partial]):
+            for record in session.run(queries.EXPORT_THESE_NODES, keyOf=key_of, rows=rows):
+                if record["type"] is not None:
+                    triples = edge_triples(mapping, record["labels"], str(record["key"]),
+                                           record["edges"])
+                else:
+                    present.add((record["label"], record["key"]))
+                    triples = node_triples(mapping, record["labels"], str(record["key"]),
+                                           record["props"], record["edges"])
+                inserts += (f"{t.subject} {t.predicate} {t.object} ." for t in triples)
     iris = [str(mapping.node_iri(w["label"], w["key"])) for w in wanted]
     gone = [str(mapping.node_iri(w["label"], w["key"])) for w in wanted
             if (w["label"], w["key"]) not in present]
     parts = list(_deletes(iris, gone))
+    for relationship in sorted({p["type"] for p in partial}):
+        subjects = [str(mapping.node_iri(p["label"], p["key"])) for p in partial
+                    if p["type"] == relationship]
+        parts += _edge_deletes(subjects, relationship, mapping)
     if inserts:
         parts.append(f"INSERT DATA {{ GRAPH {DATA_GRAPH} {{\n" + "\n".join(inserts) + "\n} }")
     parts.append(watermark_update(sequence))
     return " ;\n".join(parts)
+
+
+def _chunks(rows: list[dict[str, str]]) -> Iterator[list[dict[str, str]]]:
+    for start in range(0, len(rows), NODES_PER_EXPORT):
+        yield rows[start:start + NODES_PER_EXPORT]
 
 
 def _deletes(iris: list[str], gone: list[str]) -> Iterator[str]:
@@ -125,6 +147,19 @@ def _deletes(iris: list[str], gone: list[str]) -> Iterator[str]:
                f"GRAPH {graph} {{ ?x ?p ?s }} }}")
 
 
+def _edge_deletes(subjects: list[str], relationship: str, mapping: GraphMapping
+                  ) -> Iterator[str]:
+    """Remove what the mirror says about these nodes' ``relationship`` edges, nothing else."""
+    graph = DATA_GRAPH
+    values = " ".join(f"<{iri}>" for iri in subjects)
+    predicate = f"<{mapping.relationship_types[relationship]}>"
+    yield (f"DELETE {{ GRAPH {graph} {{ ?st ?p ?o }} }} WHERE {{ VALUES ?s {{ {values} }} "
+           f"GRAPH {graph} {{ ?st {RDF_SUBJECT} ?s . ?st {RDF_PREDICATE} {predicate} . "
+           f"?st ?p ?o }} }}")
+    for used in (predicate, *([f"<{mapping.aligned_edges[relationship]}>"]
+                              if relationship in mapping.aligned_edges else [])):
+        yield (f"DELETE {{ GRAPH {graph} {{ ?s {used} ?o }} }} WHERE {{ VALUES ?s {{ {values} }} "
+               f"GRAPH {graph} {{ ?s {used} ?o }} }}")
 
 
 def check(sink: MirrorSink, driver: neo4j.Driver, settings: Settings, mapping: GraphMapping

@@ -166,13 +166,29 @@ def test_a_message_that_moves_time_on_makes_the_customers_it_passes_inactive(
                                                          "value": "late@example.org"}}
     path = tmp_path / "late.jsonl"
     path.write_text(json.dumps(late) + "\n")
-    load("jsonl", [path], driver=driver, settings=settings, nlp=nlp, mapping=load_mapping(),
+    mapping = load_mapping()
+    sink = open_store(settings)  # held here, so the load leaves the feed to this sync
+    sync(sink, driver, settings, mapping)
+    watermark = sink.applied_sequence()
+    load("jsonl", [path], driver=driver, settings=settings, nlp=nlp, mapping=mapping,
          dead_letters=tmp_path / "dead-late.jsonl")
     after = {r["customer"]: r["segment"] for r in run_query(driver, settings, segments_query)}
     assert after[latest["customer"]] == latest["segment"] != "inactives"
     passed = [c for c, r in before.items() if r["last"] < latest["last"]]
     assert len(passed) > 5
     assert {after[c] for c in passed} == {"inactives"}
+    # The mirror is told that only their segment edge changed, not to rewrite them whole.
+    records = run_query(driver, settings, queries.READ_CHANGES_AFTER,
+                        {"after": watermark, "limit": 1000})
+    touched = {n for r in records for n in r["nodes"]}
+    edges = {e for r in records for e in r["edges"]}
+    swept = {f"Customer:{c}" for c in passed if before[c]["segment"] != "inactives"}
+    assert len(swept) > 5
+    assert {f"IN_SEGMENT>{c}" for c in swept} <= edges
+    assert not swept & touched
+    assert not check(sink, driver, settings, mapping).same
+    sync(sink, driver, settings, mapping)
+    assert check(sink, driver, settings, mapping).same
     live_state = fingerprint(driver, settings)
     run_query(driver, settings, queries.FORGET_DERIVED, {"scoredRule": PROBABILISTIC_RULE},
               write=True)
