@@ -5,8 +5,9 @@ read-only while another process writes it is undefined behaviour. So the process
 the store (``kg serve``, or a ``kg load`` when no server runs) is its only writer: a follower
 thread applies the change feed as records commit. Queries never read the live store: they read a
 snapshot, a checkpoint the owner takes (hard links, milliseconds) when the watermark has moved
-since the last one. A snapshot is never written, so any process may open it read-only, and a
-reader never sees a half-applied change.
+since the last one, also while an apply runs (each apply commits at once, so the checkpoint
+holds the store from before or after it). A snapshot is never written, so any process may open
+it read-only, and a reader never sees a half-applied change.
 """
 
 from __future__ import annotations
@@ -116,8 +117,8 @@ class MirrorOwner:
         self.snapshots = settings.rdf_store.with_name(settings.rdf_store.name + ".snapshots")
         shutil.rmtree(self.snapshots, ignore_errors=True)
         # Held while the store is written (an apply, a rebuild) and while it must hold still
-        # (a snapshot, a check); never by a waiter, so a wait for a sequence gives up on time
-        # even while a long apply runs.
+        # (a check); never by a waiter or a snapshot, so a wait for a sequence gives up on time
+        # and queries are answered even while a long apply runs.
         self._applying = threading.Lock()
         self._changed = threading.Condition()  # guards and signals ``applied``
         self._nudge = threading.Event()
@@ -195,17 +196,18 @@ class MirrorOwner:
     def snapshot(self) -> tuple[int, Path]:
         """A read-only checkpoint at the current watermark: (sequence, folder)."""
         with self._snapshot_lock:
-            with self._applying:
-                applied = self.applied
-                current = self._snapshot
-                if current is None or current[0] < applied:
-                    self.snapshots.mkdir(parents=True, exist_ok=True)
-                    folder = self.snapshots / f"at-{applied}-{time.monotonic_ns()}"
-                    self.sink.store.backup(str(folder))
-                    if current is not None:
-                        self._retired.append((time.monotonic(), current[1]))
-                    current = (applied, folder)
-                    self._snapshot = current
+            # ``applied`` is published after its update commits, so a backup taken now holds
+            # at least that change: the label is a lower bound, which is all a reader needs.
+            applied = self.applied
+            current = self._snapshot
+            if current is None or current[0] < applied:
+                self.snapshots.mkdir(parents=True, exist_ok=True)
+                folder = self.snapshots / f"at-{applied}-{time.monotonic_ns()}"
+                self.sink.backup(folder)
+                if current is not None:
+                    self._retired.append((time.monotonic(), current[1]))
+                current = (applied, folder)
+                self._snapshot = current
             self._drop_old_snapshots()
             return current[0], current[1]
 

@@ -7,6 +7,7 @@ the watermark it holds, answers queries, and can be refilled whole. Anything tha
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
@@ -50,6 +51,10 @@ class OxigraphSink:
 
     def __init__(self, store: ox.Store) -> None:
         self.store = store
+        # Held while the store is refilled, which is not one transaction; a backup waits for
+        # it. Updates need no such lock: each commits at once, and a backup taken meanwhile
+        # holds the store as it was before or after (RocksDB checkpoints are consistent).
+        self._refilling = threading.Lock()
 
     @classmethod
     def open(cls, path: Path) -> OxigraphSink:
@@ -73,8 +78,17 @@ class OxigraphSink:
     def update(self, request: str) -> None:
         self.store.update(request)
 
+    def backup(self, folder: Path) -> None:
+        """A consistent read-only copy (hard links), even while an update runs."""
+        with self._refilling:
+            self.store.backup(str(folder))
+
     def replace_all(self, triples: Iterable[ox.Triple], sequence: int) -> int:
-        # Not one transaction: readers must query a snapshot taken before or after.
+        with self._refilling:
+            return self._replace_all(triples, sequence)
+
+    def _replace_all(self, triples: Iterable[ox.Triple], sequence: int) -> int:
+        # Not one transaction: readers query a backup taken before or after.
         self.store.clear()
         count = 0
         chunk: list[ox.Quad] = []

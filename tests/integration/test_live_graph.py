@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import neo4j
+import pyoxigraph
 import pytest
 from spacy.language import Language
 
@@ -321,5 +322,35 @@ def test_a_wait_for_the_mirror_gives_up_on_time_while_an_apply_runs(
             waiter.join(30)
             assert not waiter.is_alive(), "the wait must not block on the apply"
         assert answers == [False]
+    finally:
+        owner.stop()
+
+
+def test_queries_get_a_snapshot_while_an_apply_runs(live: tuple[neo4j.Driver, Settings]
+                                                    ) -> None:
+    """A query is not held up by a long apply: it reads a snapshot at the last published
+    watermark, and a snapshot taken during an update holds the store from before or after."""
+    driver, settings = live
+    owner = MirrorOwner(driver, settings, load_mapping())
+    owner.start()
+    try:
+        assert owner.ready.wait(60)
+        before = owner.applied
+        extra = " ".join(f"<urn:test:s{i}> <urn:test:p> {i} ." for i in range(200_000))
+        update = threading.Thread(target=owner.sink.update,
+                                  args=(f"INSERT DATA {{ GRAPH <urn:test:g> {{ {extra} }} }}",))
+        with owner._applying:  # the writer is busy applying a change
+            update.start()
+            answers: list[Path | None] = []
+            reader = threading.Thread(target=lambda: answers.append(owner.query_store(5)))
+            reader.start()
+            reader.join(30)
+            assert not reader.is_alive(), "a query must not wait for the apply"
+            update.join(120)
+        [folder] = answers
+        assert folder is not None and owner.snapshot()[0] == before
+        seen = len(list(pyoxigraph.Store.read_only(str(folder)).quads_for_pattern(
+            None, None, None, pyoxigraph.NamedNode("urn:test:g"))))
+        assert seen in (0, 200_000)
     finally:
         owner.stop()
