@@ -8,6 +8,11 @@ by their key properties, never by taking an IRI apart. Both forms return the sam
 the same order, keys rather than IRIs, with ties broken by key, so that answers compare row by
 row. The one input (a customer id) is a query parameter in Cypher and a variable substitution
 in SPARQL (which needs the variable in the projection), never spliced into the text.
+
+The whole-graph questions count per node first (a subquery grouped by the concept, channel or
+customer IRI) and look up the few keys and labels afterwards, instead of grouping millions of
+rows by a joined string; a fact is a triple, and triples are a set, so counting a node's edges
+needs no DISTINCT. The README gives the effect on Oxigraph at 1M interactions.
 """
 
 from __future__ import annotations
@@ -48,10 +53,10 @@ class AnalystQuestion:
 TOP_CONCEPTS = AnalystQuestion(
     name="interactions per concept",
     columns=("concept", "label", "interactions"),
-    sparql=PREFIX + """SELECT ?concept ?label (COUNT(DISTINCT ?i) AS ?interactions) WHERE {
-  ?i ckg:aboutConcept ?k . ?k ckg:conceptId ?concept .
-  OPTIONAL { ?k ckg:prefLabel ?label }
-} GROUP BY ?concept ?label ORDER BY DESC(?interactions) ?concept LIMIT 10""",
+    sparql=PREFIX + """SELECT ?concept ?label ?interactions WHERE {
+  { SELECT ?k (COUNT(?i) AS ?interactions) WHERE { ?i ckg:aboutConcept ?k } GROUP BY ?k }
+  ?k ckg:conceptId ?concept . OPTIONAL { ?k ckg:prefLabel ?label }
+} ORDER BY DESC(?interactions) ?concept LIMIT 10""",
     cypher="""MATCH (i:Interaction)-[:ABOUT_CONCEPT]->(k:Concept)
 RETURN k.conceptId AS concept, k.prefLabel AS label, count(DISTINCT i) AS interactions
 ORDER BY interactions DESC, concept LIMIT 10""",
@@ -60,9 +65,11 @@ ORDER BY interactions DESC, concept LIMIT 10""",
 SENTIMENT_PER_CHANNEL = AnalystQuestion(
     name="message sentiment per channel",
     columns=("channel", "interactions", "sentiment"),
-    sparql=PREFIX + """SELECT ?channel (COUNT(?i) AS ?interactions) (AVG(?score) AS ?sentiment)
-WHERE { ?i ckg:viaChannel ?c ; ckg:sentimentScore ?score . ?c ckg:channelId ?channel }
-GROUP BY ?channel ORDER BY ?channel""",
+    sparql=PREFIX + """SELECT ?channel ?interactions ?sentiment WHERE {
+  { SELECT ?c (COUNT(?i) AS ?interactions) (AVG(?score) AS ?sentiment)
+    WHERE { ?i ckg:viaChannel ?c ; ckg:sentimentScore ?score } GROUP BY ?c }
+  ?c ckg:channelId ?channel
+} ORDER BY ?channel""",
     cypher="""MATCH (i:Interaction)-[:VIA_CHANNEL]->(c:Channel)
 WHERE i.sentimentScore IS NOT NULL
 RETURN c.channelId AS channel, count(i) AS interactions, avg(i.sentimentScore) AS sentiment
@@ -72,9 +79,11 @@ ORDER BY channel""",
 NEGATIVE_ASPECTS = AnalystQuestion(
     name="negative aspects",
     columns=("concept", "negativeOpinions"),
-    sparql=PREFIX + """SELECT ?concept (COUNT(DISTINCT ?o) AS ?negativeOpinions) WHERE {
-  ?o ckg:polarity "negative" ; ckg:aboutAspect ?k . ?k ckg:conceptId ?concept
-} GROUP BY ?concept ORDER BY DESC(?negativeOpinions) ?concept LIMIT 10""",
+    sparql=PREFIX + """SELECT ?concept ?negativeOpinions WHERE {
+  { SELECT ?k (COUNT(?o) AS ?negativeOpinions)
+    WHERE { ?o ckg:polarity "negative" ; ckg:aboutAspect ?k } GROUP BY ?k }
+  ?k ckg:conceptId ?concept
+} ORDER BY DESC(?negativeOpinions) ?concept LIMIT 10""",
     cypher="""MATCH (o:Opinion {polarity: 'negative'})-[:ABOUT_ASPECT]->(k:Concept)
 RETURN k.conceptId AS concept, count(DISTINCT o) AS negativeOpinions
 ORDER BY negativeOpinions DESC, concept LIMIT 10""",
@@ -101,9 +110,11 @@ ORDER BY occurredAt DESC, interaction""",
 OPEN_CASES = AnalystQuestion(
     name="open cases per customer",
     columns=("customer", "openCases"),
-    sparql=PREFIX + """SELECT ?customer (COUNT(DISTINCT ?k) AS ?openCases) WHERE {
-  ?k ckg:caseStatus "open" ; ckg:caseOf ?c . ?c ckg:customerId ?customer
-} GROUP BY ?customer ORDER BY DESC(?openCases) ?customer LIMIT 10""",
+    sparql=PREFIX + """SELECT ?customer ?openCases WHERE {
+  { SELECT ?c (COUNT(?k) AS ?openCases) WHERE { ?k ckg:caseStatus "open" ; ckg:caseOf ?c }
+    GROUP BY ?c }
+  ?c ckg:customerId ?customer
+} ORDER BY DESC(?openCases) ?customer LIMIT 10""",
     cypher="""MATCH (k:Case {caseStatus: 'open'})-[:CASE_OF]->(c:Customer)
 RETURN c.customerId AS customer, count(DISTINCT k) AS openCases
 ORDER BY openCases DESC, customer LIMIT 10""",

@@ -2,6 +2,7 @@
 
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -9,6 +10,7 @@ from rdflib.plugins.sparql import prepareQuery
 
 from kg.analyst_questions import (
     CUSTOMER_MESSAGES,
+    PREFIX,
     QUESTIONS,
     SENTIMENT_PER_CHANNEL,
     ask_mirror,
@@ -77,3 +79,19 @@ def test_same_answer_tolerates_summation_order_only() -> None:
     assert not same_answer([("a", 0.3)], [("a", 0.31)])
     assert not same_answer([("a", 1)], [("b", 1)])
     assert not same_answer([("a", 1)], [])
+
+
+def test_the_readme_shows_each_question_as_the_code_asks_it() -> None:
+    """The README's worked examples are the queries the tests and benchmarks run."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    section = readme[readme.index("Five everyday questions"):]
+    blocks = re.findall(r"```(sparql|cypher)\n(.*?)```", section, re.DOTALL)[:10]
+
+    def words(text: str) -> list[str]:
+        return text.split()
+
+    shown = {(kind, tuple(words(body))) for kind, body in blocks}
+    for question in QUESTIONS:
+        assert ("sparql", tuple(words(question.sparql.removeprefix(PREFIX)))) in shown, \
+            question.name
+        assert ("cypher", tuple(words(question.cypher))) in shown, question.name
