@@ -115,7 +115,8 @@ def cases_around(tx: neo4j.ManagedTransaction, *, interactions: set[str], window
     tx.run(queries.DESCRIBE_CASES, rows=described).consume()
     gone = sorted(old_cases - grouped.keys())
     tx.run(queries.DELETE_THESE_EMPTY_CASES, cases=gone).consume()
-    change.touch("Interaction", (a["interactionId"] for a in assignments))
+    # Regrouping moves an interaction's case edge and nothing else about it.
+    change.touch_edges("Interaction", (a["interactionId"] for a in assignments), "PART_OF_CASE")
     change.touch("Case", old_cases | grouped.keys())
     outcome.cases = len(grouped)
     return outcome

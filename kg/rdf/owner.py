@@ -193,8 +193,9 @@ class MirrorOwner:
         with self._applying:
             return check(self.sink, self.driver, self.settings, self.mapping)
 
-    def snapshot(self) -> tuple[int, Path]:
-        """A read-only checkpoint at the current watermark: (sequence, folder)."""
+    def snapshot(self) -> tuple[int, Path] | None:
+        """A read-only checkpoint at the current watermark: (sequence, folder); the last one
+        taken while the store is being refilled, ``None`` if there is none yet."""
         with self._snapshot_lock:
             # ``applied`` is published after its update commits, so a backup taken now holds
             # at least that change: the label is a lower bound, which is all a reader needs.
@@ -203,20 +204,21 @@ class MirrorOwner:
             if current is None or current[0] < applied:
                 self.snapshots.mkdir(parents=True, exist_ok=True)
                 folder = self.snapshots / f"at-{applied}-{time.monotonic_ns()}"
-                self.sink.backup(folder)
-                if current is not None:
-                    self._retired.append((time.monotonic(), current[1]))
-                current = (applied, folder)
-                self._snapshot = current
+                if self.sink.backup(folder):
+                    if current is not None:
+                        self._retired.append((time.monotonic(), current[1]))
+                    current = (applied, folder)
+                    self._snapshot = current
             self._drop_old_snapshots()
-            return current[0], current[1]
+            return current
 
     def query_store(self, wait: float) -> Path | None:
         """The folder a query may open read-only (a snapshot at the current watermark), or
         ``None`` when the mirror is still being built after ``wait`` seconds."""
         if not self.ready.wait(wait):
             return None
-        return self.snapshot()[1]
+        current = self.snapshot()
+        return None if current is None else current[1]
 
     def _drop_old_snapshots(self) -> None:
         cutoff = time.monotonic() - max(SNAPSHOT_GRACE_SECONDS,

@@ -78,10 +78,19 @@ class OxigraphSink:
     def update(self, request: str) -> None:
         self.store.update(request)
 
-    def backup(self, folder: Path) -> None:
-        """A consistent read-only copy (hard links), even while an update runs."""
-        with self._refilling:
+    def backup(self, folder: Path) -> bool:
+        """A consistent read-only copy (hard links), even while an update runs; False, and no
+        copy, while a refill runs or when the store holds no whole graph (a refill that failed
+        halfway leaves it without its watermark, which a refill writes last)."""
+        if not self._refilling.acquire(blocking=False):
+            return False
+        try:
+            if self.applied_sequence() == 0:
+                return False
             self.store.backup(str(folder))
+            return True
+        finally:
+            self._refilling.release()
 
     def replace_all(self, triples: Iterable[ox.Triple], sequence: int) -> int:
         with self._refilling:

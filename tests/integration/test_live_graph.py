@@ -326,19 +326,27 @@ def test_a_wait_for_the_mirror_gives_up_on_time_while_an_apply_runs(
         owner.stop()
 
 
-def test_queries_get_a_snapshot_while_an_apply_runs(live: tuple[neo4j.Driver, Settings]
-                                                    ) -> None:
+def test_queries_get_a_snapshot_while_an_apply_runs(live: tuple[neo4j.Driver, Settings],
+                                                    tmp_path: Path) -> None:
     """A query is not held up by a long apply: it reads a snapshot at the last published
-    watermark, and a snapshot taken during an update holds the store from before or after."""
+    watermark. A snapshot taken during an update holds the store from before or after it;
+    during a refill (not one transaction) the previous snapshot is served."""
     driver, settings = live
     owner = MirrorOwner(driver, settings, load_mapping())
     owner.start()
+    graph = pyoxigraph.NamedNode("urn:test:g")
+
+    def triples_in(folder: Path) -> int:
+        return len(list(pyoxigraph.Store.read_only(str(folder)).quads_for_pattern(
+            None, None, None, graph)))
+
     try:
         assert owner.ready.wait(60)
         before = owner.applied
         extra = " ".join(f"<urn:test:s{i}> <urn:test:p> {i} ." for i in range(200_000))
         update = threading.Thread(target=owner.sink.update,
-                                  args=(f"INSERT DATA {{ GRAPH <urn:test:g> {{ {extra} }} }}",))
+                                  args=(f"INSERT DATA {{ GRAPH {graph} {{ {extra} }} }}",))
+        during: list[int] = []
         with owner._applying:  # the writer is busy applying a change
             update.start()
             answers: list[Path | None] = []
@@ -346,11 +354,21 @@ def test_queries_get_a_snapshot_while_an_apply_runs(live: tuple[neo4j.Driver, Se
             reader.start()
             reader.join(30)
             assert not reader.is_alive(), "a query must not wait for the apply"
-            update.join(120)
-        [folder] = answers
-        assert folder is not None and owner.snapshot()[0] == before
-        seen = len(list(pyoxigraph.Store.read_only(str(folder)).quads_for_pattern(
-            None, None, None, pyoxigraph.NamedNode("urn:test:g"))))
-        assert seen in (0, 200_000)
+            while update.is_alive():
+                folder = tmp_path / f"backup-{len(during)}"
+                assert owner.sink.backup(folder)
+                if update.is_alive():
+                    during.append(triples_in(folder))
+            update.join()
+        [served] = answers
+        assert served is not None and triples_in(served) == 0
+        assert during and set(during) <= {0, 200_000}, "never half an update"
+        current = owner.snapshot()
+        assert current is not None and current[0] == before
+        # A refill is running: no backup of a half-filled store, the last snapshot stays.
+        owner._publish(before + 1)  # as if a change were applied since
+        with owner.sink._refilling:
+            assert not owner.sink.backup(tmp_path / "mid-refill")
+            assert owner.snapshot() == current
     finally:
         owner.stop()
