@@ -23,6 +23,17 @@ from kg.ontology.namespaces import CKC, CKG, CKI, SKOS
 IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
+# Percent-encoding of every ASCII character outside RFC 3986's unreserved set, as
+# ``urllib.parse.quote(key, safe="")`` does, in one ``str.translate``.
+_ASCII_ESCAPES = {code: f"%{code:02X}" for code in range(128)
+                  if not (chr(code).isalnum() or chr(code) in "_.-~")}
+
+
+def quote_key(key: str) -> str:
+    """A key as one IRI path segment (``quote(key, safe="")``, faster for ASCII keys)."""
+    return key.translate(_ASCII_ESCAPES) if key.isascii() else quote(key, safe="")
+
+
 def upper_snake(name: str) -> str:
     """``hasIdentity`` → ``HAS_IDENTITY``."""
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).upper()
@@ -82,6 +93,8 @@ class GraphMapping:
     aligned_edges: dict[str, URIRef] = field(default_factory=dict, repr=False)
     aligned_properties: dict[str, URIRef] = field(default_factory=dict, repr=False)
     value_iris: dict[tuple[str, str], URIRef] = field(default_factory=dict, repr=False)
+    _keyed_label: dict[str, str] = field(default_factory=dict, init=False, repr=False,
+                                         compare=False)
 
     def key_of(self, label: str) -> str:
         """The uniqueness key of a label, inherited from its nearest keyed superclass."""
@@ -98,13 +111,20 @@ class GraphMapping:
 
     def node_iri(self, label: str, key_value: str) -> URIRef:
         """The RDF IRI of the node with this label and key value."""
-        keyed = next(c for c in self.labels_of(label) if c in self.keys)
+        return URIRef(self.node_iri_text(label, key_value))
+
+    def node_iri_text(self, label: str, key_value: str) -> str:
+        """:meth:`node_iri` as a plain string: the mirror makes one per fact it exports."""
+        keyed = self._keyed_label.get(label)
+        if keyed is None:
+            keyed = next(c for c in self.labels_of(label) if c in self.keys)
+            self._keyed_label[label] = keyed
         if keyed == "Concept":
-            return CKC[key_value]
+            return f"{CKC}{key_value}"
         reference = self.reference_iris.get((keyed, key_value))
         if reference is not None:
-            return reference
-        return CKI[f"{keyed.lower()}/{quote(key_value, safe='')}"]
+            return str(reference)
+        return f"{CKI}{keyed.lower()}/{quote_key(key_value)}"
 
     def edge_iri(self, relationship_type: str) -> URIRef:
         try:

@@ -31,8 +31,9 @@ class MirrorSink(Protocol):
         """Apply one SPARQL Update request atomically."""
         ...
 
-    def replace_all(self, triples: Iterable[ox.Triple], sequence: int) -> int:
-        """Replace the data graph with these triples and set the watermark; returns the count."""
+    def replace_all(self, quads: Iterable[ox.Quad], sequence: int) -> int:
+        """Replace the data graph with these facts (quads of the data graph) and set the
+        watermark; returns the count."""
         ...
 
     def data_triples(self) -> Iterable[ox.Triple]:
@@ -92,17 +93,17 @@ class OxigraphSink:
         finally:
             self._refilling.release()
 
-    def replace_all(self, triples: Iterable[ox.Triple], sequence: int) -> int:
+    def replace_all(self, quads: Iterable[ox.Quad], sequence: int) -> int:
         with self._refilling:
-            return self._replace_all(triples, sequence)
+            return self._replace_all(quads, sequence)
 
-    def _replace_all(self, triples: Iterable[ox.Triple], sequence: int) -> int:
+    def _replace_all(self, quads: Iterable[ox.Quad], sequence: int) -> int:
         # Not one transaction: readers query a backup taken before or after.
         self.store.clear()
         count = 0
         chunk: list[ox.Quad] = []
-        for triple in triples:
-            chunk.append(ox.Quad(triple.subject, triple.predicate, triple.object, DATA_GRAPH))
+        for quad in quads:
+            chunk.append(quad)
             if len(chunk) >= CHUNK:
                 self.store.bulk_extend(chunk)
                 count += len(chunk)

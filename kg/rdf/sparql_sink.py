@@ -45,10 +45,10 @@ class SparqlStoreSink:
         self.client.request(method, f"{self.url}/data", params={"graph": graph.value},
                             content=body, headers={"Content-Type": media}).raise_for_status()
 
-    def replace_all(self, triples: Iterable[ox.Triple], sequence: int) -> int:
+    def replace_all(self, quads: Iterable[ox.Quad], sequence: int) -> int:
         count, method, chunk = 0, "PUT", []
-        for triple in triples:
-            chunk.append(f"{triple} .")
+        for quad in quads:
+            chunk.append(f"{quad.subject} {quad.predicate} {quad.object} .")
             if len(chunk) >= CHUNK:
                 self._graph(method, DATA_GRAPH, "\n".join(chunk).encode(),
                             "application/n-triples")

@@ -27,10 +27,10 @@ from kg.rdf.mirror import (
     MirrorCheck,
     compare,
     digest,
-    edge_triples,
+    edge_quads,
     export_all,
     mirrored_keys,
-    node_triples,
+    node_quads,
 )
 from kg.rdf.sink import MirrorSink, OxigraphSink, watermark_update
 from kg.rdf.terms import RDF_OBJECT, RDF_PREDICATE, RDF_SUBJECT
@@ -105,13 +105,13 @@ def _update(nodes: list[str], edges: list[str], sequence: int, driver: neo4j.Dri
         for rows in _chunks([*wanted, *partial]):
             for record in session.run(queries.EXPORT_THESE_NODES, keyOf=key_of, rows=rows):
                 if record["type"] is not None:
-                    triples = edge_triples(mapping, record["labels"], str(record["key"]),
+                    facts = edge_quads(mapping, record["labels"], str(record["key"]),
                                            record["edges"])
                 else:
                     present.add((record["label"], record["key"]))
-                    triples = node_triples(mapping, record["labels"], str(record["key"]),
+                    facts = node_quads(mapping, record["labels"], str(record["key"]),
                                            record["props"], record["edges"])
-                inserts += (f"{t.subject} {t.predicate} {t.object} ." for t in triples)
+                inserts += (f"{f.subject} {f.predicate} {f.object} ." for f in facts)
     iris = [str(mapping.node_iri(w["label"], w["key"])) for w in wanted]
     gone = [str(mapping.node_iri(w["label"], w["key"])) for w in wanted
             if (w["label"], w["key"]) not in present]

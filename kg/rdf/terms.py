@@ -19,22 +19,26 @@ RDF_OBJECT = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#object")
 EDGE_BASE = "https://w3id.org/customer-kg/id/edge/"
 
 
+_DATATYPES = {name: ox.NamedNode(XSD + name)
+              for name in ("boolean", "dateTime", "date", "integer", "decimal", "double")}
+
+
 def literal(value: Any, range_iri: str | None) -> ox.Literal:
     """A Neo4j property value as a typed literal; the ontology's range decides the datatype."""
     if hasattr(value, "to_native"):
         value = value.to_native()
     if isinstance(value, bool):
-        return ox.Literal("true" if value else "false", datatype=ox.NamedNode(XSD + "boolean"))
+        return ox.Literal("true" if value else "false", datatype=_DATATYPES["boolean"])
     if isinstance(value, datetime):
-        return ox.Literal(value.isoformat(), datatype=ox.NamedNode(XSD + "dateTime"))
+        return ox.Literal(value.isoformat(), datatype=_DATATYPES["dateTime"])
     if isinstance(value, date):
-        return ox.Literal(value.isoformat(), datatype=ox.NamedNode(XSD + "date"))
+        return ox.Literal(value.isoformat(), datatype=_DATATYPES["date"])
     if isinstance(value, int):
-        return ox.Literal(str(value), datatype=ox.NamedNode(XSD + "integer"))
+        return ox.Literal(str(value), datatype=_DATATYPES["integer"])
     if isinstance(value, float):
-        datatype = XSD + ("decimal" if range_iri == XSD + "decimal" else "double")
-        return ox.Literal(repr(value) if datatype.endswith("double") else str(value),
-                          datatype=ox.NamedNode(datatype))
+        if range_iri == XSD + "decimal":
+            return ox.Literal(str(value), datatype=_DATATYPES["decimal"])
+        return ox.Literal(repr(value), datatype=_DATATYPES["double"])
     if isinstance(value, str):
         return ox.Literal(value)
     raise ValueError(f"Unexpected property value: {value!r}")
@@ -42,7 +46,7 @@ def literal(value: Any, range_iri: str | None) -> ox.Literal:
 
 def node_term(mapping: GraphMapping, labels: list[str], key_value: str) -> ox.NamedNode:
     keyed = next(label for label in labels if label in mapping.keys)
-    return ox.NamedNode(str(mapping.node_iri(keyed, key_value)))
+    return ox.NamedNode(mapping.node_iri_text(keyed, key_value))
 
 
 def edge_statement(subject: ox.NamedNode, predicate: ox.NamedNode, obj: ox.NamedNode,

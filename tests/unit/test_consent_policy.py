@@ -24,7 +24,7 @@ from kg.ingestion.adapters.crm import read_crm
 from kg.ingestion.adapters.survey import read_survey
 from kg.ingestion.records import CustomerRecord, InteractionRecord
 from kg.ontology.mapping import load_mapping
-from kg.rdf.mirror import node_triples
+from kg.rdf.mirror import DATA_GRAPH, node_quads
 from kg.settings import Settings
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
@@ -179,13 +179,13 @@ def test_the_mirror_states_consent_events_in_dpv_terms() -> None:
              "givenAt": NOW, "consentSource": "api", "recordedBy": "api:writer:x"}
     edges = [{"type": "CONSENT_OF", "props": {}, "endLabels": ["Identity", "EmailAddress"],
               "endKey": "email:email:ada@example.org"}]
-    triples = set(node_triples(mapping, ["Consent"], "e1", props, edges))
+    quads = set(node_quads(mapping, ["Consent"], "e1", props, edges))
     subject = ox.NamedNode("https://w3id.org/customer-kg/id/consent/e1")
     identity = ox.NamedNode(
         "https://w3id.org/customer-kg/id/identity/email%3Aemail%3Aada%40example.org")
 
     def has(predicate: str, obj: ox.NamedNode | ox.Literal) -> bool:
-        return ox.Triple(subject, ox.NamedNode(predicate), obj) in triples
+        return ox.Quad(subject, ox.NamedNode(predicate), obj, DATA_GRAPH) in quads
 
     rdf_type = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
     assert has(rdf_type, ox.NamedNode(DPV + "Consent"))
