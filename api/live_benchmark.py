@@ -9,7 +9,11 @@ mirror), ``DELETE /customers/{id}``, and the mirror lag reported by the API unde
 ingest at a fixed rate.
 
 ``--reuse`` builds nothing: it measures the same on the graph in the environment (the one
-``scripts/bench_load`` left) and prints its size. The empty-graph load then runs first, on a
+``scripts/bench_load`` left) and prints its size. ``--api-only`` (with ``--reuse``) skips the
+two loads, so it may run on a graph measured before: its messages have ids of their own.
+``--warm-up N`` sends N messages after the first before measuring: the first requests after a
+Neo4j start pay for query planning and cold caches, which a server that has been up a while
+has paid already. The empty-graph load then runs first, on a
 second small Neo4j of its own (``KG_BENCH_EMPTY_HOME``, Bolt port ``KG_BENCH_EMPTY_BOLT_PORT``;
 Neo4j Community has one user database), started and stopped here, so the reused graph is never
 wiped. The measurements add records to the reused graph and erase customers from it.
@@ -118,6 +122,11 @@ def _reuse(settings: Settings, fresh: Path, args: argparse.Namespace) -> None:
         measured_before = int(run_query(driver, settings, """
             MATCH (i:Interaction) WHERE i.sourceSystem IN ['bench-new', 'bench-live']
             RETURN count(i) AS n""")[0]["n"])
+    if args.api_only:
+        _print("reused graph (left by scripts/bench_load), loads skipped",
+               f"{interactions:,} interactions, {customers:,} customers")
+        _measure_api(settings, args, interactions)
+        return
     if measured_before:
         sys.exit(f"the graph at {settings.neo4j_uri} was measured before ({measured_before:,} "
                  "interactions from an earlier bench_ingest): its new records would merge onto "
@@ -189,11 +198,14 @@ def _measure_api(settings: Settings, args: argparse.Namespace, size: int) -> Non
             began = time.perf_counter()
             first = client.post("/interactions", json=_message(0))
             first.raise_for_status()
-            _print("   first POST after the load (moves the inactivity line)",
+            _print("   first POST after kg serve starts (after a load: moves the inactivity "
+                   "line)",
                    f"{(time.perf_counter() - began) * 1000:.0f} ms, "
                    f"mirrored: {first.json()['mirrored']}")
+            for number in range(1, args.warm_up + 1):
+                client.post("/interactions", json=_message(number)).raise_for_status()
             latencies, unmirrored = [], 0
-            for number in range(1, args.posts + 1):
+            for number in range(args.warm_up + 1, args.warm_up + args.posts + 1):
                 began = time.perf_counter()
                 response = client.post("/interactions", json=_message(number))
                 response.raise_for_status()
@@ -265,6 +277,10 @@ def main() -> None:
     parser.add_argument("--erasures", type=int, default=10)
     parser.add_argument("--rate", type=float, default=20.0)
     parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--warm-up", type=int, default=0, metavar="N",
+                        help="messages sent after the first, before the measured ones")
+    parser.add_argument("--api-only", action="store_true",
+                        help="with --reuse: skip both loads, measure the API only")
     parser.add_argument("--reuse", action="store_true",
                         help="measure on the graph already loaded (scripts/bench_load's), "
                              "building none")
@@ -277,6 +293,8 @@ def main() -> None:
     settings = load_settings()
     folder = Path(tempfile.mkdtemp(prefix="kg-bench-ingest-"))
     fresh = _new_records(folder, args.new_records)
+    if args.api_only and not args.reuse:
+        parser.error("--api-only measures a graph already built: use it with --reuse")
     if args.reuse:
         _reuse(settings, fresh, args)
         return
