@@ -972,22 +972,25 @@ CALL (s) {
 CALL (s) {
   OPTIONAL MATCH (s)-[:IN_BUCKET]->(b:SimilarityBucket)
   CALL (b) {
-    MATCH (b)<-[:IN_BUCKET]-(o:CustomerSummary)
+    MATCH (b)<-[:IN_BUCKET]-(o)  // only summaries are in buckets: no label check per member
     RETURN o LIMIT $bucketCap
   }
   WITH DISTINCT s, o WHERE o <> s
-  // A permission that ran out since the last refresh takes effect here at once.
-  AND EXISTS { MATCH (oc:Customer {customerId: o.summaryOf})
-               WHERE """ + analytics_included("oc") + """ }
   WITH o, [k IN o.summaryConcepts WHERE k IN s.summaryConcepts] AS shared,
        size(s.summaryConcepts) AS mine
   WHERE size(shared) > 0
   WITH o, shared, toFloat(size(shared)) / (mine + size(o.summaryConcepts) - size(shared))
        AS jaccard
   ORDER BY jaccard DESC, o.summaryOf
-  LIMIT $similar
-  RETURN collect({customerId: o.summaryOf, sharedConcepts: shared, jaccard: jaccard})
-         AS similarCustomers
+  WITH collect({customerId: o.summaryOf, sharedConcepts: shared, jaccard: jaccard}) AS ranked
+  // Permission is looked up in rank order until enough candidates pass (the list fixes the
+  // order, so the planner cannot check every candidate first); a permission that ran out
+  // since the last refresh takes effect here at once.
+  UNWIND ranked AS candidate
+  MATCH (oc:Customer {customerId: candidate.customerId})
+  WHERE """ + analytics_included("oc") + """
+  WITH candidate LIMIT $similar
+  RETURN collect(candidate) AS similarCustomers
 }
 CALL (c) {
   MATCH (c)-[:HAS_IDENTITY]->(:Identity)<-[:AUTHORED_BY]-(i:Interaction)
