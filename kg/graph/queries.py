@@ -780,10 +780,11 @@ CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS
 """
 
 # ---------------------------------------------------------------- RDF mirror export
-# $keyOf maps each keyed label to its key property (from the ontology mapping).
+# $keyOf maps each keyed label to its key property (from the ontology mapping) and $keyed lists
+# those labels: a list parameter, because ``keys($keyOf)`` is evaluated again for every row.
 EXPORT_NODES: Final[LiteralString] = """
 MATCH (n)
-WITH n, [label IN labels(n) WHERE label IN keys($keyOf)] AS keyed
+WITH n, [label IN labels(n) WHERE label IN $keyed] AS keyed
 WHERE size(keyed) > 0
 RETURN labels(n) AS labels, n[$keyOf[keyed[0]]] AS key, properties(n) AS props
 """
@@ -791,10 +792,10 @@ RETURN labels(n) AS labels, n[$keyOf[keyed[0]]] AS key, properties(n) AS props
 # Relationships grouped by their start node, so each node's edges are translated together.
 EXPORT_RELATIONSHIPS_BY_START: Final[LiteralString] = """
 MATCH (a)
-WITH a, [label IN labels(a) WHERE label IN keys($keyOf)] AS keyedA
+WITH a, [label IN labels(a) WHERE label IN $keyed] AS keyedA
 WHERE size(keyedA) > 0
 MATCH (a)-[r]->(b)
-WITH a, keyedA, r, b, [label IN labels(b) WHERE label IN keys($keyOf)] AS keyedB
+WITH a, keyedA, r, b, [label IN labels(b) WHERE label IN $keyed] AS keyedB
 WHERE size(keyedB) > 0
 RETURN keyedA[0] AS startKeyLabel, labels(a) AS startLabels, a[$keyOf[keyedA[0]]] AS startKey,
        {type: type(r), props: properties(r), endLabels: labels(b),
@@ -869,9 +870,9 @@ CALL (row) {
 RETURN row.label AS label, row.key AS key, row.type AS type, labels(n) AS labels,
        properties(n) AS props,
        [(n)-[r]->(m) WHERE (row.type IS NULL OR type(r) = row.type)
-                         AND any(l IN labels(m) WHERE l IN keys($keyOf))
+                         AND any(l IN labels(m) WHERE l IN $keyed)
         | {type: type(r), props: properties(r), endLabels: labels(m),
-           endKey: m[$keyOf[[l IN labels(m) WHERE l IN keys($keyOf)][0]]]}] AS edges
+           endKey: m[$keyOf[[l IN labels(m) WHERE l IN $keyed][0]]]}] AS edges
 """
 
 # ---------------------------------------------------------------- customers (analysts)

@@ -120,14 +120,15 @@ def export_all(driver: neo4j.Driver, settings: Settings, mapping: GraphMapping
     with graph_errors(settings.neo4j_uri), driver.session(
         database=settings.neo4j_database, default_access_mode=neo4j.READ_ACCESS
     ) as session:
-        for record in session.run(queries.EXPORT_NODES, keyOf=key_of):
+        for record in session.run(queries.EXPORT_NODES, keyOf=key_of, keyed=sorted(key_of)):
             if record["key"] is not None:
                 yield from node_quads(mapping, record["labels"], str(record["key"]),
                                         record["props"], [])
         current: tuple[str, ...] | None = None
         edges: list[dict[str, Any]] = []
         labels: list[str] = []
-        for record in session.run(queries.EXPORT_RELATIONSHIPS_BY_START, keyOf=key_of):
+        for record in session.run(queries.EXPORT_RELATIONSHIPS_BY_START, keyOf=key_of,
+                                  keyed=sorted(key_of)):
             start = (record["startKeyLabel"], str(record["startKey"]))
             if start != current:
                 if current is not None:

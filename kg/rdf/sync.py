@@ -5,10 +5,10 @@ every node they name from Neo4j, and sends the sink one SPARQL Update that remov
 mirror says about those nodes (their triples, the reified statements of their relationships, and
 for deleted nodes what other nodes say about them), inserts their current triples, and moves the
 watermark: all or nothing. Nodes of which a record names only one relationship type (a segment
-sweep) have just those relationships removed and exported again. Because it exports current
-state, applying a record twice changes nothing, so a crash between Neo4j and the mirror is
-recovered by applying again from the watermark. If the feed no longer holds the records after
-the watermark (pruned), the sink is rebuilt whole.
+sweep, a regrouping of cases) have just those relationships removed and exported again.
+Because it exports current state, applying a record twice changes nothing, so a crash between
+Neo4j and the mirror is recovered by applying again from the watermark. If the feed no longer
+holds the records after the watermark (pruned), the sink is rebuilt whole.
 """
 
 from __future__ import annotations
@@ -88,6 +88,7 @@ def sync(sink: MirrorSink, driver: neo4j.Driver, settings: Settings, mapping: Gr
 def _update(nodes: list[str], edges: list[str], sequence: int, driver: neo4j.Driver,
             settings: Settings, mapping: GraphMapping) -> str:
     key_of = mirrored_keys(mapping)
+    keyed = sorted(key_of)
     wanted = [dict(zip(("label", "key"), split_node_key(n), strict=True)) for n in nodes]
     wanted = [w for w in wanted if w["label"] in key_of]
     whole = {(w["label"], w["key"]) for w in wanted}
@@ -103,14 +104,15 @@ def _update(nodes: list[str], edges: list[str], sequence: int, driver: neo4j.Dri
         database=settings.neo4j_database, default_access_mode=neo4j.READ_ACCESS
     ) as session:
         for rows in _chunks([*wanted, *partial]):
-            for record in session.run(queries.EXPORT_THESE_NODES, keyOf=key_of, rows=rows):
+            for record in session.run(queries.EXPORT_THESE_NODES, keyOf=key_of, keyed=keyed,
+                                      rows=rows):
                 if record["type"] is not None:
                     facts = edge_quads(mapping, record["labels"], str(record["key"]),
-                                           record["edges"])
+                                       record["edges"])
                 else:
                     present.add((record["label"], record["key"]))
                     facts = node_quads(mapping, record["labels"], str(record["key"]),
-                                           record["props"], record["edges"])
+                                       record["props"], record["edges"])
                 inserts += (f"{f.subject} {f.predicate} {f.object} ." for f in facts)
     iris = [str(mapping.node_iri(w["label"], w["key"])) for w in wanted]
     gone = [str(mapping.node_iri(w["label"], w["key"])) for w in wanted

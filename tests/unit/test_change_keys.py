@@ -32,3 +32,16 @@ def test_each_relationship_type_has_predicates_of_its_own() -> None:
     properties = {str(iri) for iri in mapping.property_keys.values()}
     properties |= {str(iri) for iri in mapping.aligned_properties.values()}
     assert not properties & set(used)
+
+
+def test_the_export_query_finds_every_mirrored_label_on_its_key() -> None:
+    """The mirror writer finds each node it exports again by one branch per keyed label; a
+    label without its branch (or with a wrong key property) would vanish from the mirror."""
+    from kg.graph import queries
+    from kg.rdf.mirror import mirrored_keys
+
+    keys = mirrored_keys(load_mapping())
+    assert len(keys) > 10
+    for label, key in keys.items():
+        branch = f"WITH row WHERE row.label = '{label}'\n  MATCH (n:{label} {{{key}: row.key}})"
+        assert branch in queries.EXPORT_THESE_NODES, label
