@@ -224,7 +224,8 @@ def _measure_api(settings: Settings, args: argparse.Namespace, size: int) -> Non
                 client.delete(f"/customers/{customer}").raise_for_status()
                 erase.append((time.perf_counter() - began) * 1000)
             _print("   DELETE /customers/{id} (p50 / max)",
-                   f"{statistics.median(erase):.0f} / {max(erase):.0f} ms")
+                   f"{statistics.median(erase):.0f} / {max(erase):.0f} ms "
+                   f"(in order: {', '.join(f'{ms:.0f}' for ms in erase)})")
             _sustained(client, args)
     finally:
         api.terminate()
