@@ -9,14 +9,19 @@ mirror), ``DELETE /customers/{id}``, and the mirror lag reported by the API unde
 ingest at a fixed rate.
 
 ``--reuse`` builds nothing: it measures the same on the graph in the environment (the one
-``scripts/bench_load`` left) and prints its size. ``--api-only`` (with ``--reuse``) skips the
-two loads, so it may run on a graph measured before: its messages have ids of their own.
-``--warm-up N`` sends N messages after the first before measuring: the first requests after a
-Neo4j start pay for query planning and cold caches, which a server that has been up a while
-has paid already. The empty-graph load then runs first, on a
+``scripts/bench_load`` left) and prints its size. The empty-graph load then runs first, on a
 second small Neo4j of its own (``KG_BENCH_EMPTY_HOME``, Bolt port ``KG_BENCH_EMPTY_BOLT_PORT``;
 Neo4j Community has one user database), started and stopped here, so the reused graph is never
 wiped. The measurements add records to the reused graph and erase customers from it.
+``--api-only`` (with ``--reuse``) skips the two loads, so it may run on a graph measured
+before: its messages have ids of their own.
+
+``--warm-up N`` exercises each measured path once before measuring it: N messages one at a
+time, one erasure (of a customer outside the measured sample) and a burst of N messages at the
+sustained rate. The first requests of each kind after a Neo4j start pay for query planning,
+the JVM's compilation and cold caches, which a server that has been up a while has paid
+already; the warm-up's own figures are printed on their own lines, never mixed into the
+measured ones.
 """
 
 from __future__ import annotations
@@ -202,8 +207,13 @@ def _measure_api(settings: Settings, args: argparse.Namespace, size: int) -> Non
                    "line)",
                    f"{(time.perf_counter() - began) * 1000:.0f} ms, "
                    f"mirrored: {first.json()['mirrored']}")
-            for number in range(1, args.warm_up + 1):
-                client.post("/interactions", json=_message(number)).raise_for_status()
+            with create_driver(settings) as driver:
+                customers = sorted(r["customerId"] for r in run_query(
+                    driver, settings, queries.READ_CUSTOMER_IDS))
+            sample = random.Random(5).sample(customers, args.erasures)  # noqa: S311
+            if args.warm_up:
+                measured = set(sample)
+                _warm_up(client, args, [c for c in customers if c not in measured])
             latencies, unmirrored = [], 0
             for number in range(args.warm_up + 1, args.warm_up + args.posts + 1):
                 began = time.perf_counter()
@@ -214,11 +224,7 @@ def _measure_api(settings: Settings, args: argparse.Namespace, size: int) -> Non
             _print("   POST /interactions, one message (p50 / p99)",
                    f"{statistics.median(latencies):.0f} / {_percentile(latencies, .99):.0f} ms; "
                    f"{unmirrored} of {args.posts} answered before the mirror had them")
-            with create_driver(settings) as driver:
-                customers = [r["customerId"] for r in run_query(
-                    driver, settings, queries.READ_CUSTOMER_IDS)]
             erase = []
-            sample = random.Random(5).sample(sorted(customers), args.erasures)  # noqa: S311
             for customer in sample:
                 began = time.perf_counter()
                 client.delete(f"/customers/{customer}").raise_for_status()
@@ -238,14 +244,31 @@ def _measure_api(settings: Settings, args: argparse.Namespace, size: int) -> Non
                          time.perf_counter() - measured_from, per_interaction=False)
 
 
-def _sustained(client: httpx.Client, args: argparse.Namespace) -> None:
-    total = int(args.rate * args.seconds)
+def _warm_up(client: httpx.Client, args: argparse.Namespace, spare: list[str]) -> None:
+    """Each measured path once before it is measured (see the module's docstring)."""
+    for number in range(1, args.warm_up + 1):
+        client.post("/interactions", json=_message(number)).raise_for_status()
+    if spare:
+        customer = random.Random(6).choice(spare)  # noqa: S311
+        began = time.perf_counter()
+        client.delete(f"/customers/{customer}").raise_for_status()
+        _print("   warm-up: first erasure after kg serve starts",
+               f"{(time.perf_counter() - began) * 1000:.0f} ms")
+    lags, failures = _at_rate(client, 20_000, args.warm_up, args.rate)
+    _print(f"   warm-up: first burst of {args.warm_up} messages at {args.rate:g}/s",
+           f"mirror lag max {max(lags, default=0):.0f} ms; {failures} failed or not mirrored")
+
+
+def _at_rate(client: httpx.Client, first: int, total: int, rate: float
+             ) -> tuple[list[float], int]:
+    """POST ``total`` messages at ``rate`` per second from 16 threads: the mirror lags of
+    those answered mirrored, and how many failed or were answered unmirrored."""
     lags: list[float] = []
     failures = 0
 
     def send(number: int) -> None:
         nonlocal failures
-        response = client.post("/interactions", json=_message(10_000 + number))
+        response = client.post("/interactions", json=_message(first + number))
         if response.status_code != 200 or not response.json()["mirrored"]:
             failures += 1
         else:
@@ -254,10 +277,16 @@ def _sustained(client: httpx.Client, args: argparse.Namespace) -> None:
     began = time.perf_counter()
     with ThreadPoolExecutor(max_workers=16) as pool:
         for number in range(total):
-            delay = began + number / args.rate - time.perf_counter()
+            delay = began + number / rate - time.perf_counter()
             if delay > 0:
                 time.sleep(delay)
             pool.submit(send, number)
+    return lags, failures
+
+
+def _sustained(client: httpx.Client, args: argparse.Namespace) -> None:
+    total = int(args.rate * args.seconds)
+    lags, failures = _at_rate(client, 10_000, total, args.rate)
     _print(f"   mirror lag at {args.rate:g} messages/s for {args.seconds:g} s (p50 / p99)",
            f"{statistics.median(lags):.0f} / {_percentile(lags, .99):.0f} ms; "
            f"{failures} of {total} failed or not mirrored")
@@ -279,7 +308,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=20.0)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--warm-up", type=int, default=0, metavar="N",
-                        help="messages sent after the first, before the measured ones")
+                        help="before measuring: N messages, one erasure and a burst of N "
+                             "messages at the sustained rate (reported on their own)")
     parser.add_argument("--api-only", action="store_true",
                         help="with --reuse: skip both loads, measure the API only")
     parser.add_argument("--reuse", action="store_true",
