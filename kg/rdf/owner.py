@@ -26,11 +26,12 @@ from kg.ontology.mapping import GraphMapping
 from kg.rdf.mirror import MirrorCheck
 from kg.rdf.sink import MirrorSink, OxigraphSink
 from kg.rdf.sparql_sink import SparqlStoreSink
-from kg.rdf.sync import SyncResult, check, last_sequence, rebuild, sync
+from kg.rdf.sync import SyncResult, check, last_sequence, prune_applied, rebuild, sync
 from kg.settings import Settings
 
 log = logging.getLogger(__name__)
 SNAPSHOT_GRACE_SECONDS = 120.0
+PRUNE_EVERY = 100  # applied change records between two prunings of the feed
 
 
 class MirrorBusy(RuntimeError):
@@ -128,6 +129,7 @@ class MirrorOwner:
         self._retired: list[tuple[float, Path]] = []
         self._thread = threading.Thread(target=self._follow, name="mirror-writer", daemon=True)
         self.last_error: str | None = None
+        self._pruned_to = 0
         self.ready = threading.Event()  # set once the store holds the graph
 
     def start(self) -> None:
@@ -161,9 +163,15 @@ class MirrorOwner:
                 with self._applying:
                     if self.applied == 0 and self.sink.applied_sequence() == 0:
                         rebuild(self.sink, self.driver, self.settings, self.mapping)
-                    result = sync(self.sink, self.driver, self.settings, self.mapping)
+                    result = sync(self.sink, self.driver, self.settings, self.mapping,
+                                  prune=False)
                 self._publish(result.applied_to)
                 self.ready.set()
+                # Pruning is bookkeeping: done after waiting requests are released, and once
+                # per PRUNE_EVERY applied records rather than after each.
+                if result.applied_to - self._pruned_to >= PRUNE_EVERY:
+                    prune_applied(self.driver, self.settings, result.applied_to)
+                    self._pruned_to = result.applied_to
                 self.last_error = None
             except (GraphError, OSError, ValueError) as error:  # Neo4j away: retry
                 self.last_error = str(error)

@@ -61,8 +61,11 @@ def rebuild(sink: MirrorSink, driver: neo4j.Driver, settings: Settings,
 
 
 def sync(sink: MirrorSink, driver: neo4j.Driver, settings: Settings, mapping: GraphMapping,
-         *, until: int | None = None) -> SyncResult:
-    """Apply every change record after the sink's watermark (up to ``until`` when given)."""
+         *, until: int | None = None, prune: bool = True) -> SyncResult:
+    """Apply every change record after the sink's watermark (up to ``until`` when given).
+
+    ``prune=False`` leaves the applied records for :func:`prune_applied`, so that a caller
+    that publishes the new watermark (the server's mirror writer) does it first."""
     after = sink.applied_sequence()
     applied = 0
     while until is None or after < until:
@@ -79,10 +82,18 @@ def sync(sink: MirrorSink, driver: neo4j.Driver, settings: Settings, mapping: Gr
         sink.update(_update(nodes, edges, last, driver, settings, mapping))
         applied += len(records)
         after = last
-    if applied:
-        run_query(driver, settings, queries.PRUNE_CHANGES,
-                  {"upTo": after - KEEP_APPLIED}, write=True)
+        if until is None and len(records) < RECORDS_PER_STEP:
+            break  # the feed held no more when read; a later write is applied by a later sync
+    if applied and prune:
+        prune_applied(driver, settings, after)
     return SyncResult(after, applied)
+
+
+def prune_applied(driver: neo4j.Driver, settings: Settings, applied: int) -> None:
+    """Drop change records the mirror applied (keeping :data:`KEEP_APPLIED` behind the
+    watermark) and derivation consumed."""
+    run_query(driver, settings, queries.PRUNE_CHANGES, {"upTo": applied - KEEP_APPLIED},
+              write=True)
 
 
 def _update(nodes: list[str], edges: list[str], sequence: int, driver: neo4j.Driver,

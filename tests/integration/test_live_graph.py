@@ -26,7 +26,7 @@ from kg.ingestion.service import load
 from kg.ontology.mapping import load_mapping
 from kg.rdf.owner import MirrorOwner
 from kg.rdf.sink import OxigraphSink
-from kg.rdf.sync import check, open_store, sync
+from kg.rdf.sync import check, last_sequence, open_store, sync
 from kg.settings import Settings
 from kg.stewardship.erasure import erase_customer
 from kg.stewardship.manual import merge_customers, split_identity
@@ -138,6 +138,29 @@ def test_the_mirror_recovers_from_its_watermark_after_a_crash(
     assert check(reopened, driver, settings, mapping).same
     again = sync(reopened, driver, settings, mapping)
     assert again.records == 0 and again.applied_to == result.applied_to
+
+
+def test_one_sync_applies_the_feed_page_by_page_to_its_end(
+    live: tuple[neo4j.Driver, Settings], nlp: Language, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sync stops reading once a page comes back short; with pages of two records, every
+    page but the last is full, so one sync still reaches the last committed record."""
+    driver, settings = live
+    folder = tmp_path / "corpus"
+    generate(folder, customers=6, interactions=24, seed=4)
+    sink = open_store(settings)
+    mapping = load_mapping()
+    sync(sink, driver, settings, mapping)
+    before = sink.applied_sequence()
+    load("jsonl", [folder / "interactions.jsonl"], driver=driver, settings=settings, nlp=nlp,
+         mapping=mapping, dead_letters=tmp_path / "dead.jsonl", batch_size=5)
+    last = last_sequence(driver, settings)
+    assert last - before >= 5  # five load batches at least, each with its own record
+    monkeypatch.setattr("kg.rdf.sync.RECORDS_PER_STEP", 2)
+    result = sync(sink, driver, settings, mapping)
+    assert result.applied_to == last and result.records == last - before
+    assert check(sink, driver, settings, mapping).same
 
 
 def test_a_message_that_moves_time_on_makes_the_customers_it_passes_inactive(
