@@ -14,7 +14,9 @@ second small Neo4j of its own (``KG_BENCH_EMPTY_HOME``, Bolt port ``KG_BENCH_EMP
 Neo4j Community has one user database), started and stopped here, so the reused graph is never
 wiped. The measurements add records to the reused graph and erase customers from it.
 ``--api-only`` (with ``--reuse``) skips the two loads, so it may run on a graph measured
-before: its messages have ids of their own.
+before: its messages have ids of their own. ``--load-again`` (with ``--reuse``) loads another
+1,000 new records right after the measured load: the first load after a Neo4j start reads a
+cold page cache, the second shows the same load on a warm one.
 
 ``--warm-up N`` exercises each measured path once before measuring it: N messages one at a
 time, one erasure (of a customer outside the measured sample) and a burst of N messages at the
@@ -125,7 +127,8 @@ def _reuse(settings: Settings, fresh: Path, args: argparse.Namespace) -> None:
                  "scripts/bench_load --interactions N first")
     with create_driver(settings) as driver:
         measured_before = int(run_query(driver, settings, """
-            MATCH (i:Interaction) WHERE i.sourceSystem IN ['bench-new', 'bench-live']
+            MATCH (i:Interaction)
+            WHERE i.sourceSystem IN ['bench-new', 'bench-new-again', 'bench-live']
             RETURN count(i) AS n""")[0]["n"])
     if args.api_only:
         _print("reused graph (left by scripts/bench_load), loads skipped",
@@ -146,17 +149,25 @@ def _reuse(settings: Settings, fresh: Path, args: argparse.Namespace) -> None:
                          per_interaction=False)
     _print(f"   kg load of {args.new_records:,} new records into it",
            f"{into:.1f} s = {into / empty:.2f}x the empty graph")
+    if args.load_again:
+        # The first load after a Neo4j start reads a cold page cache; a second batch right
+        # after it shows the same load as a server that has been up a while runs it.
+        again = _new_records(fresh.parent / "again", args.new_records, seed=98,
+                             source="bench-new-again")
+        into = _load(settings, again, ["new.jsonl"], args.batch_size)
+        _print(f"   kg load of {args.new_records:,} more new records into it, right after",
+               f"{into:.1f} s = {into / empty:.2f}x the empty graph")
     _measure_api(settings, args, interactions)
 
 
-def _new_records(folder: Path, count: int) -> Path:
+def _new_records(folder: Path, count: int, seed: int = 99, source: str = "bench-new") -> Path:
     """``count`` records of a fresh corpus under a source name of their own."""
     fresh = folder / "fresh"
-    generate(fresh, customers=max(20, count // 8), interactions=count, seed=99)
+    generate(fresh, customers=max(20, count // 8), interactions=count, seed=seed)
     lines = []
     for line in (fresh / "interactions.jsonl").read_text().splitlines():
         record = json.loads(line)
-        record["source"] = "bench-new"
+        record["source"] = source
         lines.append(json.dumps(record))
     (fresh / "new.jsonl").write_text("\n".join(lines) + "\n")
     return fresh
@@ -310,6 +321,9 @@ def main() -> None:
     parser.add_argument("--warm-up", type=int, default=0, metavar="N",
                         help="before measuring: N messages, one erasure and a burst of N "
                              "messages at the sustained rate (reported on their own)")
+    parser.add_argument("--load-again", action="store_true",
+                        help="with --reuse: after the measured load, load as many other new "
+                             "records again (the same load on a warm page cache)")
     parser.add_argument("--api-only", action="store_true",
                         help="with --reuse: skip both loads, measure the API only")
     parser.add_argument("--reuse", action="store_true",
