@@ -70,12 +70,15 @@ class RefreshSummary:
 
 
 def _refresh_once(tx: neo4j.ManagedTransaction, key: bytes, settings: Settings
-                  ) -> RefreshSummary | None:
+                  ) -> tuple[RefreshSummary, bool] | None:
+    """Derive the first pending records; None when there were none, else what was done and
+    whether these were all the records pending when read."""
     lock_feed(tx)
-    pending = _moderate(tx.run(queries.READ_PENDING_CHANGES,
-                               limit=RECORDS_PER_TRANSACTION).data())
+    read = tx.run(queries.READ_PENDING_CHANGES, limit=RECORDS_PER_TRANSACTION).data()
+    pending = _moderate(read)
     if not pending:
         return None
+    drained = len(read) < RECORDS_PER_TRANSACTION and len(pending) == len(read)
     interactions = {i for record in pending for i in record["interactions"] or []}
     identities = {i for record in pending for i in record["identities"] or []}
     customers = {c for record in pending for c in record["customers"] or []}
@@ -108,7 +111,7 @@ def _refresh_once(tx: neo4j.ManagedTransaction, key: bytes, settings: Settings
                           customers_deleted=len(resolution.deleted_customers),
                           interactions=cases.interactions, cases=cases.cases,
                           segmented=segmented, consent_flags=flagged,
-                          summaries=summaries)
+                          summaries=summaries), drained
 
 
 def _moderate(pending: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -152,8 +155,13 @@ def refresh(driver: neo4j.Driver, settings: Settings) -> RefreshSummary:
             total.add(RefreshSummary(population_identities=population.identities,
                                      scored_pairs=population.scored_pairs,
                                      customers_deleted=len(population.deleted), **covered))
+        # Until a transaction finds no record pending, or took every record pending when it
+        # read them: everything committed before this call is then derived, and the empty
+        # transaction that would only prove it (a lock on the feed head) is saved.
         while (done := session.execute_write(_refresh_once, key, settings)) is not None:
-            total.add(done)
+            total.add(done[0])
+            if done[1]:
+                break
     return total
 
 
