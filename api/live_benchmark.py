@@ -340,6 +340,9 @@ def main() -> None:
     fresh = _new_records(folder, args.new_records)
     if args.api_only and not args.reuse:
         parser.error("--api-only measures a graph already built: use it with --reuse")
+    if args.load_again and (args.api_only or not args.reuse):
+        parser.error("--load-again repeats the load into a reused graph: use it with --reuse "
+                     "and without --api-only")
     if args.reuse:
         _reuse(settings, fresh, args)
         return

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from kg.consent.models import CONSENT_WITHDRAWAL_INTENT
 from kg.consent.service import SUGGESTIONS_PER_CUSTOMER
-from kg.derivation.similarity import BUCKET_CAP
+from kg.derivation.similarity import BUCKET_CAP, FIRST_CHECKED
 from kg.graph import queries
 from kg.graph.driver import run_query
 from kg.ingestion.identities import IdentityError, normalise
@@ -64,7 +64,8 @@ def view_360(customer_id: str, graph: GraphDep, _: Reader,
     # names, the journey's page and the permissions' inputs; the body is written by orjson
     # in the shape of Customer360 (see kg_api.view_360), so nothing is validated twice.
     rows = run_query(graph.driver, graph.settings, queries.CUSTOMER_VIEW, {
-        "customerId": customer_id, "bucketCap": BUCKET_CAP, "similar": SIMILAR_CUSTOMERS,
+        "customerId": customer_id, "bucketCap": BUCKET_CAP, "firstChecked": FIRST_CHECKED,
+        "similar": SIMILAR_CUSTOMERS,
         "skip": journey_offset, "limit": journey_limit,
         "category": CONSENT_WITHDRAWAL_INTENT, "suggestions": SUGGESTIONS_PER_CUSTOMER})
     if not rows:

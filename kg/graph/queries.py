@@ -947,6 +947,11 @@ CONSENT_SUGGESTION: Final[LiteralString] = """{customerId: c.customerId,
   occurredAt: i.occurredAt, text: i.text, evidence: s.evidence, confidence: s.confidence,
   channel: [(i)-[:VIA_CHANNEL]->(ch:Channel) | ch.channelId][0]}"""
 
+# A ranked similar-customer candidate ``x`` whose customer may be counted in analytics.
+SIMILAR_ALLOWED: Final[LiteralString] = (
+    "EXISTS { MATCH (oc:Customer {customerId: x.customerId}) WHERE "
+    + analytics_included("oc") + " }")
+
 # The whole 360° view in one round trip: the stored summary with the names, corpus counts and
 # similar customers it needs, the first page of the journey, and the permissions' inputs (every
 # consent event and the newest pending suggestions); the policy decides in Python.
@@ -984,14 +989,15 @@ CALL (s) {
        AS jaccard
   ORDER BY jaccard DESC, o.summaryOf
   WITH collect({customerId: o.summaryOf, sharedConcepts: shared, jaccard: jaccard}) AS ranked
-  // Permission is looked up in rank order until enough candidates pass (the list fixes the
-  // order, so the planner cannot check every candidate first); a permission that ran out
-  // since the last refresh takes effect here at once.
-  UNWIND ranked AS candidate
-  MATCH (oc:Customer {customerId: candidate.customerId})
-  WHERE """ + analytics_included("oc") + """
-  WITH candidate LIMIT $similar
-  RETURN collect(candidate) AS similarCustomers
+  // Permission is looked up in rank order on the first $firstChecked candidates, and on all
+  // of them only when too few of those pass (list comprehensions keep the list's order; a
+  // CASE evaluates only its chosen branch). A permission that ran out since the last refresh
+  // takes effect here at once.
+  WITH ranked, [x IN ranked[..$firstChecked] WHERE """ + SIMILAR_ALLOWED + """] AS first
+  RETURN CASE WHEN size(first) >= $similar OR size(ranked) <= $firstChecked
+              THEN first[..$similar]
+              ELSE [x IN ranked WHERE """ + SIMILAR_ALLOWED + """][..$similar]
+         END AS similarCustomers
 }
 CALL (c) {
   MATCH (c)-[:HAS_IDENTITY]->(:Identity)<-[:AUTHORED_BY]-(i:Interaction)

@@ -159,6 +159,9 @@ class MirrorOwner:
 
     def _follow(self) -> None:
         while not self._stop.is_set():
+            # Cleared before reading the feed, so a nudge from a write that commits while this
+            # pass runs makes the wait below return at once rather than being cleared after it.
+            self._nudge.clear()
             try:
                 with self._applying:
                     if self.applied == 0 and self.sink.applied_sequence() == 0:
@@ -168,8 +171,9 @@ class MirrorOwner:
                 self._publish(result.applied_to)
                 self.ready.set()
                 # Pruning is bookkeeping: done after waiting requests are released, and once
-                # per PRUNE_EVERY applied records rather than after each.
-                if result.applied_to - self._pruned_to >= PRUNE_EVERY:
+                # per PRUNE_EVERY applied records rather than after each (or at once when the
+                # watermark went back, after a rebuild from another graph).
+                if not 0 <= result.applied_to - self._pruned_to < PRUNE_EVERY:
                     prune_applied(self.driver, self.settings, result.applied_to)
                     self._pruned_to = result.applied_to
                 self.last_error = None
@@ -177,7 +181,6 @@ class MirrorOwner:
                 self.last_error = str(error)
                 log.warning("mirror writer: %s; retrying", error)
             self._nudge.wait(self.poll_seconds)
-            self._nudge.clear()
 
     def wait_for(self, sequence: int, timeout: float) -> bool:
         """Block until the mirror has applied ``sequence``; False after ``timeout`` s."""

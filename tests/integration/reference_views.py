@@ -147,7 +147,7 @@ def validated_view(driver: neo4j.Driver, settings: Settings, customer: str, *,
     summary's row, the journey's page (``CUSTOMER_INTERACTIONS``, as the timeline reads it) and
     the permissions of ``customer_consents`` (the consents endpoint's reads); None if unknown."""
     from kg.consent.service import customer_consents
-    from kg.derivation.similarity import BUCKET_CAP
+    from kg.derivation.similarity import BUCKET_CAP, FIRST_CHECKED
     from kg.graph import queries
     from kg_api.deps import native
     from kg_api.models import Customer360
@@ -155,7 +155,8 @@ def validated_view(driver: neo4j.Driver, settings: Settings, customer: str, *,
     from kg_api.view_360 import SIMILAR_CUSTOMERS, lift
 
     rows = run_query(driver, settings, queries.CUSTOMER_VIEW, {
-        "customerId": customer, "bucketCap": BUCKET_CAP, "similar": SIMILAR_CUSTOMERS,
+        "customerId": customer, "bucketCap": BUCKET_CAP, "firstChecked": FIRST_CHECKED,
+        "similar": SIMILAR_CUSTOMERS,
         "skip": 0, "limit": 1, "category": "none", "suggestions": 0})
     if not rows:
         return None

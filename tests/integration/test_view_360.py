@@ -108,3 +108,40 @@ def test_permissions_in_the_view_equal_the_consents_endpoint(
     assert analytics["allowed"] is False and "expired" in analytics["reason"]
     # every other customer's view is unchanged in shape and still equal
     _assert_views_equal(client, api_settings, _customers(api_settings)[:6])
+
+
+def test_a_permission_that_ran_out_drops_a_similar_customer_whatever_is_checked_first(
+        api_settings: Settings) -> None:
+    """A permission that ran out since the last refresh takes effect when the view is read:
+    the candidate is dropped and its place filled from further down the ranking, the same
+    whether permission is looked up on the first candidates only or on all of them."""
+    from kg.derivation.similarity import BUCKET_CAP
+    from kg_api.view_360 import SIMILAR_CUSTOMERS
+
+    settings = api_settings
+    with create_driver(settings) as driver:
+        def similar(customer: str, first_checked: int) -> list[str]:
+            [row] = run_query(driver, settings, queries.CUSTOMER_VIEW, {
+                "customerId": customer, "bucketCap": BUCKET_CAP,
+                "firstChecked": first_checked, "similar": SIMILAR_CUSTOMERS, "skip": 0,
+                "limit": 1, "category": "none", "suggestions": 0})
+            return [s["customerId"] for s in row["similarCustomers"]]
+
+        full = [(c, listed) for c in _customers(settings)
+                if len(listed := similar(c, 1000)) == SIMILAR_CUSTOMERS]
+        assert full, "no customer has a full list of similar customers"
+        customer, listed = full[0]
+        refused = listed[0]
+        [old] = run_query(driver, settings, """
+            MATCH (c:Customer {customerId: $c}) WITH c, c.analyticsExcluded AS old
+            SET c.analyticsExcluded = true RETURN old""", {"c": refused}, write=True)
+        try:
+            answers = {n: similar(customer, n) for n in (0, 1, 3, 1000)}
+        finally:
+            run_query(driver, settings, "MATCH (c:Customer {customerId: $c}) "
+                      "SET c.analyticsExcluded = $old", {"c": refused, "old": old["old"]},
+                      write=True)
+        assert refused not in answers[1000]
+        assert answers[1000][:SIMILAR_CUSTOMERS - 1] == listed[1:]
+        assert answers[0] == answers[1] == answers[3] == answers[1000]
+        assert similar(customer, 1000) == listed
