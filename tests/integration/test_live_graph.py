@@ -114,20 +114,30 @@ def test_incremental_refresh_equals_a_from_scratch_derivation(
     assert check(sink, driver, settings, mapping).same
 
 
+def _load_past_an_open_mirror(driver: neo4j.Driver, settings: Settings, nlp: Language,
+                              tmp_path: Path, *, customers: int, interactions: int, seed: int,
+                              batch_size: int) -> tuple[OxigraphSink, int]:
+    """Open the mirror in this process and bring it up to date, then load a generated corpus
+    (which cannot sync the mirror this process holds): the sink and its watermark before."""
+    folder = tmp_path / "corpus"
+    generate(folder, customers=customers, interactions=interactions, seed=seed)
+    sink = open_store(settings)
+    sync(sink, driver, settings, load_mapping())
+    before = sink.applied_sequence()
+    load("jsonl", [folder / "interactions.jsonl"], driver=driver, settings=settings, nlp=nlp,
+         mapping=load_mapping(), dead_letters=tmp_path / "dead.jsonl", batch_size=batch_size)
+    return sink, before
+
+
 def test_the_mirror_recovers_from_its_watermark_after_a_crash(
     live: tuple[neo4j.Driver, Settings], nlp: Language, tmp_path: Path
 ) -> None:
     """A writer that dies between Neo4j and the mirror loses nothing: the next sync applies
     the feed from the watermark the mirror stored in the same transaction as its data."""
     driver, settings = live
-    folder = tmp_path / "corpus"
-    generate(folder, customers=8, interactions=30, seed=2)
-    sink = open_store(settings)
+    sink, before = _load_past_an_open_mirror(driver, settings, nlp, tmp_path, customers=8,
+                                             interactions=30, seed=2, batch_size=10)
     mapping = load_mapping()
-    sync(sink, driver, settings, mapping)
-    before = sink.applied_sequence()
-    load("jsonl", [folder / "interactions.jsonl"], driver=driver, settings=settings, nlp=nlp,
-         mapping=mapping, dead_letters=tmp_path / "dead.jsonl", batch_size=10)
     assert sink.applied_sequence() == before  # the load could not sync: this process owns it
     assert not check(sink, driver, settings, mapping).same
     del sink  # the "crash": the store is closed with the feed unapplied
@@ -147,14 +157,9 @@ def test_one_sync_applies_the_feed_page_by_page_to_its_end(
     """A sync stops reading once a page comes back short; with pages of two records, every
     page but the last is full, so one sync still reaches the last committed record."""
     driver, settings = live
-    folder = tmp_path / "corpus"
-    generate(folder, customers=6, interactions=24, seed=4)
-    sink = open_store(settings)
+    sink, before = _load_past_an_open_mirror(driver, settings, nlp, tmp_path, customers=6,
+                                             interactions=24, seed=4, batch_size=5)
     mapping = load_mapping()
-    sync(sink, driver, settings, mapping)
-    before = sink.applied_sequence()
-    load("jsonl", [folder / "interactions.jsonl"], driver=driver, settings=settings, nlp=nlp,
-         mapping=mapping, dead_letters=tmp_path / "dead.jsonl", batch_size=5)
     last = last_sequence(driver, settings)
     assert last - before >= 5  # five load batches at least, each with its own record
     monkeypatch.setattr("kg.rdf.sync.RECORDS_PER_STEP", 2)
