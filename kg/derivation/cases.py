@@ -31,6 +31,7 @@ from kg.derivation.case_rules import (
 )
 from kg.derivation.changes import Change
 from kg.graph import queries
+from kg.graph.driver import write_rows
 
 
 @dataclass
@@ -111,10 +112,10 @@ def cases_around(tx: neo4j.ManagedTransaction, *, interactions: set[str], window
         })
         assignments += [{"interactionId": m, "caseId": case_id} for m in members
                         if old_case[m] != case_id]
-    tx.run(queries.ASSIGN_CASES, rows=assignments).consume()
-    tx.run(queries.DESCRIBE_CASES, rows=described).consume()
+    write_rows(tx, queries.ASSIGN_CASES, rows=assignments)
+    write_rows(tx, queries.DESCRIBE_CASES, rows=described)
     gone = sorted(old_cases - grouped.keys())
-    tx.run(queries.DELETE_THESE_EMPTY_CASES, cases=gone).consume()
+    write_rows(tx, queries.DELETE_THESE_EMPTY_CASES, cases=gone)
     # Regrouping moves an interaction's case edge and nothing else about it.
     change.touch_edges("Interaction", (a["interactionId"] for a in assignments), "PART_OF_CASE")
     change.touch("Case", old_cases | grouped.keys())
@@ -148,8 +149,8 @@ def journeys_and_segments(tx: neo4j.ManagedTransaction, *, customers: set[str],
                 queries.CUSTOMERS_LAST_INBOUND_BETWEEN, low=bounds[0], high=bounds[-1])}
         tx.run(queries.WRITE_NEWEST_SEEN, newest=newest).consume()
     if went_inactive:
-        tx.run(queries.ASSIGN_SEGMENTS, rows=[{"customerId": c, "segmentId": INACTIVE_SEGMENT}
-                                              for c in sorted(went_inactive)]).consume()
+        write_rows(tx, queries.ASSIGN_SEGMENTS, rows=[
+            {"customerId": c, "segmentId": INACTIVE_SEGMENT} for c in sorted(went_inactive)])
         # Only their segment edge changed: the mirror rewrites that edge, not the customers.
         change.touch_edges("Customer", went_inactive, "IN_SEGMENT")
     everyone = customers | segment_only
@@ -175,10 +176,10 @@ def journeys_and_segments(tx: neo4j.ManagedTransaction, *, customers: set[str],
                              "steps": [a.interaction for a in activity]})
         stale_journeys += [j for j in record["journeys"] if j != journey_id or not activity]
         change.touch("Journey", [journey_id, *record["journeys"]])
-    tx.run(queries.DELETE_THESE_JOURNEYS, journeys=stale_journeys).consume()
-    tx.run(queries.WRITE_JOURNEYS, rows=journeys).consume()
-    tx.run(queries.ASSIGN_SEGMENTS, rows=segments).consume()
-    tx.run(queries.WRITE_LAST_INBOUND, rows=last_inbound).consume()
+    write_rows(tx, queries.DELETE_THESE_JOURNEYS, journeys=stale_journeys)
+    write_rows(tx, queries.WRITE_JOURNEYS, rows=journeys)
+    write_rows(tx, queries.ASSIGN_SEGMENTS, rows=segments)
+    write_rows(tx, queries.WRITE_LAST_INBOUND, rows=last_inbound)
     change.touch("Customer", everyone)
     return len(segments) + len(went_inactive)
 

@@ -21,6 +21,7 @@ from kg.consent.derivation import links_permitted_by_consent
 from kg.derivation.changes import Change
 from kg.derivation.linkage import Link, resolve, score_touched
 from kg.graph import queries
+from kg.graph.driver import write_rows
 from kg.settings import Settings
 
 
@@ -81,9 +82,9 @@ def resolve_around(tx: neo4j.ManagedTransaction, *, identities: set[str],
     assign = [{"identityId": identity, "customerId": customer,
                "linkRule": result.link_of[identity][0], "linkScore": result.link_of[identity][1]}
               for identity, customer in sorted(result.customer_of.items())]
-    tx.run(queries.ASSIGN_CUSTOMERS, rows=assign).consume()
+    write_rows(tx, queries.ASSIGN_CUSTOMERS, rows=assign)
     new_customers = set(result.customer_of.values())
-    tx.run(queries.NAME_THESE_CUSTOMERS, customers=sorted(new_customers)).consume()
+    write_rows(tx, queries.NAME_THESE_CUSTOMERS, customers=sorted(new_customers))
     moved = {i for i in ids if old_customer[i] != result.customer_of[i]}
     outcome.changed_customers = ({result.customer_of[i] for i in moved}
                                  | {c for i in moved if (c := old_customer[i]) is not None}

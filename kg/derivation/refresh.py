@@ -69,11 +69,14 @@ class RefreshSummary:
         return {item.name.replace("_", " "): getattr(self, item.name) for item in fields(self)}
 
 
-def _refresh_once(tx: neo4j.ManagedTransaction, key: bytes, settings: Settings
-                  ) -> tuple[RefreshSummary, bool] | None:
-    """Derive the first pending records; None when there were none, else what was done and
-    whether these were all the records pending when read."""
-    lock_feed(tx)
+def derive_pending(tx: neo4j.ManagedTransaction, key: bytes, settings: Settings, *,
+                   locked: bool = False) -> tuple[RefreshSummary, bool] | None:
+    """Derive the first pending records in this transaction: the refresh path's one step.
+    None when there were none, else what was done and whether these were all the records
+    pending when read. ``locked``: the transaction holds the feed lock already (a write that
+    derives its own change before it commits)."""
+    if not locked:
+        lock_feed(tx)
     read = tx.run(queries.READ_PENDING_CHANGES, limit=RECORDS_PER_TRANSACTION).data()
     pending = _moderate(read)
     if not pending:
@@ -158,7 +161,7 @@ def refresh(driver: neo4j.Driver, settings: Settings) -> RefreshSummary:
         # Until a transaction finds no record pending, or took every record pending when it
         # read them: everything committed before this call is then derived, and the empty
         # transaction that would only prove it (a lock on the feed head) is saved.
-        while (done := session.execute_write(_refresh_once, key, settings)) is not None:
+        while (done := session.execute_write(derive_pending, key, settings)) is not None:
             total.add(done[0])
             if done[1]:
                 break

@@ -26,6 +26,7 @@ from kg.derivation.summaries import (
     summarise,
 )
 from kg.graph import queries
+from kg.graph.driver import write_rows
 
 
 def _native(value: Any) -> Any:
@@ -78,14 +79,14 @@ def refresh_summaries(tx: neo4j.ManagedTransaction, customers: set[str]) -> int:
             old_buckets |= set(before["buckets"])
             rebucketed.append(customer)
     gone = sorted(set(old) - set(new))
-    tx.run(queries.DELETE_SUMMARIES, customers=gone).consume()
-    tx.run(queries.REMOVE_BUCKET_MEMBERSHIPS, customers=rebucketed).consume()
-    tx.run(queries.WRITE_SUMMARIES, rows=rewritten).consume()
-    tx.run(queries.ADD_BUCKET_MEMBERSHIPS, rows=[
+    write_rows(tx, queries.DELETE_SUMMARIES, customers=gone)
+    write_rows(tx, queries.REMOVE_BUCKET_MEMBERSHIPS, customers=rebucketed)
+    write_rows(tx, queries.WRITE_SUMMARIES, rows=rewritten)
+    write_rows(tx, queries.ADD_BUCKET_MEMBERSHIPS, rows=[
         {"customerId": c, "buckets": new[c].buckets} for c in sorted(new)
-        if c not in old or c in rebucketed]).consume()
-    tx.run(queries.DELETE_EMPTY_BUCKETS, buckets=sorted(old_buckets)).consume()
-    tx.run(queries.ADJUST_CORPUS_COUNTS, rows=[
+        if c not in old or c in rebucketed])
+    write_rows(tx, queries.DELETE_EMPTY_BUCKETS, buckets=sorted(old_buckets))
+    write_rows(tx, queries.ADJUST_CORPUS_COUNTS, rows=[
         {"countId": key, "delta": value} for key, value in sorted(delta.items())
-        if value]).consume()
+        if value])
     return len(rewritten) + len(gone)

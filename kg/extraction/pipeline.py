@@ -83,9 +83,10 @@ def component_settings(component: str, settings: Settings) -> dict[str, object]:
 
 
 def provenance(nlp: Language) -> Provenance:
-    return Provenance(extractor=nlp.meta.get("ckg_extractor", "customer-kg-extraction"),
-                      version=kg.__version__, model=f"{nlp.meta['lang']}_{nlp.meta['name']}",
-                      model_version=nlp.meta["version"])
+    meta = nlp.meta  # spaCy builds it (every pipe's labels) on each access: read it once
+    return Provenance(extractor=meta.get("ckg_extractor", "customer-kg-extraction"),
+                      version=kg.__version__, model=f"{meta['lang']}_{meta['name']}",
+                      model_version=meta["version"])
 
 
 def to_result(doc: Doc, record_id: str, source: Provenance, *, redact_pii: bool

@@ -82,6 +82,16 @@ def run_query(
     return [record.data() for record in records]
 
 
+def write_rows(tx: neo4j.ManagedTransaction, statement: LiteralString,
+               **rows: list[Any]) -> None:
+    """Run a statement that ``UNWIND``s its one list parameter, or skip it when the list is
+    empty: an empty ``UNWIND`` writes nothing, but its round trip still costs about a
+    millisecond, and a live write's refresh has several of them."""
+    ((name, values),) = rows.items()
+    if values:
+        tx.run(statement, {name: values}).consume()
+
+
 def wait_for_bolt(
     uri: str, user: str, password: str, *, deadline: float, alive: Callable[[], bool]
 ) -> None:

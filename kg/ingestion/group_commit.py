@@ -5,10 +5,11 @@ write and derive on their own queue behind one another's transactions, and every
 same fixed cost (the lock, one round trip per batch statement, the commit, a refresh). Here a
 request still builds its own rows (extraction runs in the request's thread) and then hands its
 :class:`~kg.ingestion.rows.GraphBatch` to one writer thread. The writer takes everything queued,
-writes the batches as one batch in one transaction (one lock, one change record), runs one
-refresh, and only then completes each request: a request returns after its change is committed
-and derived, exactly as a write of its own would. Exclusive writes (an erasure) run alone in
-their own transaction, in arrival order, and share the refresh that follows.
+writes the batches as one batch and derives them in the same transaction (one lock, one
+commit), and only then completes each request: a request returns after its change
+is committed and derived, exactly as a write of its own would. Exclusive writes (an erasure) run
+alone in their own transaction, in arrival order, and share the refresh that follows (as does a
+backlog of other writers' records that one transaction did not derive).
 
 A request builds its rows before its turn comes, so an erasure can commit between the two:
 the write itself refuses a batch naming an identity suppressed meanwhile
@@ -39,7 +40,7 @@ import neo4j
 from kg.derivation.refresh import refresh
 from kg.errors import GraphUnavailable
 from kg.ingestion.rows import GraphBatch
-from kg.ingestion.writer import write_batch
+from kg.ingestion.writer import write_and_derive
 from kg.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -170,42 +171,48 @@ class GroupWriter:
 
     def _run(self, jobs: list[_Job]) -> None:
         outcomes: list[tuple[Future[Any], Any]] = []
+        settled = True  # nothing left pending: the last group derived every pending record
         for group in plan_groups(jobs, self.max_records):
-            outcomes += self._write_group(group)
+            written, settled = self._write_group(group)
+            outcomes += written
         if not any(not isinstance(value, BaseException) for _, value in outcomes):
             self._complete(outcomes)
             return
-        try:
-            refresh(self.driver, self.settings)
-        except Exception as error:  # every write of the group waits for this refresh
-            log.warning("graph writer: refresh failed: %s", error)
-            outcomes = [(future, value if isinstance(value, BaseException) else error)
-                        for future, value in outcomes]
+        if not settled:
+            try:
+                refresh(self.driver, self.settings)
+            except Exception as error:  # every write of the group waits for this refresh
+                log.warning("graph writer: refresh failed: %s", error)
+                outcomes = [(future, value if isinstance(value, BaseException) else error)
+                            for future, value in outcomes]
         self._complete(outcomes)
 
-    def _write_group(self, group: list[_Job]) -> list[tuple[Future[Any], Any]]:
+    def _write_group(self, group: list[_Job]) -> tuple[list[tuple[Future[Any], Any]], bool]:
+        """The group's outcomes, and whether it left nothing pending to derive."""
         first = group[0]
         if isinstance(first, _ExclusiveJob):
             try:
-                return [(first.future, first.work())]
+                return [(first.future, first.work())], False
             except Exception as error:
-                return [(first.future, error)]
+                return [(first.future, error)], False
         return self._write_batches([job for job in group if isinstance(job, _BatchJob)])
 
-    def _write_batches(self, batches: list[_BatchJob]) -> list[tuple[Future[Any], Any]]:
+    def _write_batches(self, batches: list[_BatchJob]
+                       ) -> tuple[list[tuple[Future[Any], Any]], bool]:
         try:
-            sequence = write_batch(self.driver, self.settings,
-                                   combined([job.batch for job in batches]))
+            sequence, drained = write_and_derive(self.driver, self.settings,
+                                                 combined([job.batch for job in batches]))
         except GraphUnavailable as error:  # already retried; every request gets the error
-            return [(job.future, error) for job in batches]
+            return [(job.future, error) for job in batches], False
         except Exception as error:
             if len(batches) == 1:
-                return [(batches[0].future, error)]
+                return [(batches[0].future, error)], False
             # Written again one by one: the error stays with the batch that caused it.
-            return [outcome for job in batches for outcome in self._write_batches([job])]
+            return [outcome for job in batches
+                    for outcome in self._write_batches([job])[0]], False
         self.groups_written += 1
         written = Written(sequence, time.perf_counter())
-        return [(job.future, written) for job in batches]
+        return [(job.future, written) for job in batches], drained
 
     @staticmethod
     def _complete(outcomes: list[tuple[Future[Any], Any]]) -> None:

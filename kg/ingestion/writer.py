@@ -18,6 +18,7 @@ from neo4j import exceptions as neo4j_errors
 
 from kg.derivation.changes import Change, append_change, lock_feed
 from kg.derivation.ids import installation_key
+from kg.derivation.refresh import derive_pending
 from kg.errors import GraphUnavailable
 from kg.graph import queries
 from kg.graph.driver import graph_errors
@@ -81,17 +82,46 @@ def _write(tx: neo4j.ManagedTransaction, batch: GraphBatch, key: bytes) -> int:
     return append_change(tx, change, pending=True)
 
 
+def _write_and_derive(tx: neo4j.ManagedTransaction, batch: GraphBatch, key: bytes,
+                      settings: Settings) -> tuple[int, bool]:
+    sequence = _write(tx, batch, key)
+    derived = derive_pending(tx, key, settings, locked=True)
+    return sequence, derived is not None and derived[1]
+
+
 def write_batch(driver: neo4j.Driver, settings: Settings, batch: GraphBatch, *,
                 attempts: int = 5, first_wait: float = 1.0,
                 sleep: Callable[[float], Any] = time.sleep) -> int:
     """Write the batch and its change record; returns the record's sequence number."""
+    sequence: int = _retried(driver, settings, _write, batch, installation_key(settings),
+                             attempts=attempts, first_wait=first_wait, sleep=sleep)
+    return sequence
+
+
+def write_and_derive(driver: neo4j.Driver, settings: Settings, batch: GraphBatch, *,
+                     attempts: int = 5, first_wait: float = 1.0,
+                     sleep: Callable[[float], Any] = time.sleep) -> tuple[int, bool]:
+    """Write the batch and derive it in the same transaction, saving a live write the second
+    transaction (its lock, change record and commit) a separate refresh costs. Returns the
+    record's sequence and whether every pending record was derived; when not (a backlog of
+    other writers' records), :func:`kg.derivation.refresh.refresh` derives the rest. A batch
+    whose derivation fails is not written either."""
+    done: tuple[int, bool] = _retried(driver, settings, _write_and_derive, batch,
+                                      installation_key(settings), settings,
+                                      attempts=attempts, first_wait=first_wait, sleep=sleep)
+    return done
+
+
+def _retried(driver: neo4j.Driver, settings: Settings, work: Callable[..., Any], *args: Any,
+             attempts: int, first_wait: float, sleep: Callable[[float], Any]) -> Any:
+    """Run ``work`` in a write transaction, retried with backoff while Neo4j is away."""
     wait = first_wait
     for attempt in range(1, attempts + 1):
         try:
             with graph_errors(settings.neo4j_uri), driver.session(
                 database=settings.neo4j_database
             ) as session:
-                return session.execute_write(_write, batch, installation_key(settings))
+                return session.execute_write(work, *args)
         except GraphUnavailable as error:
             if attempt == attempts:
                 raise GraphUnavailable(

@@ -21,14 +21,17 @@ import neo4j
 import pytest
 from spacy.language import Language
 
-from kg.derivation.refresh import refresh
+from kg.derivation.refresh import RECORDS_PER_TRANSACTION, refresh
 from kg.errors import GraphError
 from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
 from kg.graph.schema import init_schema, seed_reference_data
+from kg.ingestion import writer as writer_module
 from kg.ingestion.group_commit import GroupWriter
-from kg.ingestion.rows import GraphBatch
+from kg.ingestion.records import CustomerRecord, IdentityRef
+from kg.ingestion.rows import GraphBatch, add_customer_record
 from kg.ingestion.service import Ingested, canonical_items, ingest
+from kg.ingestion.writer import write_batch
 from kg.ontology.mapping import load_mapping
 from kg.settings import Settings
 from kg.stewardship.erasure import erase_customer
@@ -318,4 +321,63 @@ def test_a_group_that_fails_is_written_again_request_by_request(
     assert loaded == [1, 1]
     written = {r["id"] for r in run_query(driver, settings, queries.ALL_INTERACTION_IDS)}
     assert written == {"chat:g8", "chat:g9"}
+    assert run_query(driver, settings, queries.READ_PENDING_CHANGES, {"limit": 10}) == []
+
+
+def _crm_batch(number: int) -> GraphBatch:
+    """A CRM record of one person, as another writer (a CLI load) would write it."""
+    batch = GraphBatch()
+    add_customer_record(batch, CustomerRecord(
+        source="crm", source_id=f"B{number}",
+        identities=[IdentityRef(kind="crm", value=f"B{number}")]), load_mapping())
+    batch.records = 1
+    return batch
+
+
+def test_a_write_derives_itself_and_a_backlog_too_long_for_its_transaction(
+    fresh: tuple[neo4j.Driver, Settings], nlp: Language
+) -> None:
+    """The writer derives its group in the transaction that writes it; records other writers
+    left pending beyond what that transaction takes are derived before the request returns."""
+    driver, settings = fresh
+    backlog = RECORDS_PER_TRANSACTION + 5
+    for number in range(backlog):
+        write_batch(driver, settings, _crm_batch(number))
+    pending = run_query(driver, settings, queries.READ_PENDING_CHANGES, {"limit": 1000})
+    assert len(pending) == backlog
+    writer = GroupWriter(driver, settings)
+    writer.start()
+    try:
+        done = ingest(canonical_items([_message(20)], "request"), driver=driver,
+                      settings=settings, nlp=nlp, mapping=load_mapping(), writer=writer)
+    finally:
+        writer.stop()
+    assert done.loaded == 1
+    assert run_query(driver, settings, queries.READ_PENDING_CHANGES, {"limit": 1000}) == []
+    customers = {r["identityId"]: r["customerId"] for r in run_query(
+        driver, settings, queries.READ_CUSTOMER_OF_IDENTITIES)}
+    assert {f"crm:crm:B{n}" for n in range(backlog)} <= customers.keys()
+    assert any(identity.startswith("email:") for identity in customers)
+
+
+def test_a_group_whose_derivation_fails_is_not_written(
+    fresh: tuple[neo4j.Driver, Settings], nlp: Language, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Write and derivation share one transaction: a derivation that fails leaves no write
+    behind, and the request gets the error."""
+    driver, settings = fresh
+
+    def failing(*args: Any, **kwargs: Any) -> None:
+        raise GraphError("derivation failed on purpose")
+
+    monkeypatch.setattr(writer_module, "derive_pending", failing)
+    writer = GroupWriter(driver, settings)
+    writer.start()
+    try:
+        with pytest.raises(GraphError, match="on purpose"):
+            ingest(canonical_items([_message(21)], "request"), driver=driver,
+                   settings=settings, nlp=nlp, mapping=load_mapping(), writer=writer)
+    finally:
+        writer.stop()
+    assert run_query(driver, settings, queries.ALL_INTERACTION_IDS) == []
     assert run_query(driver, settings, queries.READ_PENDING_CHANGES, {"limit": 10}) == []
