@@ -102,7 +102,7 @@ def write_and_derive(driver: neo4j.Driver, settings: Settings, batch: GraphBatch
                      attempts: int = 5, first_wait: float = 1.0,
                      sleep: Callable[[float], Any] = time.sleep) -> tuple[int, bool]:
     """Write the batch and derive it in the same transaction, saving a live write the second
-    transaction (its lock, change record and commit) a separate refresh costs. Returns the
+    transaction a separate refresh costs (its session, lock and commit). Returns the
     record's sequence and whether every pending record was derived; when not (a backlog of
     other writers' records), :func:`kg.derivation.refresh.refresh` derives the rest. A batch
     whose derivation fails is not written either."""
