@@ -14,3 +14,12 @@ export KG_BENCH_EMPTY_BOLT_PORT="${KG_BENCH_EMPTY_BOLT_PORT:-$((bench_port + 1))
 export KG_BENCH_EMPTY_HOME="${KG_BENCH_EMPTY_HOME:-$PWD/.kg/neo4j-bench-empty$bench_suffix}"
 export KG_BENCH_CACHE="${KG_BENCH_CACHE:-$PWD/.kg/bench-cache}"
 unset KG_NEO4J_PASSWORD  # each benchmark home generates its own
+
+# Whether the arguments ask for --help, which a benchmark script answers before it starts a server.
+bench_help() {
+  local arg
+  for arg in "$@"; do
+    case "$arg" in -h|--help) return 0 ;; esac
+  done
+  return 1
+}
