@@ -9,10 +9,11 @@ the same order, keys rather than IRIs, with ties broken by key, so that answers 
 row. The one input (a customer id) is a query parameter in Cypher and a variable substitution
 in SPARQL (which needs the variable in the projection), never spliced into the text.
 
-The whole-graph questions count per node first (a subquery grouped by the concept, channel or
-customer IRI) and look up the few keys and labels afterwards, instead of grouping millions of
-rows by a joined string; a fact is a triple, and triples are a set, so counting a node's edges
-needs no DISTINCT. The README gives the effect on Oxigraph at 1M interactions.
+The four whole-graph questions read tallies in SPARQL (``ckg:interactionCount``,
+``ckg:meanSentimentScore``, ``ckg:negativeOpinionCount``, ``ckg:openCaseCount``: counts every
+write keeps in step, :mod:`kg.derivation.tallies`), so the mirror reads one node per concept,
+channel or customer instead of scanning every interaction; their Cypher twins count from the
+facts, which makes the twins' agreement a check of the tallies. The README gives both speeds.
 """
 
 from __future__ import annotations
@@ -54,8 +55,8 @@ TOP_CONCEPTS = AnalystQuestion(
     name="interactions per concept",
     columns=("concept", "label", "interactions"),
     sparql=PREFIX + """SELECT ?concept ?label ?interactions WHERE {
-  { SELECT ?k (COUNT(?i) AS ?interactions) WHERE { ?i ckg:aboutConcept ?k } GROUP BY ?k }
-  ?k ckg:conceptId ?concept . OPTIONAL { ?k ckg:prefLabel ?label }
+  ?k ckg:interactionCount ?interactions ; ckg:conceptId ?concept .
+  OPTIONAL { ?k ckg:prefLabel ?label }
 } ORDER BY DESC(?interactions) ?concept LIMIT 10""",
     cypher="""MATCH (i:Interaction)-[:ABOUT_CONCEPT]->(k:Concept)
 RETURN k.conceptId AS concept, k.prefLabel AS label, count(DISTINCT i) AS interactions
@@ -66,9 +67,8 @@ SENTIMENT_PER_CHANNEL = AnalystQuestion(
     name="message sentiment per channel",
     columns=("channel", "interactions", "sentiment"),
     sparql=PREFIX + """SELECT ?channel ?interactions ?sentiment WHERE {
-  { SELECT ?c (COUNT(?i) AS ?interactions) (AVG(?score) AS ?sentiment)
-    WHERE { ?i ckg:viaChannel ?c ; ckg:sentimentScore ?score } GROUP BY ?c }
-  ?c ckg:channelId ?channel
+  ?c ckg:scoredInteractionCount ?interactions ; ckg:meanSentimentScore ?sentiment ;
+     ckg:channelId ?channel
 } ORDER BY ?channel""",
     cypher="""MATCH (i:Interaction)-[:VIA_CHANNEL]->(c:Channel)
 WHERE i.sentimentScore IS NOT NULL
@@ -80,9 +80,7 @@ NEGATIVE_ASPECTS = AnalystQuestion(
     name="negative aspects",
     columns=("concept", "negativeOpinions"),
     sparql=PREFIX + """SELECT ?concept ?negativeOpinions WHERE {
-  { SELECT ?k (COUNT(?o) AS ?negativeOpinions)
-    WHERE { ?o ckg:polarity "negative" ; ckg:aboutAspect ?k } GROUP BY ?k }
-  ?k ckg:conceptId ?concept
+  ?k ckg:negativeOpinionCount ?negativeOpinions ; ckg:conceptId ?concept
 } ORDER BY DESC(?negativeOpinions) ?concept LIMIT 10""",
     cypher="""MATCH (o:Opinion {polarity: 'negative'})-[:ABOUT_ASPECT]->(k:Concept)
 RETURN k.conceptId AS concept, count(DISTINCT o) AS negativeOpinions
@@ -111,9 +109,7 @@ OPEN_CASES = AnalystQuestion(
     name="open cases per customer",
     columns=("customer", "openCases"),
     sparql=PREFIX + """SELECT ?customer ?openCases WHERE {
-  { SELECT ?c (COUNT(?k) AS ?openCases) WHERE { ?k ckg:caseStatus "open" ; ckg:caseOf ?c }
-    GROUP BY ?c }
-  ?c ckg:customerId ?customer
+  ?c ckg:openCaseCount ?openCases ; ckg:customerId ?customer
 } ORDER BY DESC(?openCases) ?customer LIMIT 10""",
     cypher="""MATCH (k:Case {caseStatus: 'open'})-[:CASE_OF]->(c:Customer)
 RETURN c.customerId AS customer, count(DISTINCT k) AS openCases

@@ -7,6 +7,7 @@ import json
 import typer
 from rich.console import Console
 
+from kg.derivation.tallies import recount_unless_counted
 from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
 from kg.graph.schema import backfill_message_sentiment, init_schema, seed_reference_data
@@ -27,12 +28,16 @@ def init() -> None:
         report = init_schema(driver, settings, load_mapping())
         seeded = seed_reference_data(driver, settings)
         backfilled = backfill_message_sentiment(driver, settings)
+        recounted = recount_unless_counted(driver, settings.neo4j_database,
+                                           force=backfilled > 0)
     console.print(
         f"schema ready on {settings.neo4j_uri}: {len(report.constraints)} constraints, "
         f"{len(report.indexes)} indexes ({len(report.created)} created now); "
         f"{seeded} concepts and reference nodes"
         + (f"; message sentiment copied onto {backfilled} interactions loaded before it was "
            "a property" if backfilled else "")
+        + (f"; tallies counted afresh ({recounted} nodes changed)"
+           if recounted is not None else "")
     )
 
 

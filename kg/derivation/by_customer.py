@@ -37,6 +37,7 @@ from kg.derivation.cases import cases_around, journeys_and_segments
 from kg.derivation.changes import Change, append_change, lock_feed
 from kg.derivation.population import PopulationResolution
 from kg.derivation.summary_refresh import refresh_summaries
+from kg.derivation.tallies import refresh_open_case_counts
 from kg.graph import queries
 from kg.settings import Settings
 
@@ -92,6 +93,7 @@ def derive_covered(session: neo4j.Session, population: PopulationResolution,
                                           inactive_days=inactive_days, change=change)
         flagged = refresh_consent_flags(tx, concerned, settings, change)
         summaries = refresh_summaries(tx, concerned | cases.customers_in_closure)
+        refresh_open_case_counts(tx, concerned | cases.customers_in_closure, change)
         append_change(tx, change, pending=False)
         # Returned, not added to the totals here: the driver may run this function again.
         return {"counts": {"interactions": cases.interactions, "cases": cases.cases,

@@ -29,6 +29,7 @@ from kg.derivation.identities import resolve_around
 from kg.derivation.ids import installation_key
 from kg.derivation.population import population_due, resolve_population
 from kg.derivation.summary_refresh import refresh_summaries
+from kg.derivation.tallies import recount, refresh_open_case_counts
 from kg.graph import queries
 from kg.graph.driver import graph_errors, run_query
 from kg.settings import Settings
@@ -107,6 +108,8 @@ def derive_pending(tx: neo4j.ManagedTransaction, key: bytes, settings: Settings,
     # that no longer exist.
     summaries = refresh_summaries(tx, concerned | cases.customers_in_closure | customers
                                   | flag_checked | resolution.deleted_customers)
+    # Open-case counts follow the cases just regrouped (an erased customer has no node left).
+    refresh_open_case_counts(tx, concerned | cases.customers_in_closure, change)
     append_change(tx, change, pending=False)
     tx.run(queries.MARK_DERIVED, sequences=[r["sequence"] for r in pending]).consume()
     return RefreshSummary(changes=len(pending), identities=resolution.identities,
@@ -182,6 +185,7 @@ def derive_everything(driver: neo4j.Driver, settings: Settings) -> RefreshSummar
         database=settings.neo4j_database
     ) as session:
         session.run(queries.RESET_READ_MODELS).consume()
+    recount(driver, settings.neo4j_database)
     identity_ids = [r["id"] for r in run_query(driver, settings, queries.ALL_IDENTITY_IDS)]
     interaction_ids = [r["id"] for r in run_query(driver, settings,
                                                   queries.ALL_INTERACTION_IDS)]

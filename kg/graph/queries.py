@@ -353,6 +353,9 @@ CALL () { MATCH (k:Case) DETACH DELETE k }
 CALL () { MATCH (j:Journey) DETACH DELETE j }
 CALL () { MATCH (:Identity)-[l:LINKED_WITH {linkRule: $scoredRule}]->(:Identity) DELETE l }
 CALL () { MATCH (f:ChangeFeed) REMOVE f.newestInteractionAt }
+CALL () { MATCH (k:Concept) REMOVE k.interactionCount, k.negativeOpinionCount }
+CALL () { MATCH (c:Channel) REMOVE c.scoredInteractionCount, c.sentimentPoints,
+                                   c.meanSentimentScore }
 """
 
 ALL_IDENTITY_IDS: Final[LiteralString] = """
@@ -763,6 +766,79 @@ MERGE (n:CorpusCount {countId: row.countId})
 SET n.countValue = coalesce(n.countValue, 0) + row.delta
 WITH n WHERE n.countValue = 0
 DELETE n
+"""
+
+# ---------------------------------------------------------------- tallies
+# What each interaction adds to the concept and channel tallies (kg/derivation/tallies.py).
+READ_TALLY_CONTRIBUTIONS: Final[LiteralString] = """
+UNWIND $interactions AS interactionId
+MATCH (i:Interaction {interactionId: interactionId})
+RETURN [(i)-[:ABOUT_CONCEPT]->(k:Concept) | k.conceptId] AS concepts,
+       [(i)-[:HAS_OPINION]->(o:Opinion {polarity: 'negative'})-[:ABOUT_ASPECT]->(k:Concept)
+        | k.conceptId] AS negativeAspects,
+       [(i)-[:VIA_CHANNEL]->(c:Channel) | c.channelId] AS channels,
+       i.sentimentScore AS score
+"""
+
+ADJUST_CONCEPT_TALLIES: Final[LiteralString] = """
+UNWIND $rows AS row
+MATCH (k:Concept {conceptId: row.key})
+WITH k, coalesce(k.interactionCount, 0) + row.interactions AS interactions,
+     coalesce(k.negativeOpinionCount, 0) + row.negativeOpinions AS negative
+SET k.interactionCount = CASE interactions WHEN 0 THEN null ELSE interactions END,
+    k.negativeOpinionCount = CASE negative WHEN 0 THEN null ELSE negative END
+"""
+
+ADJUST_CHANNEL_TALLIES: Final[LiteralString] = """
+UNWIND $rows AS row
+MATCH (c:Channel {channelId: row.key})
+WITH c, coalesce(c.scoredInteractionCount, 0) + row.scored AS scored,
+     coalesce(c.sentimentPoints, 0) + row.points AS points
+SET c.scoredInteractionCount = CASE scored WHEN 0 THEN null ELSE scored END,
+    c.sentimentPoints = CASE scored WHEN 0 THEN null ELSE points END,
+    c.meanSentimentScore = CASE scored WHEN 0 THEN null
+                           ELSE toFloat(points) / 10000.0 / scored END
+"""
+
+# The tallies counted afresh from the facts, with what is stored now (kg derive --all, kg db init).
+COUNT_CONCEPT_TALLIES: Final[LiteralString] = """
+MATCH (k:Concept)
+RETURN k.conceptId AS key,
+       COUNT { (:Interaction)-[:ABOUT_CONCEPT]->(k) } - coalesce(k.interactionCount, 0)
+         AS interactions,
+       COUNT { (:Opinion {polarity: 'negative'})-[:ABOUT_ASPECT]->(k) }
+         - coalesce(k.negativeOpinionCount, 0) AS negativeOpinions
+"""
+
+COUNT_CHANNEL_TALLIES: Final[LiteralString] = """
+MATCH (c:Channel)
+CALL (c) {
+  OPTIONAL MATCH (i:Interaction)-[:VIA_CHANNEL]->(c) WHERE i.sentimentScore IS NOT NULL
+  RETURN count(i) AS scored,
+         coalesce(sum(toInteger(round(i.sentimentScore * 10000))), 0) AS points
+}
+RETURN c.channelId AS key, scored - coalesce(c.scoredInteractionCount, 0) AS scored,
+       points - coalesce(c.sentimentPoints, 0) AS points
+"""
+
+# Whether the tallies were ever counted afresh on this graph (a graph written before they
+# existed has none): kept on the feed head, which is bookkeeping, not a fact.
+TALLIES_COUNTED: Final[LiteralString] = """
+OPTIONAL MATCH (f:ChangeFeed {feedId: 'main'}) RETURN f.talliesCounted = true AS counted
+"""
+
+MARK_TALLIES_COUNTED: Final[LiteralString] = """
+MERGE (f:ChangeFeed {feedId: 'main'}) SET f.talliesCounted = true
+"""
+
+# A customer's open cases, counted again; returns the customers whose count changed.
+REFRESH_OPEN_CASE_COUNTS: Final[LiteralString] = """
+UNWIND $customers AS customerId
+MATCH (c:Customer {customerId: customerId})
+WITH c, COUNT { (:Case {caseStatus: 'open'})-[:CASE_OF]->(c) } AS open
+WHERE coalesce(c.openCaseCount, 0) <> open
+SET c.openCaseCount = CASE open WHEN 0 THEN null ELSE open END
+RETURN c.customerId AS customerId
 """
 
 READ_SUMMARY_IDS: Final[LiteralString] = """

@@ -19,6 +19,7 @@ from neo4j import exceptions as neo4j_errors
 from kg.derivation.changes import Change, append_change, lock_feed
 from kg.derivation.ids import installation_key
 from kg.derivation.refresh import derive_pending
+from kg.derivation.tallies import contributions, move
 from kg.errors import GraphUnavailable
 from kg.graph import queries
 from kg.graph.driver import graph_errors
@@ -69,6 +70,7 @@ def _write(tx: neo4j.ManagedTransaction, batch: GraphBatch, key: bytes) -> int:
     lock_feed(tx)
     change = change_of(batch)
     refuse_suppressed(tx, key, change.identities)
+    before = contributions(tx, change.interactions)  # of the interactions written again
     for name, statement in queries.BATCH_STATEMENTS:
         rows = batch.rows.get(name)
         if not rows:
@@ -79,6 +81,7 @@ def _write(tx: neo4j.ManagedTransaction, batch: GraphBatch, key: bytes) -> int:
                 change.touch(row["label"], [row["key"]])
         else:
             result.consume()
+    move(tx, contributions(tx, change.interactions).minus(before), change)
     return append_change(tx, change, pending=True)
 
 

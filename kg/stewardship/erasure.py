@@ -18,6 +18,7 @@ import neo4j
 
 from kg.derivation.changes import Change, append_change, lock_feed
 from kg.derivation.ids import installation_key
+from kg.derivation.tallies import Tallies, contributions, move
 from kg.errors import GraphError
 from kg.graph import queries
 from kg.graph.driver import graph_errors, run_query
@@ -43,6 +44,7 @@ def _erase(tx: neo4j.ManagedTransaction, customer_id: str, key: bytes) -> Erasur
     scope = tx.run(queries.ERASURE_SCOPE, customerId=customer_id).single()
     if scope is None:
         return None
+    gone = contributions(tx, scope["interactionIds"])
     removed = tx.run(queries.ERASE_CUSTOMER, customerId=customer_id).single()
     assert removed is not None
     emptied = tx.run(queries.DELETE_CASES_IF_EMPTY, caseIds=removed["caseIds"]).single()
@@ -60,6 +62,7 @@ def _erase(tx: neo4j.ManagedTransaction, customer_id: str, key: bytes) -> Erasur
     change.touch("Entity", set(scope["entityIds"]))
     change.touch("Consent", scope["consentIds"])
     change.nodes.update(scope["derived"])
+    move(tx, Tallies().minus(gone), change)
     sequence = append_change(tx, change, pending=True)
     return Erasure(customer_id=customer_id, identity_ids=sorted(scope["identityIds"]),
                    interaction_ids=sorted(erased), derived_facts=len(set(scope["derived"])),

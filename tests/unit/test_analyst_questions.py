@@ -57,7 +57,9 @@ def _store() -> ox.Store:
              ckg:occurredAt "2026-01-02T10:00:00+00:00"^^xsd:dateTime .
         <i3> ckg:interactionId "t:3" ; ckg:viaChannel <tw> ;
              ckg:sentimentLabel "positive" ; ckg:sentimentScore "0.25"^^xsd:double .
-        <tw> ckg:channelId "twitter" . <em> ckg:channelId "email" .
+        <tw> ckg:channelId "twitter" ; ckg:scoredInteractionCount 2 ;
+             ckg:sentimentPoints -2500 ; ckg:meanSentimentScore "-0.125"^^xsd:double .
+        <em> ckg:channelId "email" .
         """, format=ox.RdfFormat.TURTLE, base_iri="https://example.org/", to_graph=DATA)
     return store
 
@@ -69,7 +71,8 @@ def test_customer_id_is_bound_as_a_variable_not_spliced() -> None:
     assert ask_mirror(_store(), CUSTOMER_MESSAGES, DATA, {"customerId": 'c1" } #'}) == []
 
 
-def test_message_sentiment_is_read_from_the_interaction() -> None:
+def test_sentiment_per_channel_is_read_from_the_channel_tallies() -> None:
+    """A channel without scored messages has no tally and no row (as in the Cypher twin)."""
     rows = ask_mirror(_store(), SENTIMENT_PER_CHANNEL, DATA)
     assert rows == [("twitter", 2, pytest.approx(-0.125))]
 
