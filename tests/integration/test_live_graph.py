@@ -168,6 +168,32 @@ def test_one_sync_applies_the_feed_page_by_page_to_its_end(
     assert check(sink, driver, settings, mapping).same
 
 
+def test_a_sync_applies_big_records_in_moderate_steps_to_its_end(
+    live: tuple[neo4j.Driver, Settings], nlp: Language, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A step stops taking records once they name ``NODES_PER_STEP`` nodes (a record is never
+    split), and the sync goes on to the end of the page it read, and past it."""
+    driver, settings = live
+    sink, before = _load_past_an_open_mirror(driver, settings, nlp, tmp_path, customers=6,
+                                             interactions=24, seed=5, batch_size=5)
+    mapping = load_mapping()
+    last = last_sequence(driver, settings)
+    assert last - before >= 5
+    records = run_query(driver, settings, queries.READ_CHANGES_AFTER,
+                        {"after": before, "limit": 1_000})
+    naming = [r for r in records if r["nodes"] or r["edges"]]
+    assert records[0] in naming and len(naming) >= 5
+    monkeypatch.setattr("kg.rdf.sync.NODES_PER_STEP", 1)
+    steps: list[str] = []
+    update = sink.update
+    monkeypatch.setattr(sink, "update", lambda text: (steps.append(text), update(text))[1])
+    result = sync(sink, driver, settings, mapping)
+    assert result.applied_to == last and result.records == last - before
+    assert len(steps) == len(naming)  # a step per record that names a node
+    assert check(sink, driver, settings, mapping).same
+
+
 def test_a_message_that_moves_time_on_makes_the_customers_it_passes_inactive(
     live: tuple[neo4j.Driver, Settings], nlp: Language, tmp_path: Path
 ) -> None:
