@@ -14,6 +14,9 @@ The four whole-graph questions read tallies in SPARQL (``ckg:interactionCount``,
 write keeps in step, :mod:`kg.derivation.tallies`), so the mirror reads one node per concept,
 channel or customer instead of scanning every interaction; their Cypher twins count from the
 facts, which makes the twins' agreement a check of the tallies. The README gives both speeds.
+"Open cases per customer" first finds the tenth-highest count and sorts only the customers at
+or above it by key: sorting every customer with an open case by a string took Oxigraph 13 s at
+a million interactions (130,000 customers), this form 0.5 s.
 """
 
 from __future__ import annotations
@@ -109,7 +112,11 @@ OPEN_CASES = AnalystQuestion(
     name="open cases per customer",
     columns=("customer", "openCases"),
     sparql=PREFIX + """SELECT ?customer ?openCases WHERE {
-  ?c ckg:openCaseCount ?openCases ; ckg:customerId ?customer
+  { SELECT ?c ?openCases WHERE {
+      { SELECT (MIN(?n) AS ?floor) WHERE {
+          { SELECT ?n WHERE { ?k ckg:openCaseCount ?n } ORDER BY DESC(?n) LIMIT 10 } } }
+      ?c ckg:openCaseCount ?openCases . FILTER (?openCases >= ?floor) } }
+  ?c ckg:customerId ?customer
 } ORDER BY DESC(?openCases) ?customer LIMIT 10""",
     cypher="""MATCH (k:Case {caseStatus: 'open'})-[:CASE_OF]->(c:Customer)
 RETURN c.customerId AS customer, count(DISTINCT k) AS openCases
