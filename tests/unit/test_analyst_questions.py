@@ -10,6 +10,7 @@ from rdflib.plugins.sparql import prepareQuery
 
 from kg.analyst_questions import (
     CUSTOMER_MESSAGES,
+    OPEN_CASES,
     PREFIX,
     QUESTIONS,
     SENTIMENT_PER_CHANNEL,
@@ -98,3 +99,20 @@ def test_the_readme_shows_each_question_as_the_code_asks_it() -> None:
         assert ("sparql", tuple(words(question.sparql.removeprefix(PREFIX)))) in shown, \
             question.name
         assert ("cypher", tuple(words(question.cypher))) in shown, question.name
+
+
+def test_open_cases_keeps_ties_at_the_tenth_place_in_key_order() -> None:
+    """The question sorts only customers at or above the tenth-highest count: ties across the
+    tenth place must still come out by key, as a plain sort of everyone would give them."""
+    counts = {f"c{n:02d}": count for n, count in
+              enumerate([5, 1, 3, 3, 7, 3, 2, 3, 9, 3, 3, 1, 4, 3])}
+    store = ox.Store()
+    turtle = "@prefix ckg: <https://w3id.org/customer-kg/ontology#> .\n" + "".join(
+        f'<{key}> ckg:customerId "{key}" ; ckg:openCaseCount {count} .\n'
+        for key, count in counts.items()) + '<none> ckg:customerId "none" .\n'
+    store.load(input=turtle.encode(), format=ox.RdfFormat.TURTLE,
+               base_iri="https://example.org/", to_graph=DATA)
+    expected = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:10]
+    assert expected[-1][1] == 3 and sum(1 for c in counts.values() if c == 3) > 3  # a tie
+    assert ask_mirror(store, OPEN_CASES, DATA) == expected
+    assert ask_mirror(ox.Store(), OPEN_CASES, DATA) == []
