@@ -6,6 +6,7 @@ import typer
 
 from kg.derivation.refresh import derive_everything, refresh
 from kg.derivation.summary_check import check_summaries
+from kg.derivation.tallies import differences
 from kg.graph.driver import create_driver
 from kg.ontology.mapping import load_mapping
 from kg.rdf.owner import sync_if_free
@@ -15,8 +16,8 @@ from kg.settings import Settings, load_settings
 def command(everything: bool = typer.Option(
         False, "--all", help="derive the whole graph again (repair), not only pending changes"),
         check: bool = typer.Option(
-        False, "--check", help="only compare the stored customer summaries and corpus counts "
-                               "with a fresh derivation; exit 1 on any difference")
+        False, "--check", help="only compare the stored customer summaries, corpus counts "
+                               "and tallies with a fresh derivation; exit 1 on any difference")
 ) -> None:
     """Derive customers, cases, journeys, segments and summaries for pending changes (or
     all)."""
@@ -36,6 +37,7 @@ def command(everything: bool = typer.Option(
 def _check(settings: Settings) -> None:
     with create_driver(settings) as driver:
         result = check_summaries(driver, settings)
+        wrong_tallies = differences(driver, settings.neo4j_database)
     typer.echo(f"customers: {result.customers:,}")
     for name, found in (("stale summaries", result.stale), ("missing summaries", result.missing),
                         ("summaries of no customer", result.orphaned)):
@@ -44,6 +46,9 @@ def _check(settings: Settings) -> None:
     typer.echo(f"wrong corpus counts: {len(result.wrong_counts):,}")
     for key, (stored, expected) in list(result.wrong_counts.items())[:10]:
         typer.echo(f"  {key}: stored {stored:,}, from the facts {expected:,}")
-    if not result.same:
+    typer.echo(f"wrong tallies: {len(wrong_tallies):,}")
+    for key, delta in list(wrong_tallies.items())[:10]:
+        typer.echo(f"  {key}: the facts say {delta:+,} against the stored value")
+    if not result.same or wrong_tallies:
         typer.echo("repair with `kg derive --all`")
         raise typer.Exit(1)

@@ -112,6 +112,26 @@ def refresh_open_case_counts(tx: neo4j.ManagedTransaction, customers: Iterable[s
     return len(moved)
 
 
+def differences(driver: neo4j.Driver, database: str) -> dict[str, int]:
+    """Tallies that differ from a fresh count of the facts (``kg derive --check``), as
+    ``Label:key property`` -> fresh minus stored; empty when every tally is right."""
+    found: dict[str, int] = {}
+    with driver.session(database=database, default_access_mode=neo4j.READ_ACCESS) as session:
+        for row in session.run(queries.COUNT_CONCEPT_TALLIES):
+            for name, column in (("interactionCount", "interactions"),
+                                 ("negativeOpinionCount", "negativeOpinions")):
+                if row[column]:
+                    found[f"Concept:{row['key']} {name}"] = row[column]
+        for row in session.run(queries.COUNT_CHANNEL_TALLIES):
+            for name, column in (("scoredInteractionCount", "scored"),
+                                 ("sentimentPoints", "points")):
+                if row[column]:
+                    found[f"Channel:{row['key']} {name}"] = row[column]
+        for row in session.run(queries.COUNT_OPEN_CASE_TALLIES):
+            found[f"Customer:{row['key']} openCaseCount"] = row["delta"]
+    return found
+
+
 def recount(driver: neo4j.Driver, database: str) -> int:
     """Count every tally afresh from the facts and store what differs, each transaction with
     its change record (so the mirror follows); returns how many nodes changed."""

@@ -831,6 +831,15 @@ MARK_TALLIES_COUNTED: Final[LiteralString] = """
 MERGE (f:ChangeFeed {feedId: 'main'}) SET f.talliesCounted = true
 """
 
+# Customers whose stored open-case count differs from their cases (kg derive --check).
+COUNT_OPEN_CASE_TALLIES: Final[LiteralString] = """
+MATCH (c:Customer)
+WITH c, COUNT { (:Case {caseStatus: 'open'})-[:CASE_OF]->(c) } - coalesce(c.openCaseCount, 0)
+  AS delta
+WHERE delta <> 0
+RETURN c.customerId AS key, delta
+"""
+
 # A customer's open cases, counted again; returns the customers whose count changed.
 REFRESH_OPEN_CASE_COUNTS: Final[LiteralString] = """
 UNWIND $customers AS customerId

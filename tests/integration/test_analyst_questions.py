@@ -17,7 +17,7 @@ from kg.analyst_questions import (
     ask_mirror,
     same_answer,
 )
-from kg.derivation.tallies import recount_unless_counted
+from kg.derivation.tallies import differences, recount_unless_counted
 from kg.graph.driver import create_driver, run_query
 from kg.graph.schema import backfill_message_sentiment
 from kg.ontology.mapping import load_mapping
@@ -145,12 +145,20 @@ def test_db_init_counts_the_tallies_of_a_graph_written_before_them(
           OR n.scoredInteractionCount IS NOT NULL OR n.openCaseCount IS NOT NULL
         RETURN count(n) AS n""")
     assert left == [{"n": 0}]
+    missing = differences(graph, api_settings.neo4j_database)
+    assert any(key.startswith("Concept:") and key.endswith(" interactionCount")
+               for key in missing), missing
+    assert any(key.startswith("Channel:") for key in missing), missing
+    assert any(key.endswith(" openCaseCount") and delta > 0 for key, delta in missing.items())
+    assert all(delta > 0 for key, delta in missing.items()  # none stored; counts are > 0
+               if not key.endswith(" sentimentPoints")), missing
     mapping = load_mapping()
     assert not check(mirror, graph, api_settings, mapping).same  # removed behind the feed
     changed = recount_unless_counted(graph, api_settings.neo4j_database)
     assert changed is not None and changed > 10
     assert recount_unless_counted(graph, api_settings.neo4j_database) is None
     assert recount_unless_counted(graph, api_settings.neo4j_database, force=True) == 0
+    assert differences(graph, api_settings.neo4j_database) == {}
     sync(mirror, graph, api_settings, mapping)
     assert check(mirror, graph, api_settings, mapping).same
     for question in QUESTIONS:

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from kg.derivation.refresh import derive_everything
 from kg.derivation.similarity import exact_top, jaccard
 from kg.derivation.summary_check import check_summaries
+from kg.derivation.tallies import differences
 from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
 from kg.settings import Settings
@@ -201,11 +202,20 @@ def test_stale_summaries_are_detected_and_repaired(client: TestClient,
         run_query(driver, api_settings, """
             MATCH (n:CorpusCount {countId: 'interactions'}) SET n.countValue = n.countValue + 7
             """, write=True)
+        assert differences(driver, api_settings.neo4j_database) == {}
+        [concept] = run_query(driver, api_settings, """
+            MATCH (k:Concept) WHERE k.interactionCount IS NOT NULL
+            WITH k ORDER BY k.conceptId LIMIT 1
+            SET k.interactionCount = k.interactionCount + 3 RETURN k.conceptId AS id""",
+                              write=True)
         found = check_summaries(driver, api_settings)
         assert found.stale == [victim["id"]] and not found.missing and not found.orphaned
         [(stored, expected)] = found.wrong_counts.values()
         assert stored == expected + 7
+        assert differences(driver, api_settings.neo4j_database) == {
+            f"Concept:{concept['id']} interactionCount": -3}
         derive_everything(driver, api_settings)
         assert check_summaries(driver, api_settings).same
+        assert differences(driver, api_settings.neo4j_database) == {}
     _assert_counts_from_scratch(api_settings)
     _assert_views_equal_live(client, api_settings, _customers(api_settings)[:10])
