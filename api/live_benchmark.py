@@ -59,10 +59,12 @@ from kg.tooling.extraction_cache import CachedExtractor, CorpusSpec, prepare
 from kg.tooling.generator import generate
 
 KEY = "bench-key"
-# The messages' 500 authors are this run's own: reused across runs, their customers and cases
-# would grow with every run on the same graph (every message of an author is dated alike, so
-# each joins one case), and a later run would measure bigger neighbourhoods than an earlier one.
+# The messages' 500 authors and their order numbers are this run's own: reused across runs,
+# their customers and cases would grow with every run on the same graph (every message of an
+# author is dated alike, so each joins one case, and messages naming one order share a case
+# whoever wrote them), and a later run would measure bigger neighbourhoods than an earlier one.
 RUN = f"{time.time_ns():x}"
+ORDER_PREFIX = "R" + RUN[-6:].upper()  # a letter first: never read as a phone number
 
 
 def _print(name: str, value: str) -> None:
@@ -197,7 +199,8 @@ def _message(number: int) -> dict[str, object]:
     return {"source": "bench-live", "source_id": f"m{number}-{time.time_ns()}",
             "kind": "ChatSession", "channel": "chat",
             "occurred_at": "2025-06-01T10:00:00Z",
-            "text": f"Still waiting for my refund for order {100000 + number}, third email now",
+            "text": (f"Still waiting for my refund for order {ORDER_PREFIX}-{number}, "
+                     "third email now"),
             "author": {"kind": "email", "value": f"live{number % 500}.{RUN}@example.org"}}
 
 
