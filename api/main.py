@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from functools import cache
 from typing import TYPE_CHECKING
 
+import anyio.to_thread
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
@@ -18,6 +19,7 @@ from kg.errors import GraphError, GraphRequestError, GraphUnavailable
 from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
 from kg.ingestion.group_commit import GroupWriter
+from kg.ingestion.warm_up import warm_up
 from kg.ontology.mapping import load_mapping
 from kg.rdf.owner import acquire_owner, release_owner
 from kg.rdf.query_runner import ProcessQueryRunner
@@ -69,6 +71,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.mirror = acquire_owner(resolved, load_mapping())
         app.state.writer = GroupWriter(app.state.driver, resolved)
         app.state.writer.start()
+        if resolved.api_warm_up:  # before the first request, which would plan them instead
+            await anyio.to_thread.run_sync(warm_up, app.state.driver, resolved, load_mapping())
         app.state.sparql = ProcessQueryRunner(app.state.mirror.query_store,
                                               workers=resolved.sparql_workers,
                                               max_bytes=resolved.api_max_response_bytes)

@@ -112,6 +112,10 @@ class Settings(BaseSettings):
         default=False, description="development only: the key 'dev' is accepted as admin")
     api_cors_origins: list[str] = Field(default_factory=list)
     api_max_body_bytes: int = Field(default=5_000_000, ge=1024)
+    api_warm_up: bool = Field(
+        default=True,
+        description="plan the write and erasure statements when the server starts (a "
+                    "rehearsal rolled back), so that the first write does not wait for it")
     query_timeout_seconds: float = Field(default=10.0, gt=0)
     query_max_rows: int = Field(default=10_000, ge=1)
     api_max_response_bytes: int = Field(

@@ -76,7 +76,7 @@ def _check_suppressed(items: list[Item], suppressed: Suppressed) -> list[Item]:
     return checked
 
 
-def build_batch(items: list[Item], nlp: Language, settings: Settings, mapping: GraphMapping,
+def build_batch(items: list[Item], nlp: Language | None, settings: Settings, mapping: GraphMapping,
                 reject: Callable[[Rejected], None], *,
                 suppressed: Suppressed | None = None,
                 extractor: Extractor | None = None) -> GraphBatch:
@@ -84,9 +84,11 @@ def build_batch(items: list[Item], nlp: Language, settings: Settings, mapping: G
 
     ``extractor`` defaults to the pipeline ``nlp``; the benchmarks pass a reader of results the
     same pipeline extracted before, so a large corpus is extracted once and loaded many times."""
-    from kg.extraction.pipeline import extract  # with the pipeline, which the caller built
-
-    run_extraction = extractor or partial(extract, nlp, settings=settings)
+    run_extraction = extractor
+    if run_extraction is None:
+        from kg.extraction.pipeline import extract  # with the pipeline, which the caller built
+        assert nlp is not None, "build_batch needs the pipeline or an extractor"
+        run_extraction = partial(extract, nlp, settings=settings)
     batch = GraphBatch()
     checked = [_check_identities(i) if isinstance(i, Loaded) else i for i in items]
     if suppressed is not None:

@@ -85,8 +85,10 @@ def _write(tx: neo4j.ManagedTransaction, batch: GraphBatch, key: bytes) -> int:
     return append_change(tx, change, pending=True)
 
 
-def _write_and_derive(tx: neo4j.ManagedTransaction, batch: GraphBatch, key: bytes,
-                      settings: Settings) -> tuple[int, bool]:
+def write_and_derive_in(tx: neo4j.ManagedTransaction, batch: GraphBatch, key: bytes,
+                        settings: Settings) -> tuple[int, bool]:
+    """Write the batch and derive the first pending records in this transaction (see
+    :func:`write_and_derive`); the caller commits."""
     sequence = _write(tx, batch, key)
     derived = derive_pending(tx, key, settings, locked=True)
     return sequence, derived is not None and derived[1]
@@ -109,7 +111,7 @@ def write_and_derive(driver: neo4j.Driver, settings: Settings, batch: GraphBatch
     record's sequence and whether every pending record was derived; when not (a backlog of
     other writers' records), :func:`kg.derivation.refresh.refresh` derives the rest. A batch
     whose derivation fails is not written either."""
-    done: tuple[int, bool] = _retried(driver, settings, _write_and_derive, batch,
+    done: tuple[int, bool] = _retried(driver, settings, write_and_derive_in, batch,
                                       installation_key(settings), settings,
                                       attempts=attempts, first_wait=first_wait, sleep=sleep)
     return done

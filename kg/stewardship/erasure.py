@@ -39,7 +39,9 @@ class Erasure:
     sequence: int = 0
 
 
-def _erase(tx: neo4j.ManagedTransaction, customer_id: str, key: bytes) -> Erasure | None:
+def erase_in(tx: neo4j.ManagedTransaction, customer_id: str, key: bytes) -> Erasure | None:
+    """Erase the customer in this transaction (None when there is no such customer); the
+    caller commits, and the refresh path derives what the erasure left pending."""
     lock_feed(tx)
     scope = tx.run(queries.ERASURE_SCOPE, customerId=customer_id).single()
     if scope is None:
@@ -79,7 +81,7 @@ def erase_customer(driver: neo4j.Driver, settings: Settings, customer_id: str
     with graph_errors(settings.neo4j_uri), driver.session(
         database=settings.neo4j_database
     ) as session:
-        return session.execute_write(_erase, customer_id, installation_key(settings))
+        return session.execute_write(erase_in, customer_id, installation_key(settings))
 
 
 def forget_query_statistics(driver: neo4j.Driver, settings: Settings) -> None:

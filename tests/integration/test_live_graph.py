@@ -22,13 +22,14 @@ from kg.derivation.linkage import PROBABILISTIC_RULE
 from kg.derivation.refresh import INACTIVE_DAYS, derive_everything, refresh
 from kg.graph import queries
 from kg.graph.driver import run_query
+from kg.ingestion import warm_up as warm_up_module
 from kg.ingestion.service import load
 from kg.ontology.mapping import load_mapping
 from kg.rdf.owner import MirrorOwner
 from kg.rdf.sink import OxigraphSink
 from kg.rdf.sync import check, last_sequence, open_store, sync
 from kg.settings import Settings
-from kg.stewardship.erasure import erase_customer
+from kg.stewardship.erasure import erase_customer, erase_in
 from kg.stewardship.manual import merge_customers, split_identity
 from kg.tooling.generator import generate
 from tests.integration.graph_state import fingerprint
@@ -426,3 +427,37 @@ def test_queries_get_a_snapshot_while_an_apply_runs(live: tuple[neo4j.Driver, Se
             assert owner.snapshot() == current
     finally:
         owner.stop()
+
+
+def test_the_warm_up_rehearses_a_write_and_an_erasure_and_leaves_no_trace(
+    live: tuple[neo4j.Driver, Settings], nlp: Language, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server's start rehearses a live write and an erasure in one transaction and rolls it
+    back: the rehearsal reaches the erasure (so the write was derived into a customer), and
+    the graph, its change feed and the mirror are as before, even on a graph holding data."""
+    driver, settings = live
+    sink, _ = _load_past_an_open_mirror(driver, settings, nlp, tmp_path, customers=5,
+                                        interactions=20, seed=6, batch_size=10)
+    mapping = load_mapping()
+    sync(sink, driver, settings, mapping)
+    before = fingerprint(driver, settings)
+    sequence = last_sequence(driver, settings)
+    erased: list[str] = []
+    real_erase = erase_in
+
+    def erase_spy(tx: neo4j.ManagedTransaction, customer_id: str, key: bytes) -> object:
+        erasure = real_erase(tx, customer_id, key)
+        assert erasure is not None
+        erased.extend(erasure.interaction_ids)
+        return erasure
+
+    monkeypatch.setattr(warm_up_module, "erase_in", erase_spy)
+    done = warm_up_module.warm_up(driver, settings, mapping)
+    assert done.statements_planned
+    # The author's message, derived into a customer, and the brand's reply to it.
+    assert erased == [f"{warm_up_module.SOURCE}:message", f"{warm_up_module.SOURCE}:reply"]
+    assert fingerprint(driver, settings) == before
+    assert last_sequence(driver, settings) == sequence
+    assert sync(sink, driver, settings, mapping).records == 0
+    assert check(sink, driver, settings, mapping).same
