@@ -112,6 +112,7 @@ def conversation(settings: Settings, mapping: GraphMapping) -> GraphBatch:
     bodies: list[dict[str, Any]] = [
         {"source": SOURCE, "source_id": "message", "kind": "ChatSession", "channel": "chat",
          "occurred_at": AT.isoformat(), "text": TEXT, "author": AUTHOR,
+         "also_known_as": [{"kind": "handle", "value": "@kg_warm_up", "network": "twitter"}],
          "touchpoint": "warm-up", "about_product": "warm-up",
          "consents": [{"purpose": "service", "status": "granted",
                        "given_at": AT.isoformat()}]},
@@ -148,6 +149,10 @@ def warm_up(driver: neo4j.Driver, settings: Settings, mapping: GraphMapping) -> 
     began = time.perf_counter()
     try:
         batch = conversation(settings, mapping)
+        with graph_errors(settings.neo4j_uri):
+            # Fails at once when Neo4j is away, where a transaction would be retried for
+            # KG_NEO4J_RETRY_SECONDS and hold the server's start that long.
+            driver.verify_connectivity()
         with graph_errors(settings.neo4j_uri), driver.session(
             database=settings.neo4j_database
         ) as session:
