@@ -3,6 +3,7 @@ first use, never at import time."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import cache
@@ -13,11 +14,11 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import Response
+from neo4j import exceptions as neo4j_errors
 
 from kg import __version__
 from kg.errors import GraphError, GraphRequestError, GraphUnavailable
-from kg.graph import queries
-from kg.graph.driver import create_driver, run_query
+from kg.graph.driver import create_driver, graph_answers
 from kg.ingestion.group_commit import GroupWriter
 from kg.ingestion.warm_up import warm_up
 from kg.ontology.mapping import load_mapping
@@ -44,6 +45,8 @@ if TYPE_CHECKING:
 # characters, up to 12 bytes each once percent-encoded; beyond the limit the server would drop
 # the connection instead of answering.
 MAX_REQUEST_HEAD_BYTES = 256 * 1024
+RETRY_AFTER_SECONDS = 5  # what a 503 asks a client to wait while Neo4j is away
+log = logging.getLogger(__name__)
 
 
 def json_response(content: dict[str, str], status_code: int = 200) -> Response:
@@ -66,7 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = resolved
-        app.state.driver = create_driver(resolved)
+        app.state.driver = create_driver(resolved, wait_seconds=resolved.api_graph_wait_seconds)
         app.state.nlp = cache(lambda: _pipeline(resolved))  # built on first ingestion
         app.state.mirror = acquire_owner(resolved, load_mapping())
         app.state.writer = GroupWriter(app.state.driver, resolved)
@@ -93,9 +96,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_middleware(BodyGuard, settings=resolved)
 
+    def graph_unavailable(error: Exception) -> Response:
+        """503 with Retry-After, and nothing about the server's internals (its address, the
+        driver's error): those go to the log."""
+        log.warning("Neo4j unavailable: %s", error)
+        response = json_response({"detail": "the graph database is unavailable; retry later"},
+                                 status_code=503)
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
     @app.exception_handler(GraphUnavailable)
     async def unavailable(request: Request, error: GraphUnavailable) -> Response:
-        return json_response({"detail": str(error)}, status_code=503)
+        return graph_unavailable(error)
+
+    # A driver error a route did not translate (a session opened by hand, say): Neo4j is away.
+    @app.exception_handler(neo4j_errors.ServiceUnavailable)
+    @app.exception_handler(neo4j_errors.SessionExpired)
+    async def driver_unavailable(request: Request, error: Exception) -> Response:
+        return graph_unavailable(error)
 
     @app.exception_handler(GraphRequestError)
     async def bad_value(request: Request, error: GraphRequestError) -> Response:
@@ -107,10 +125,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/health", tags=["health"], summary="Whether the API and its Neo4j answer")
     def health(request: Request) -> Response:
-        try:
-            run_query(request.app.state.driver, request.app.state.settings, queries.PING)
-        except GraphError as error:
-            return json_response({"status": "degraded", "neo4j": str(error)}, status_code=503)
+        """One attempt without retries, so the answer is quick either way; unauthenticated,
+        so it says whether Neo4j answers and nothing else."""
+        if not graph_answers(request.app.state.driver, request.app.state.settings):
+            response = json_response({"status": "degraded", "neo4j": "unavailable"},
+                                     status_code=503)
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response
         return json_response({"status": "ok", "neo4j": "ok", "version": __version__})
 
     for router in (customers.router, consents.router, records.router, concepts.router,

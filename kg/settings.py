@@ -6,6 +6,7 @@ commands can change the environment first.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -116,6 +117,10 @@ class Settings(BaseSettings):
         default=True,
         description="plan the write and erasure statements when the server starts (a "
                     "rehearsal rolled back), so that the first write does not wait for it")
+    api_graph_wait_seconds: float = Field(
+        default=5.0, gt=0,
+        description="how long an API request waits for Neo4j (connecting, and the driver's "
+                    "own retries) before it answers 503 with Retry-After")
     query_timeout_seconds: float = Field(default=10.0, gt=0)
     query_max_rows: int = Field(default=10_000, ge=1)
     api_max_response_bytes: int = Field(
@@ -137,6 +142,17 @@ class Settings(BaseSettings):
         description="when true, identities of different channels are linked only where the "
                     "identity_linking permission of their consent events (or its default) "
                     "allows it")
+
+    # Time: which interaction times the graph accepts (kg/ingestion/time_window.py).
+    earliest_occurred_at: datetime = Field(
+        default=datetime(1990, 1, 1, tzinfo=UTC),
+        description="interactions dated before this are set aside (a year 0001 or an epoch-zero "
+                    "placeholder is a source's missing value, not a time); set it earlier to "
+                    "load older archives")
+    max_future_skew_seconds: float = Field(
+        default=3600.0, ge=0,
+        description="how far past the server's clock an interaction may be dated (clocks and "
+                    "time zones differ a little); later ones are set aside")
 
     # Extraction.
     spacy_model: str = Field(

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query
 
+from kg.derivation.clock import NOW_RANK, graph_now, shifted
 from kg.graph import queries
 from kg_api.deps import GraphDep
 from kg_api.security import Reader
@@ -77,9 +78,10 @@ def correlations(concept_id: str, graph: GraphDep, _: Reader,
 def pain_points(graph: GraphDep, _: Reader, since: datetime | None = None,
                 until: datetime | None = None,
                 limit: int = Query(10, ge=1, le=100)) -> list[dict[str, Any]]:
-    newest = graph.rows(queries.NEWEST_INTERACTION)[0]["at"] or datetime.now(UTC)
+    times = graph.rows(queries.NEWEST_INTERACTION_TIMES, rank=NOW_RANK)[0]["times"]
+    newest = graph_now(times) or datetime.now(UTC)  # "now" that one record cannot move
     rows = graph.rows(queries.PAIN_POINTS, since=_utc(since), until=_utc(until),
-                      recentSince=newest - RECENT, limit=limit)
+                      recentSince=shifted(newest, -RECENT), limit=limit)
     return [{**r, "trend": r["recent"] / r["negative"] if r["negative"] else 0.0} for r in rows]
 
 

@@ -45,9 +45,15 @@ def ingest_interactions(body: dict[str, Any] | list[dict[str, Any]], request: Re
     done = ingest(canonical_items(records, "request"), driver=driver, settings=settings,
                   nlp=request.app.state.nlp(), mapping=load_mapping(),
                   writer=request.app.state.writer)
+    rejected = [{"position": r.ref.position, "field": r.field, "reason": r.reason}
+                for r in done.rejected]
+    if not done.loaded and rejected:
+        # Nothing of the request could be written: the request as a whole is refused, and
+        # the detail names each record's field (a partly loaded batch is 200 with the list).
+        raise HTTPException(422, [{"loc": ["body", r["position"], r["field"]],
+                                   "msg": r["reason"], **r} for r in rejected])
     mirrored = request.app.state.mirror.wait_for(done.sequence, settings.query_timeout_seconds)
     return IngestResult(received=len(records), loaded=done.loaded, sequence=done.sequence,
                         mirrored=mirrored,
                         mirrorLagMs=round((time.perf_counter() - done.committed_at) * 1000, 1),
-                        rejected=[{"position": r.ref.position, "field": r.field,
-                                   "reason": r.reason} for r in done.rejected])
+                        rejected=rejected)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import orjson
 import typer
 
+from kg.derivation.quarantine import quarantined, release
 from kg.derivation.refresh import derive_everything, refresh
 from kg.derivation.summary_check import check_summaries
 from kg.derivation.tallies import differences
@@ -17,7 +19,14 @@ def command(everything: bool = typer.Option(
         False, "--all", help="derive the whole graph again (repair), not only pending changes"),
         check: bool = typer.Option(
         False, "--check", help="only compare the stored customer summaries, corpus counts "
-                               "and tallies with a fresh derivation; exit 1 on any difference")
+                               "and tallies with a fresh derivation, and report quarantined "
+                               "change records; exit 1 on any difference or quarantined record"),
+        retry: bool = typer.Option(
+        False, "--retry", help="mark the quarantined change records pending again, then "
+                               "derive (once the cause of their failure is fixed)"),
+        list_quarantined: bool = typer.Option(
+        False, "--quarantined", help="list the quarantined change records (JSON lines: "
+                                     "sequence, error, what they name) and exit")
 ) -> None:
     """Derive customers, cases, journeys, segments and summaries for pending changes (or
     all)."""
@@ -25,7 +34,14 @@ def command(everything: bool = typer.Option(
     if check:
         _check(settings)
         return
+    if list_quarantined:
+        with create_driver(settings) as driver:
+            for record in quarantined(driver, settings):
+                typer.echo(orjson.dumps(record).decode())
+        return
     with create_driver(settings) as driver:
+        if retry:
+            typer.echo(f"released from quarantine: {release(driver, settings):,}")
         done = derive_everything(driver, settings) if everything else refresh(driver, settings)
         synced = sync_if_free(driver, settings, load_mapping())
     for name, value in done.as_dict().items():
@@ -38,6 +54,7 @@ def _check(settings: Settings) -> None:
     with create_driver(settings) as driver:
         result = check_summaries(driver, settings)
         wrong_tallies = differences(driver, settings.neo4j_database)
+        set_aside = quarantined(driver, settings)
     typer.echo(f"customers: {result.customers:,}")
     for name, found in (("stale summaries", result.stale), ("missing summaries", result.missing),
                         ("summaries of no customer", result.orphaned)):
@@ -49,6 +66,13 @@ def _check(settings: Settings) -> None:
     typer.echo(f"wrong tallies: {len(wrong_tallies):,}")
     for key, delta in list(wrong_tallies.items())[:10]:
         typer.echo(f"  {key}: the facts say {delta:+,} against the stored value")
+    typer.echo(f"quarantined change records: {len(set_aside):,}")
+    for record in set_aside[:10]:
+        typer.echo(f"  {record.sequence}: {record.error}")
     if not result.same or wrong_tallies:
         typer.echo("repair with `kg derive --all`")
+    if set_aside:
+        typer.echo("list them with `kg derive --quarantined`; once their cause is fixed, "
+                   "derive them with `kg derive --retry`")
+    if not result.same or wrong_tallies or set_aside:
         raise typer.Exit(1)

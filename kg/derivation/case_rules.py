@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from kg.derivation.clock import shifted
 from kg.derivation.unionfind import UnionFind
 
 REFERENCE_KINDS = ("ORDER:", "BOOKING:", "TICKET:", "ACCOUNT:")
@@ -100,8 +101,8 @@ def segment_of(activity: list[Activity], newest: datetime | None, inactive_days:
     """The engagement segment of one customer from their timed interactions."""
     inbound = [a for a in activity if not a.outbound]
     public = [a for a in inbound if a.channel in PUBLIC_CHANNELS]
-    if newest is not None and inbound and max(a.at for a in inbound) < (
-        newest - timedelta(days=inactive_days)
+    if newest is not None and inbound and max(a.at for a in inbound) < shifted(
+        newest, -timedelta(days=inactive_days)
     ):
         return INACTIVE_SEGMENT
     if any(not a.replies for a in public):

@@ -9,8 +9,9 @@ the next are followed to their ends). Two messages of one key further apart than
 joined by the rule only through messages between them, which are in the part too, so grouping
 it with the pure :func:`kg.derivation.case_rules.group_cases` equals a whole-graph run, while a
 customer's older history outside the window is not read again for each new message.
-Journeys and segments are per customer; the one corpus-wide input, the newest interaction's
-time, re-segments only the customers whose last inbound message crosses the inactivity line.
+Journeys and segments are per customer; the one corpus-wide input, the graph's "now"
+(:mod:`kg.derivation.clock`, which one record cannot move), re-segments only the customers whose
+last inbound message crosses the inactivity line.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from kg.derivation.case_rules import (
     segment_of,
 )
 from kg.derivation.changes import Change
+from kg.derivation.clock import NOW_RANK, graph_now, shifted
 from kg.graph import queries
 from kg.graph.driver import write_rows
 
@@ -84,7 +86,8 @@ def _window_probe(row: dict[str, Any], window: timedelta) -> dict[str, Any] | No
             or row["direction"] == "outbound":
         return None
     return {"customerId": row["customerId"], "concepts": sorted(row["concepts"]),
-            "since": at - window, "until": at + window}
+            "since": shifted(at, -window), "until": shifted(at, window)}
+
 
 
 def cases_around(tx: neo4j.ManagedTransaction, *, interactions: set[str], window_days: int,
@@ -127,8 +130,8 @@ def journeys_and_segments(tx: neo4j.ManagedTransaction, *, customers: set[str],
                           inactive_days: int, change: Change) -> int:
     """Rewrite the journeys and segments of these customers (and of those whose inactivity
     the newest interaction's move decides); returns how many customers were segmented."""
-    newest_row = tx.run(queries.NEWEST_INTERACTION_TIME).single()
-    newest = _native(newest_row["at"]) if newest_row else None
+    newest_row = tx.run(queries.NEWEST_INTERACTION_TIMES, rank=NOW_RANK).single()
+    newest = graph_now(newest_row["times"]) if newest_row else None
     seen_row = tx.run(queries.READ_NEWEST_SEEN).single()
     seen = _native(seen_row["newest"]) if seen_row else None
     segment_only: set[str] = set()
@@ -141,10 +144,10 @@ def journeys_and_segments(tx: neo4j.ManagedTransaction, *, customers: set[str],
             # written without reading their history (after a historic load, the first live
             # message can move the line past most of the customer base).
             went_inactive = {r["customerId"] for r in tx.run(
-                queries.CUSTOMERS_LAST_INBOUND_FROM_UNTIL, low=seen - line,
-                until=newest - line)} - customers
+                queries.CUSTOMERS_LAST_INBOUND_FROM_UNTIL, low=shifted(seen, -line),
+                until=shifted(newest, -line))} - customers
         else:
-            bounds = sorted(t - line for t in (newest, seen) if t is not None)
+            bounds = sorted(shifted(t, -line) for t in (newest, seen) if t is not None)
             segment_only = {r["customerId"] for r in tx.run(
                 queries.CUSTOMERS_LAST_INBOUND_BETWEEN, low=bounds[0], high=bounds[-1])}
         tx.run(queries.WRITE_NEWEST_SEEN, newest=newest).consume()

@@ -28,6 +28,13 @@ from kg.derivation.changes import Change, append_change, lock_feed
 from kg.derivation.identities import resolve_around
 from kg.derivation.ids import installation_key
 from kg.derivation.population import population_due, resolve_population
+from kg.derivation.quarantine import (
+    NOT_THE_RECORDS_FAULT,
+    DerivationFailed,
+    describe,
+    quarantine,
+    split,
+)
 from kg.derivation.summary_refresh import refresh_summaries
 from kg.derivation.tallies import recount, refresh_open_case_counts
 from kg.graph import queries
@@ -61,6 +68,7 @@ class RefreshSummary:
     consent_flags: int = 0
     summaries: int = 0
     population_identities: int = 0  # identities resolved by one whole-population run
+    quarantined: int = 0  # records set aside because their derivation failed
 
     def add(self, other: RefreshSummary) -> None:
         for item in fields(self):
@@ -71,18 +79,31 @@ class RefreshSummary:
 
 
 def derive_pending(tx: neo4j.ManagedTransaction, key: bytes, settings: Settings, *,
-                   locked: bool = False) -> tuple[RefreshSummary, bool] | None:
-    """Derive the first pending records in this transaction: the refresh path's one step.
-    None when there were none, else what was done and whether these were all the records
-    pending when read. ``locked``: the transaction holds the feed lock already (a write that
-    derives its own change before it commits)."""
+                   locked: bool = False, limit: int = RECORDS_PER_TRANSACTION
+                   ) -> tuple[RefreshSummary, bool] | None:
+    """Derive the first pending records (at most ``limit``) in this transaction: the refresh
+    path's one step. None when there were none, else what was done and whether these were all
+    the records pending when read. ``locked``: the transaction holds the feed lock already (a
+    write that derives its own change before it commits). Raises :class:`DerivationFailed`
+    naming the records when deriving them fails for a reason of theirs."""
     if not locked:
         lock_feed(tx)
-    read = tx.run(queries.READ_PENDING_CHANGES, limit=RECORDS_PER_TRANSACTION).data()
+    read = tx.run(queries.READ_PENDING_CHANGES, limit=limit).data()
     pending = _moderate(read)
     if not pending:
         return None
-    drained = len(read) < RECORDS_PER_TRANSACTION and len(pending) == len(read)
+    drained = len(read) < limit and len(pending) == len(read)
+    try:
+        return _derive(tx, pending, key, settings), drained
+    except NOT_THE_RECORDS_FAULT:
+        raise
+    except Exception as error:
+        raise DerivationFailed([r["sequence"] for r in pending], error,
+                               named=_named(pending)) from error
+
+
+def _derive(tx: neo4j.ManagedTransaction, pending: list[dict[str, Any]], key: bytes,
+            settings: Settings) -> RefreshSummary:
     interactions = {i for record in pending for i in record["interactions"] or []}
     identities = {i for record in pending for i in record["identities"] or []}
     customers = {c for record in pending for c in record["customers"] or []}
@@ -117,7 +138,7 @@ def derive_pending(tx: neo4j.ManagedTransaction, key: bytes, settings: Settings,
                           customers_deleted=len(resolution.deleted_customers),
                           interactions=cases.interactions, cases=cases.cases,
                           segmented=segmented, consent_flags=flagged,
-                          summaries=summaries), drained
+                          summaries=summaries)
 
 
 def _moderate(pending: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -126,12 +147,17 @@ def _moderate(pending: list[dict[str, Any]]) -> list[dict[str, Any]]:
     taken: list[dict[str, Any]] = []
     named = 0
     for record in pending:
-        size = sum(len(record[key] or []) for key in ("interactions", "identities", "customers"))
+        size = _named([record])
         if taken and named + size > NODES_PER_TRANSACTION:
             break
         taken.append(record)
         named += size
     return taken
+
+
+def _named(records: list[dict[str, Any]]) -> int:
+    return sum(len(record[key] or []) for record in records
+               for key in ("interactions", "identities", "customers"))
 
 
 def refresh(driver: neo4j.Driver, settings: Settings) -> RefreshSummary:
@@ -147,28 +173,78 @@ def refresh(driver: neo4j.Driver, settings: Settings) -> RefreshSummary:
         database=settings.neo4j_database
     ) as session:
         if (up_to := population_due(session, settings)) is not None:
-            with driver.session(database=settings.neo4j_database,
-                                fetch_size=POPULATION_FETCH_SIZE) as streaming:
-                began = time.perf_counter()
-                population = resolve_population(streaming, settings, key, up_to=up_to)
-                resolved = time.perf_counter()
-                covered = derive_covered(streaming, population, settings,
-                                         inactive_days=INACTIVE_DAYS,
-                                         window_days=CASE_WINDOW_DAYS)
-                log.info("whole-population resolution of %d identities: %.1f s; the records "
-                         "it covered, customer by customer: %.1f s", population.identities,
-                         resolved - began, time.perf_counter() - resolved)
-            total.add(RefreshSummary(population_identities=population.identities,
-                                     scored_pairs=population.scored_pairs,
-                                     customers_deleted=len(population.deleted), **covered))
-        # Until a transaction finds no record pending, or took every record pending when it
-        # read them: everything committed before this call is then derived, and the empty
-        # transaction that would only prove it (a lock on the feed head) is saved.
-        while (done := session.execute_write(derive_pending, key, settings)) is not None:
-            total.add(done[0])
-            if done[1]:
-                break
+            try:
+                total.add(_derive_population(driver, settings, key, up_to))
+            except NOT_THE_RECORDS_FAULT:
+                raise
+            except Exception:
+                # The covered records stay pending: the record-by-record path below derives
+                # them, and quarantines the one that fails.
+                log.exception("whole-population derivation failed; deriving record by record")
+        _derive_records(session, key, settings, total)
     return total
+
+
+def _derive_population(driver: neo4j.Driver, settings: Settings, key: bytes, up_to: int
+                       ) -> RefreshSummary:
+    with driver.session(database=settings.neo4j_database,
+                        fetch_size=POPULATION_FETCH_SIZE) as streaming:
+        began = time.perf_counter()
+        population = resolve_population(streaming, settings, key, up_to=up_to)
+        resolved = time.perf_counter()
+        covered = derive_covered(streaming, population, settings,
+                                 inactive_days=INACTIVE_DAYS, window_days=CASE_WINDOW_DAYS)
+        log.info("whole-population resolution of %d identities: %.1f s; the records it "
+                 "covered, customer by customer: %.1f s", population.identities,
+                 resolved - began, time.perf_counter() - resolved)
+    return RefreshSummary(population_identities=population.identities,
+                          scored_pairs=population.scored_pairs,
+                          customers_deleted=len(population.deleted), **covered)
+
+
+def _derive_records(session: neo4j.Session, key: bytes, settings: Settings,
+                    total: RefreshSummary) -> None:
+    """Pending records group by group, until a transaction finds none pending or took every
+    record pending when it read them (everything committed before the refresh began is then
+    derived, and the empty transaction that would only prove it is saved). A group that
+    fails is derived again one record at a time, up to its last record, and the record that
+    fails alone is quarantined."""
+    one_by_one = 0  # records still to derive one per transaction (a failed group's size)
+    while True:
+        limit = 1 if one_by_one else RECORDS_PER_TRANSACTION
+        try:
+            done = session.execute_write(derive_pending, key, settings, limit=limit)
+        except DerivationFailed as failure:
+            if len(failure.sequences) > 1:
+                one_by_one = len(failure.sequences)
+                continue
+            (sequence,) = failure.sequences
+            if failure.named > 1:
+                # Narrowed further: one record per interaction, identity and customer, derived
+                # one by one, so only what fails is set aside.
+                one_by_one = max(0, one_by_one - 1) + session.execute_write(_split, sequence)
+                continue
+            log.error("change record %d quarantined: %s", sequence, describe(failure.cause))
+            session.execute_write(_quarantine, sequence, describe(failure.cause))
+            total.quarantined += 1
+            one_by_one = max(0, one_by_one - 1)
+            continue
+        if done is None:
+            return
+        total.add(done[0])
+        one_by_one = max(0, one_by_one - 1)
+        if done[1] and not one_by_one:
+            return
+
+
+def _quarantine(tx: neo4j.ManagedTransaction, sequence: int, error: str) -> None:
+    lock_feed(tx)
+    quarantine(tx, sequence, error)
+
+
+def _split(tx: neo4j.ManagedTransaction, sequence: int) -> int:
+    lock_feed(tx)
+    return split(tx, sequence)
 
 
 def _mark_pending(tx: neo4j.ManagedTransaction, change: Change) -> None:

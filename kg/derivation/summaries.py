@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from itertools import combinations
 from typing import Any
 
+from kg.derivation.clock import shifted
 from kg.derivation.similarity import buckets
 
 RECENT_DAYS = 90  # a concept's "recent" share: interactions of the 90 days before the newest
@@ -179,7 +180,7 @@ def _channels(ordered: list[InteractionFacts]) -> list[dict[str, Any]]:
 
 def _concepts(ordered: list[InteractionFacts]) -> list[dict[str, Any]]:
     newest = max((i.at for i in ordered if i.at is not None), default=None)
-    since = newest - timedelta(days=RECENT_DAYS) if newest is not None else None
+    since = shifted(newest, -timedelta(days=RECENT_DAYS)) if newest is not None else None
     by_concept: dict[str, list[InteractionFacts]] = defaultdict(list)
     for interaction in ordered:
         for concept in sorted(set(interaction.concepts)):

@@ -18,23 +18,42 @@ from kg.errors import (
     GraphUnavailable,
     StartTimeout,
 )
+from kg.graph import queries
 from kg.settings import Settings
 
 
-def create_driver(settings: Settings) -> neo4j.Driver:
-    """A driver for the configured server; the local install's password is used when unset."""
+def create_driver(settings: Settings, *, wait_seconds: float | None = None) -> neo4j.Driver:
+    """A driver for the configured server; the local install's password is used when unset.
+
+    The driver's own retries (``execute_write``/``execute_query``, with exponential backoff)
+    are the product's one retry layer: ``wait_seconds`` bounds them, and connecting and
+    waiting for a pooled connection too (default ``KG_NEO4J_RETRY_SECONDS``; the API passes
+    ``KG_API_GRAPH_WAIT_SECONDS`` so a request answers 503 in bounded time)."""
     from kg.neo4j_local.config import local_password  # local server is one option among many
 
     if settings.neo4j_password is not None:
         password = settings.neo4j_password.get_secret_value()
     else:
         password = local_password(settings)
+    wait = settings.neo4j_retry_seconds if wait_seconds is None else wait_seconds
     return neo4j.GraphDatabase.driver(
         settings.neo4j_uri, auth=(settings.neo4j_user, password),
-        max_transaction_retry_time=settings.neo4j_retry_seconds,
-        connection_timeout=min(30.0, settings.neo4j_retry_seconds),
+        max_transaction_retry_time=wait,
+        connection_timeout=min(30.0, wait),
+        connection_acquisition_timeout=max(2 * wait, 1.0),
         notifications_min_severity="OFF",
     )
+
+
+def graph_answers(driver: neo4j.Driver, settings: Settings) -> bool:
+    """Whether Neo4j answers a trivial query now: one attempt, no retries (a health check
+    must be quick, and must not wait out the driver's retry time)."""
+    try:
+        with driver.session(database=settings.neo4j_database) as session:
+            session.run(neo4j.Query(queries.PING, timeout=5.0)).consume()
+    except (neo4j_errors.DriverError, neo4j_errors.Neo4jError, OSError):
+        return False
+    return True
 
 
 @contextmanager

@@ -328,9 +328,41 @@ RETURN r.sequenceNumber AS sequence, r.touchedNodes AS nodes,
 ORDER BY sequence LIMIT $limit
 """
 
-# Records the mirror has applied and derivation has consumed are no longer needed.
+# A record whose derivation failed: set aside with its error (kg.derivation.quarantine), no
+# longer pending, so the records after it are derived; kept until `kg derive --retry`.
+QUARANTINE_CHANGE: Final[LiteralString] = """
+MATCH (r:ChangeRecord {sequenceNumber: $sequence})
+SET r.derivationPending = false, r.derivationQuarantined = true,
+    r.derivationError = $error, r.quarantinedAt = datetime()
+"""
+
+READ_CHANGE_TO_DERIVE: Final[LiteralString] = """
+MATCH (r:ChangeRecord {sequenceNumber: $sequence})
+RETURN r.pendingInteractions AS interactions, r.pendingIdentities AS identities,
+       r.pendingCustomers AS customers
+"""
+
+READ_QUARANTINED_CHANGES: Final[LiteralString] = """
+MATCH (r:ChangeRecord) WHERE r.derivationQuarantined = true
+RETURN r.sequenceNumber AS sequence, r.derivationError AS error,
+       r.quarantinedAt AS quarantinedAt, coalesce(r.pendingInteractions, []) AS interactions,
+       coalesce(r.pendingIdentities, []) AS identities,
+       coalesce(r.pendingCustomers, []) AS customers
+ORDER BY sequence
+"""
+
+RELEASE_QUARANTINED_CHANGES: Final[LiteralString] = """
+MATCH (r:ChangeRecord) WHERE r.derivationQuarantined = true
+SET r.derivationPending = true
+REMOVE r.derivationQuarantined, r.derivationError, r.quarantinedAt
+RETURN count(r) AS released
+"""
+
+# Records the mirror has applied and derivation has consumed are no longer needed (a
+# quarantined record waits for its retry).
 PRUNE_CHANGES: Final[LiteralString] = """
 MATCH (r:ChangeRecord) WHERE r.sequenceNumber <= $upTo AND r.derivationPending = false
+      AND r.derivationQuarantined IS NULL
 WITH r LIMIT 10000
 DELETE r
 RETURN count(*) AS pruned
@@ -490,9 +522,11 @@ MATCH (c:Customer) WHERE c.lastInboundAt >= $low AND c.lastInboundAt < $until
 RETURN c.customerId AS customerId
 """
 
-NEWEST_INTERACTION_TIME: Final[LiteralString] = """
+# The newest interaction times, newest first, up to $rank: kg.derivation.clock.graph_now.
+NEWEST_INTERACTION_TIMES: Final[LiteralString] = """
 MATCH (i:Interaction) WHERE i.occurredAt IS NOT NULL
-RETURN i.occurredAt AS at ORDER BY at DESC LIMIT 1
+WITH i.occurredAt AS at ORDER BY at DESC LIMIT $rank
+RETURN collect(at) AS times
 """
 
 WRITE_LAST_INBOUND: Final[LiteralString] = """
@@ -1437,8 +1471,6 @@ RETURN ch.channelId AS channel, count(i) AS volume,
            ELSE duration.inSeconds(i.occurredAt, answeredAt).seconds END) AS meanResponseSeconds
 ORDER BY volume DESC, channel
 """
-
-NEWEST_INTERACTION: Final[LiteralString] = "MATCH (i:Interaction) RETURN max(i.occurredAt) AS at"
 
 
 # Whole-population resolution (kg.derivation.population): a few whole-graph streaming reads

@@ -37,10 +37,11 @@ from typing import Any, TypeVar
 
 import neo4j
 
+from kg.derivation.quarantine import DerivationFailed
 from kg.derivation.refresh import refresh
 from kg.errors import GraphUnavailable
 from kg.ingestion.rows import GraphBatch
-from kg.ingestion.writer import write_and_derive
+from kg.ingestion.writer import write_and_derive, write_batch
 from kg.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -197,11 +198,19 @@ class GroupWriter:
                 return [(first.future, error)], False
         return self._write_batches([job for job in group if isinstance(job, _BatchJob)])
 
-    def _write_batches(self, batches: list[_BatchJob]
+    def _write_batches(self, batches: list[_BatchJob], *, derive: bool = True
                        ) -> tuple[list[tuple[Future[Any], Any]], bool]:
+        group = combined([job.batch for job in batches])
         try:
-            sequence, drained = write_and_derive(self.driver, self.settings,
-                                                 combined([job.batch for job in batches]))
+            if derive:
+                sequence, drained = write_and_derive(self.driver, self.settings, group)
+            else:
+                sequence, drained = write_batch(self.driver, self.settings, group), False
+        except DerivationFailed:
+            # The write itself was sound; deriving failed (on these records or on an older
+            # pending one). Written without deriving, the refresh that follows quarantines the
+            # record that fails, and every request's write stands.
+            return self._write_batches(batches, derive=False)
         except GraphUnavailable as error:  # already retried; every request gets the error
             return [(job.future, error) for job in batches], False
         except Exception as error:
@@ -209,7 +218,7 @@ class GroupWriter:
                 return [(batches[0].future, error)], False
             # Written again one by one: the error stays with the batch that caused it.
             return [outcome for job in batches
-                    for outcome in self._write_batches([job])[0]], False
+                    for outcome in self._write_batches([job], derive=derive)[0]], False
         self.groups_written += 1
         written = Written(sequence, time.perf_counter())
         return [(job.future, written) for job in batches], drained

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from kg.ingestion.records import IdentityRef
+from kg.unicode_forms import canonical_text
 
 IDENTITY_LABELS = {"handle": "SocialHandle", "email": "EmailAddress", "phone": "PhoneNumber",
                    "crm": "CrmId", "loyalty": "LoyaltyNumber"}
@@ -19,7 +20,7 @@ class IdentityError(ValueError):
 
 
 def normalise(kind: str, value: str) -> str:
-    value = value.strip()
+    value = canonical_text(value).strip()
     if kind == "email":
         value = value.lower()
         if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
@@ -40,10 +41,11 @@ def network_of(ref: IdentityRef) -> str:
     if ref.kind == "handle":
         if not ref.network:
             raise IdentityError("a handle needs its network (twitter, facebook, ...)")
-        return ref.network.lower()
-    return (ref.network or ref.kind).lower()
+        return canonical_text(ref.network).strip().lower()
+    return canonical_text(ref.network or ref.kind).strip().lower()
 
 
 def identity_id(ref: IdentityRef) -> str:
-    """``kind:network:normalised-value``: the Identity node's key."""
+    """``kind:network:normalised-value``: the Identity node's key, and so what matching,
+    suppression and the keyed hashes see (the identifier as written stays on the record)."""
     return f"{ref.kind}:{network_of(ref)}:{normalise(ref.kind, ref.value)}"

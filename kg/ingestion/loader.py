@@ -9,6 +9,7 @@ extraction refused). Writing the batch and deriving from it are the service's jo
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +20,7 @@ from kg.ingestion.adapters import ADAPTERS, AdapterOptions, Item, Loaded, Reject
 from kg.ingestion.identities import IdentityError, identity_id
 from kg.ingestion.records import CustomerRecord, IdentityRef, InteractionRecord
 from kg.ingestion.rows import GraphBatch, add_customer_record, add_interaction
+from kg.ingestion.time_window import refusal
 from kg.ontology.mapping import GraphMapping
 from kg.settings import Settings
 
@@ -58,6 +60,15 @@ def _check_identities(item: Loaded) -> Item:
     return item
 
 
+def _check_time(item: Item, settings: Settings, now: datetime) -> Item:
+    """An interaction dated outside the accepted window is set aside, naming the field."""
+    if isinstance(item, Loaded) and isinstance(item.record, InteractionRecord):
+        reason = refusal(item.record.occurred_at, settings, now=now)
+        if reason is not None:
+            return Rejected(item.ref, "occurred_at", reason)
+    return item
+
+
 def _check_suppressed(items: list[Item], suppressed: Suppressed) -> list[Item]:
     """Records naming an erased (suppressed) identity are set aside, naming the field."""
     named = {identity_id(ref) for item in items if isinstance(item, Loaded)
@@ -90,7 +101,9 @@ def build_batch(items: list[Item], nlp: Language | None, settings: Settings, map
         assert nlp is not None, "build_batch needs the pipeline or an extractor"
         run_extraction = partial(extract, nlp, settings=settings)
     batch = GraphBatch()
-    checked = [_check_identities(i) if isinstance(i, Loaded) else i for i in items]
+    now = datetime.now(UTC)
+    checked = [_check_identities(i) if isinstance(i, Loaded) else i
+               for i in (_check_time(i, settings, now) for i in items)]
     if suppressed is not None:
         checked = _check_suppressed(checked, suppressed)
     interactions: list[tuple[SourceRef, InteractionRecord]] = []

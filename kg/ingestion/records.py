@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from kg.consent.models import Purpose, Status, not_in_future
 
-FUTURE_TOLERANCE = timedelta(days=1)  # clocks and time zones differ; a year 9999 is an error
 IdentityKind = Literal["handle", "email", "phone", "crm", "loyalty"]
 ChannelId = Literal["twitter", "facebook", "instagram", "social", "email", "phone", "chat",
                     "survey", "forum", "review", "webform", "store", "postal", "regulator"]
@@ -159,13 +158,10 @@ class InteractionRecord(BaseModel):
         if value.tzinfo is None:
             raise ValueError("needs a time zone (e.g. 2024-05-01T10:00:00Z)")
         try:
-            in_utc = value.astimezone(UTC)
+            value.astimezone(UTC)
         except OverflowError as error:
             raise ValueError(f"{value.isoformat()} is outside the calendar in UTC") from error
-        latest = datetime.now(UTC) + FUTURE_TOLERANCE
-        if in_utc > latest:
-            raise ValueError(f"{value.isoformat()} is more than a day in the future")
-        return value
+        return value  # the accepted window is the loader's check (kg/ingestion/time_window.py)
 
     @field_validator("*")
     @classmethod

@@ -118,6 +118,9 @@ def ingest(items: list[Item], *, driver: neo4j.Driver, settings: Settings, nlp: 
         rejected: list[Rejected] = []
         batch = _prepare(items, driver=driver, settings=settings, nlp=nlp, mapping=mapping,
                          reject=rejected.append)
+        if not batch.records and not batch.row_count():
+            # Nothing to write (every record set aside): no transaction, no change record.
+            return Ingested(loaded=0, rejected=rejected, sequence=0, committed_at=0.0)
         try:
             written = writer.write(batch)
         except SuppressedMeanwhile:

@@ -1,20 +1,19 @@
 """Writing one graph batch to Neo4j in one transaction, retried with backoff.
 
-A batch is all or nothing: if Neo4j goes away mid-batch the transaction rolls back, the batch
-is retried with exponential backoff, and after the last attempt the load stops with a clear
-error. Nothing of a failed batch stays in the graph. A batch naming an identity erased since
-it was prepared is refused whole (:class:`~kg.stewardship.suppression.SuppressedMeanwhile`):
-an erased person never comes back through a write that was already on its way.
+A batch is all or nothing: if Neo4j goes away mid-batch the transaction rolls back, the driver
+retries the batch with exponential backoff for up to its retry time, and then the load stops
+with a clear error. Nothing of a failed batch stays in the graph. A batch naming an identity
+erased since it was prepared is refused whole
+(:class:`~kg.stewardship.suppression.SuppressedMeanwhile`): an erased person never comes back
+through a write that was already on its way.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
 import neo4j
-from neo4j import exceptions as neo4j_errors
 
 from kg.derivation.changes import Change, append_change, lock_feed
 from kg.derivation.ids import installation_key
@@ -26,10 +25,6 @@ from kg.graph.driver import graph_errors
 from kg.ingestion.rows import GraphBatch
 from kg.settings import Settings
 from kg.stewardship.suppression import refuse_suppressed
-
-RETRYABLE = (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired,
-             neo4j_errors.TransientError, OSError)
-
 
 # Node keys each batch statement writes (statement, row field, label): the batch's change
 # record lists them so the RDF mirror exports exactly these nodes again.
@@ -94,45 +89,37 @@ def write_and_derive_in(tx: neo4j.ManagedTransaction, batch: GraphBatch, key: by
     return sequence, derived is not None and derived[1]
 
 
-def write_batch(driver: neo4j.Driver, settings: Settings, batch: GraphBatch, *,
-                attempts: int = 5, first_wait: float = 1.0,
-                sleep: Callable[[float], Any] = time.sleep) -> int:
+def write_batch(driver: neo4j.Driver, settings: Settings, batch: GraphBatch) -> int:
     """Write the batch and its change record; returns the record's sequence number."""
-    sequence: int = _retried(driver, settings, _write, batch, installation_key(settings),
-                             attempts=attempts, first_wait=first_wait, sleep=sleep)
+    sequence: int = _run(driver, settings, _write, batch, installation_key(settings))
     return sequence
 
 
-def write_and_derive(driver: neo4j.Driver, settings: Settings, batch: GraphBatch, *,
-                     attempts: int = 5, first_wait: float = 1.0,
-                     sleep: Callable[[float], Any] = time.sleep) -> tuple[int, bool]:
+def write_and_derive(driver: neo4j.Driver, settings: Settings, batch: GraphBatch
+                     ) -> tuple[int, bool]:
     """Write the batch and derive it in the same transaction, saving a live write the second
     transaction a separate refresh costs (its session, lock and commit). Returns the
     record's sequence and whether every pending record was derived; when not (a backlog of
-    other writers' records), :func:`kg.derivation.refresh.refresh` derives the rest. A batch
-    whose derivation fails is not written either."""
-    done: tuple[int, bool] = _retried(driver, settings, write_and_derive_in, batch,
-                                      installation_key(settings), settings,
-                                      attempts=attempts, first_wait=first_wait, sleep=sleep)
+    other writers' records), :func:`kg.derivation.refresh.refresh` derives the rest. When
+    deriving fails (:class:`~kg.derivation.quarantine.DerivationFailed`) nothing is written:
+    the caller writes the batch alone and lets the refresh quarantine the failing record."""
+    done: tuple[int, bool] = _run(driver, settings, write_and_derive_in, batch,
+                                  installation_key(settings), settings)
     return done
 
 
-def _retried(driver: neo4j.Driver, settings: Settings, work: Callable[..., Any], *args: Any,
-             attempts: int, first_wait: float, sleep: Callable[[float], Any]) -> Any:
-    """Run ``work`` in a write transaction, retried with backoff while Neo4j is away."""
-    wait = first_wait
-    for attempt in range(1, attempts + 1):
-        try:
-            with graph_errors(settings.neo4j_uri), driver.session(
-                database=settings.neo4j_database
-            ) as session:
-                return session.execute_write(work, *args)
-        except GraphUnavailable as error:
-            if attempt == attempts:
-                raise GraphUnavailable(
-                    f"{error}; gave up after {attempts} attempts. The batch was not written; "
-                    "run the same load again when Neo4j is back (it resumes safely)"
-                ) from error
-            sleep(wait)
-            wait *= 2
-    raise AssertionError("unreachable: the last attempt returns or raises")
+def _run(driver: neo4j.Driver, settings: Settings, work: Callable[..., Any], *args: Any
+         ) -> Any:
+    """Run ``work`` in a write transaction. The driver retries it with exponential backoff
+    while Neo4j is away or asks for a retry, for up to the driver's retry time (the one retry
+    layer: :func:`kg.graph.driver.create_driver`); then the write stops with a clear error."""
+    try:
+        with graph_errors(settings.neo4j_uri), driver.session(
+            database=settings.neo4j_database
+        ) as session:
+            return session.execute_write(work, *args)
+    except GraphUnavailable as error:
+        raise GraphUnavailable(
+            f"{error}; gave up after retrying for {settings.neo4j_retry_seconds:g} s "
+            "(KG_NEO4J_RETRY_SECONDS). The batch was not written; run the same load again "
+            "when Neo4j is back (it resumes safely)") from error

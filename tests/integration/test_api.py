@@ -287,9 +287,8 @@ def test_erasure_removes_the_customer_everywhere(client: TestClient) -> None:
         "channel": "twitter", "occurred_at": "2025-01-02T10:00:00Z", "text": "hello again",
         "author": {"kind": identity["kind"], "value": identity["value"],
                    "network": identity["network"]}})
-    assert again.status_code == 200, again.text
-    assert again.json()["loaded"] == 0
-    [refusal] = again.json()["rejected"]
+    assert again.status_code == 422, again.text  # nothing of the request could be loaded
+    [refusal] = again.json()["detail"]
     assert refusal["field"] == f"author.{identity['kind']}" and "suppressed" in refusal["reason"]
 
 
@@ -607,15 +606,21 @@ def test_hostile_ingest_and_time_bounds_are_a_bad_request(client: TestClient) ->
            {**record, "source_id": "early", "occurred_at": "0001-01-01T00:00:00+14:00"},
            {**record, "source_id": "late", "occurred_at": "9999-12-31T23:59:59-12:00"},
            {**record, "source_id": "future", "occurred_at": "9999-01-01T00:00:00Z"}]
+    bad.append({**record, "source_id": "year-1", "occurred_at": "0001-01-01T00:00:00Z"})
     done = client.post("/interactions", headers={**h("w"), "Content-Type": "application/json"},
                        content=json.dumps(bad))
-    assert done.status_code == 200, done.text
-    body = done.json()
-    assert body["loaded"] == 0
-    assert [(r["position"], r["field"]) for r in body["rejected"]] == [
+    assert done.status_code == 422, done.text  # nothing of the request could be written
+    detail = done.json()["detail"]
+    assert [(r["position"], r["field"]) for r in detail] == [
         ("record 0", "text"), ("record 1", "occurred_at"), ("record 2", "occurred_at"),
-        ("record 3", "occurred_at")]
-    assert "future" in body["rejected"][3]["reason"]
+        ("record 3", "occurred_at"), ("record 4", "occurred_at")]
+    assert "future" in detail[3]["reason"] and "earliest" in detail[4]["reason"]
+    one = client.post("/interactions", headers=h("w"), json=bad[4])
+    assert one.status_code == 422 and one.json()["detail"][0]["loc"] == [
+        "body", "record 0", "occurred_at"]
+    mixed = client.post("/interactions", headers=h("w"), json=[bad[4], record])
+    assert mixed.status_code == 200 and mixed.json()["loaded"] == 1
+    assert [r["field"] for r in mixed.json()["rejected"]] == ["occurred_at"]
     for path in ("/insights/pain-points", "/concepts/refund/correlations"):
         for name, value in (("since", "0001-01-01T00:00:00+14:00"),
                             ("until", "9999-12-31T23:59:59-12:00")):

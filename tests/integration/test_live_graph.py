@@ -18,6 +18,7 @@ import pyoxigraph
 import pytest
 from spacy.language import Language
 
+from kg.derivation.clock import NOW_RANK
 from kg.derivation.linkage import PROBABILISTIC_RULE
 from kg.derivation.refresh import INACTIVE_DAYS, derive_everything, refresh
 from kg.graph import queries
@@ -198,11 +199,12 @@ def test_a_sync_applies_big_records_in_moderate_steps_to_its_end(
 def test_a_message_that_moves_time_on_makes_the_customers_it_passes_inactive(
     live: tuple[neo4j.Driver, Settings], nlp: Language, tmp_path: Path
 ) -> None:
-    """A message dated long after a historic load moves the inactivity line past customers
-    it never touched. It is dated exactly 180 days after the latest customer's last inbound
-    message, so the line lands on that customer, who stays active (inactive means strictly
-    before the line); every customer the line passed becomes inactive at once, and the graph
-    equals a from-scratch derivation."""
+    """Messages dated long after a historic load move the inactivity line past customers
+    they never touched, once there are enough of them to move the graph's "now" (one alone
+    cannot: test_poison_records). They are dated exactly 180 days after the latest customer's
+    last inbound message, so the line lands on that customer, who stays active (inactive
+    means strictly before the line); every customer the line passed becomes inactive at once,
+    and the graph equals a from-scratch derivation."""
     driver, settings = live
     folder = tmp_path / "corpus"
     generate(folder, customers=20, interactions=90, seed=8)
@@ -216,12 +218,13 @@ def test_a_message_that_moves_time_on_makes_the_customers_it_passes_inactive(
     assert len(before) > 10 and {r["segment"] for r in before.values()} - {"inactives"}
     latest = max(before.values(), key=lambda r: r["last"])
     late_at = latest["last"].to_native() + timedelta(days=INACTIVE_DAYS)
-    late = {"source": "mail", "source_id": "late-1", "kind": "EmailMessage",
-            "channel": "email", "occurred_at": late_at.isoformat(),
-            "text": "Is anyone still there?", "author": {"kind": "email",
-                                                         "value": "late@example.org"}}
+    late = [{"source": "mail", "source_id": f"late-{n}", "kind": "EmailMessage",
+             "channel": "email", "occurred_at": late_at.isoformat(),
+             "text": "Is anyone still there?", "author": {"kind": "email",
+                                                          "value": f"late{n}@example.org"}}
+            for n in range(NOW_RANK)]
     path = tmp_path / "late.jsonl"
-    path.write_text(json.dumps(late) + "\n")
+    path.write_text("".join(json.dumps(record) + "\n" for record in late))
     mapping = load_mapping()
     sink = open_store(settings)  # held here, so the load leaves the feed to this sync
     sync(sink, driver, settings, mapping)

@@ -8,6 +8,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from kg.extraction.spans import FixedSpans
+from kg.unicode_forms import canonical_text
 
 EMAIL = re.compile(r"\b[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
 PHONE = re.compile(
@@ -28,7 +29,7 @@ if not Doc.has_extension("identifiers"):
 
 
 def normalise_phone(raw: str) -> str:
-    digits = re.sub(r"\D", "", raw)
+    digits = re.sub(r"\D", "", canonical_text(raw))
     return ("+" if raw.strip().startswith("+") else "") + digits
 
 
@@ -36,7 +37,8 @@ def find_identifiers(text: str) -> list[tuple[str, int, int, str]]:
     """(kind, start, end, normalised value) for every identifier in the text."""
     found: list[tuple[str, int, int, str]] = []
     for match in EMAIL.finditer(text):
-        found.append(("email", match.start(), match.end(), match.group().lower()))
+        found.append(("email", match.start(), match.end(),
+                      canonical_text(match.group()).lower()))
     for match in REFERENCE.finditer(text):
         value = match.group("value")
         if any(ch.isdigit() for ch in value):
