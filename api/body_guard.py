@@ -1,11 +1,15 @@
-"""Request bodies: the key is checked before a byte is read, and the size limit counts the
-bytes actually received (a chunked body has no Content-Length to trust).
+"""Request bodies: the key is checked before a byte is read, the size limit counts the bytes
+actually received (a chunked body has no Content-Length to trust), and a JSON string holding a
+lone surrogate is refused with a 422 naming where it is.
 
 A pure ASGI middleware, because FastAPI reads and parses a body before it runs a route's
 dependencies: the key check there would come after the body is in memory.
 """
 
 from __future__ import annotations
+
+import json
+import re
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -57,6 +61,11 @@ class BodyGuard:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
+        if (place := lone_surrogate_at(body)) is not None:
+            await _reply(send, 422, [{"loc": ["body", *place], "type": "string_unicode",
+                                      "msg": "not valid Unicode text: a lone surrogate (an "
+                                             "escape such as \\udc80 that no store accepts)"}])
+            return
         replayed = False
 
         async def replay() -> Message:
@@ -69,7 +78,47 @@ class BodyGuard:
         await self.app(scope, replay, send)
 
 
-async def _reply(send: Send, status: int, detail: str,
+# A JSON escape of a surrogate code point (U+D800 to U+DFFF): only such an escape can put a
+# lone surrogate into a parsed string (raw UTF-8 cannot encode one), so a body without it is
+# never parsed here.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def lone_surrogate_at(body: bytes) -> list[str | int] | None:
+    """Where in a JSON body a string holds a lone surrogate (its path: keys and indexes), or
+    None. Such a string parses, but no driver, store or encoder accepts it: refused here, one
+    check for every route and field, instead of a server error wherever it lands."""
+    if not _SURROGATE_ESCAPE.search(body):
+        return None
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return None  # not JSON: the route's own parsing reports it
+    return _surrogate_path(parsed, [])
+
+
+def _surrogate_path(value: object, path: list[str | int]) -> list[str | int] | None:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path
+        return None
+    items: list[tuple[str | int, object]] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if _surrogate_path(key, []) is not None:
+                return [*path, key]
+            items.append((key, item))
+    elif isinstance(value, list):
+        items = list(enumerate(value))
+    for key, item in items:
+        if (found := _surrogate_path(item, [*path, key])) is not None:
+            return found
+    return None
+
+
+async def _reply(send: Send, status: int, detail: str | list[dict[str, object]],
                  extra: dict[str, str] | None = None) -> None:
     payload = orjson.dumps({"detail": detail})
     headers = [(b"content-type", b"application/json"),

@@ -24,7 +24,7 @@ from kg.ingestion.warm_up import warm_up
 from kg.ontology.mapping import load_mapping
 from kg.rdf.owner import acquire_owner, release_owner
 from kg.rdf.query_runner import ProcessQueryRunner
-from kg.settings import Settings, load_settings
+from kg.settings import Settings, load_settings, memory_bytes
 from kg_api.body_guard import BodyGuard
 from kg_api.routes import (
     concepts,
@@ -76,9 +76,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.writer.start()
         if resolved.api_warm_up:  # before the first request, which would plan them instead
             await anyio.to_thread.run_sync(warm_up, app.state.driver, resolved, load_mapping())
-        app.state.sparql = ProcessQueryRunner(app.state.mirror.query_store,
-                                              workers=resolved.sparql_workers,
-                                              max_bytes=resolved.api_max_response_bytes)
+        app.state.sparql = ProcessQueryRunner(
+            app.state.mirror.query_store, workers=resolved.sparql_workers,
+            max_bytes=resolved.api_max_response_bytes,
+            max_memory=memory_bytes(resolved.sparql_worker_max_memory))
         try:
             yield
         finally:
@@ -86,7 +87,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             release_owner(app.state.mirror)
             app.state.driver.close()
 
+    # /docs is served from the built web app (kg_api.webapp), not FastAPI's CDN page; no ReDoc.
     app = FastAPI(title="Customer knowledge graph", version=__version__, lifespan=lifespan,
+                  docs_url=None, redoc_url=None,
                   description="Correlated 360° customer views, concept correlations, read-only "
                               "Cypher and SPARQL over the customer knowledge graph. Send an API "
                               "key in the X-API-Key header.")

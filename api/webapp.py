@@ -1,4 +1,5 @@
-"""Serves the built web app (``web/dist``, built by ``scripts/setup``) at /app; / redirects there.
+"""Serves the built web app (``web/dist``, built by ``scripts/setup``) at /app, / redirects there,
+and /docs shows Swagger UI from the same build.
 
 The app is static files only: every piece of data comes from this API with the user's key, so
 the files themselves need no key. A Content-Security-Policy allows only this origin, which
@@ -7,6 +8,7 @@ keeps the app free of CDNs and third-party requests at run time.
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -24,10 +26,30 @@ NOT_BUILT = ("<!doctype html><title>Web app not built</title><p>The web app is n
              "<code>web/</code>).</p>")
 
 
+API_DOCS = ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<title>{title} — API</title>"
+            "<link rel=\"icon\" href=\"/app/api-docs/favicon-32x32.png\">"
+            "<link rel=\"stylesheet\" href=\"/app/api-docs/swagger-ui.css\"></head>"
+            "<body><div id=\"swagger-ui\"></div>"
+            "<script src=\"/app/api-docs/swagger-ui-bundle.js\"></script>"
+            "<script src=\"/app/api-docs/init.js\"></script></body></html>")
+
+
 def mount_web_app(app: FastAPI, dist: Path = WEB_DIST) -> None:
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
         return RedirectResponse("/app/", status_code=307)
+
+    @app.get("/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        """Swagger UI from the built app's files (npm's swagger-ui-dist, copied by
+        ``scripts/build_web``), not a CDN, under the app's Content-Security-Policy."""
+        if not (dist / "api-docs" / "swagger-ui-bundle.js").is_file():
+            return HTMLResponse(NOT_BUILT, status_code=503)
+        page = HTMLResponse(API_DOCS.format(title=html.escape(app.title)))
+        page.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        page.headers["X-Content-Type-Options"] = "nosniff"
+        return page
 
     if (dist / "index.html").is_file():
         app.mount("/app", StaticFiles(directory=dist, html=True), name="app")

@@ -128,6 +128,11 @@ class Settings(BaseSettings):
         description="byte cap of a Cypher or SPARQL result, besides the row cap")
     sparql_workers: int = Field(default=2, ge=1,
                                 description="SPARQL queries that may run at once")
+    sparql_worker_max_memory: str = Field(
+        default="3g",
+        description="memory (heap and anonymous mappings: RLIMIT_DATA) one SPARQL worker "
+                    "process may take, e.g. 512m or 2g; a query that needs more stops its "
+                    "worker and gets a 400")
     sparql_federation_endpoints: list[str] = Field(
         default_factory=list,
         description="SPARQL SERVICE endpoints queries may call; empty: federation is off")
@@ -186,13 +191,19 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("neo4j_heap", "neo4j_pagecache")
+    @field_validator("neo4j_heap", "neo4j_pagecache", "sparql_worker_max_memory")
     @classmethod
     def _memory_size(cls, value: str) -> str:
         number, unit = value[:-1], value[-1:].lower()
         if not number.isdigit() or unit not in "kmg":
             raise ValueError(f"{value!r} is not a memory size such as 512m or 1g")
         return value
+
+
+def memory_bytes(size: str) -> int:
+    """A checked memory size (``512m``, ``2g``) in bytes."""
+    multiplier = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30}[size[-1].lower()]
+    return int(size[:-1]) * multiplier
 
 
 def load_settings(**overrides: object) -> Settings:

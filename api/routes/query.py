@@ -134,7 +134,8 @@ def _text(body: bytes) -> str:
 
 @router.post("/sparql", summary="SPARQL 1.1 query by POST: urlencoded or sparql-query (analyst)")
 async def sparql_post(request: Request, _: Analyst) -> Response:
-    content_type = request.headers.get("content-type", "").split(";")[0].strip()
+    # Media types are case-insensitive (RFC 9110 8.3.1).
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "application/sparql-query":
         query = _text(await request.body())
     elif content_type == "application/x-www-form-urlencoded":

@@ -42,6 +42,11 @@ class PersonAttributes(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    @field_validator("*")
+    @classmethod
+    def _encodable(cls, value: object) -> object:
+        return _valid_text(value)
+
     given_name: str | None = None
     family_name: str | None = None
     birth_date: str | None = Field(
@@ -84,6 +89,11 @@ class ConsentStatement(BaseModel):
     author); the newest event per purpose and channel is the customer's permission."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*")
+    @classmethod
+    def _encodable(cls, value: object) -> object:
+        return _valid_text(value)
 
     purpose: Purpose
     status: Status
@@ -145,7 +155,9 @@ class InteractionRecord(BaseModel):
     reply_to: str | None = Field(default=None, description="source_id of the answered record")
     thread_id: str | None = None
     touchpoint: str | None = Field(default=None, description="company account, inbox, store")
-    rating: float | None = None
+    rating: float | None = Field(
+        default=None, allow_inf_nan=False,
+        description="a finite number (NaN, Infinity and 1e400 are refused)")
     subject: str | None = None
     about_product: str | None = Field(default=None, description="product id the record is about")
     consents: list[ConsentStatement] = Field(

@@ -15,6 +15,7 @@ runaway queries cannot hold every worker.
 from __future__ import annotations
 
 import multiprocessing
+import resource
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -22,6 +23,8 @@ from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import IO, Any, Protocol, cast
+
+from kg.rdf.csv_safety import neutralise_csv
 
 RESULT_FORMATS = {
     "application/sparql-results+json": "JSON",
@@ -129,11 +132,17 @@ def execute(store_path: str, query: str, accept: str, max_bytes: int) -> tuple[b
                                  "(KG_API_MAX_RESPONSE_BYTES): narrow the query or add LIMIT") \
                 from error
         raise
-    return b"".join(capped.parts), media
+    payload = b"".join(capped.parts)
+    if media == "text/csv":
+        payload = neutralise_csv(payload)
+    return payload, media
 
 
 def _worker(connection: Connection, store_path: str, query: str, accept: str,
-            max_bytes: int) -> None:
+            max_bytes: int, max_memory: int) -> None:
+    # The worker's own memory cap: a query that builds a huge intermediate result fails here
+    # (an allocation error ends the process) instead of taking the machine's memory.
+    resource.setrlimit(resource.RLIMIT_DATA, (max_memory, max_memory))
     try:
         connection.send(("ok", *execute(store_path, query, accept, max_bytes)))
     except QueryError as error:
@@ -152,9 +161,10 @@ class ProcessQueryRunner:
     """Each query in a worker process (from a fork server) that is killed at the timeout."""
 
     def __init__(self, store: Callable[[float], Path | None], *, workers: int,
-                 max_bytes: int) -> None:
+                 max_bytes: int, max_memory: int = 3 * 1024 ** 3) -> None:
         self.store = store
         self.max_bytes = max_bytes
+        self.max_memory = max_memory
         self.slots = threading.BoundedSemaphore(workers)
         self.callers: set[str] = set()
         self.lock = threading.Lock()
@@ -189,7 +199,7 @@ class ProcessQueryRunner:
             receiver, sender = self.context.Pipe(duplex=False)
             process = self.context.Process(
                 target=_worker, args=(sender, str(store_path), query, accept,
-                                      self.max_bytes), daemon=True)
+                                      self.max_bytes, self.max_memory), daemon=True)
             process.start()
             sender.close()
             try:
@@ -198,7 +208,10 @@ class ProcessQueryRunner:
                 try:
                     message: tuple[Any, ...] = receiver.recv()
                 except EOFError as error:
-                    raise BadQuery("the query stopped the worker that ran it") from error
+                    raise BadQuery(
+                        "the query stopped the worker that ran it: it may have needed more "
+                        f"than the {self.max_memory // 2 ** 20:,} MiB a SPARQL worker may use "
+                        "(KG_SPARQL_WORKER_MAX_MEMORY); narrow it") from error
             finally:
                 if process.is_alive():
                     process.kill()

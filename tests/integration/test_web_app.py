@@ -449,3 +449,20 @@ def test_session_and_admin_routes_refuse_bad_input(base_url: str) -> None:
         analyst = client.post(f"/customers/{first}/merge", json={"other": second},
                               headers={"X-API-Key": "analyst-key"})
         assert analyst.status_code == 403
+
+
+def test_the_api_docs_render_from_the_package_under_the_apps_csp(
+        browser: Browser, base_url: str, watch: Watch) -> None:
+    """/docs is Swagger UI from the built app (npm's swagger-ui-dist), not a CDN: every
+    request the page makes goes to this server, and the CSP lets it run."""
+    page = open_page(browser, watch)
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    response = page.goto(f"{base_url}/docs")
+    assert response is not None and response.status == 200
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("Customer knowledge graph")
+    expect(page.locator(".opblock-summary-path").first).to_be_visible()
+    assert requested and all(url.startswith(base_url) for url in requested), requested
+    shot(page, "api-docs")
+    watch.assert_clean()

@@ -50,9 +50,16 @@ function cell(value: unknown): string {
   return typeof value === "object" ? JSON.stringify(value) : String(value);
 }
 
+// A cell a spreadsheet would read as a formula (=, +, -, @, tab or carriage return first, and not
+// a number) gets a leading apostrophe, so a message such as =HYPERLINK(…) stays text (the same
+// rule as the API's SPARQL text/csv, kg/rdf/csv_safety.py).
+export function neutralised(text: string): string {
+  return /^[=+\-@\t\r]/.test(text) && !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text) ? `'${text}` : text;
+}
+
 export function toCsv(table: Table): string {
   const quote = (text: string) => /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-  return [table.columns, ...table.rows].map((row) => row.map((v) => quote(cell(v))).join(",")).join("\r\n") + "\r\n";
+  return [table.columns, ...table.rows].map((row) => row.map((v) => quote(neutralised(cell(v)))).join(",")).join("\r\n") + "\r\n";
 }
 
 interface SparqlJson {
