@@ -324,8 +324,40 @@ SET r.derivationPending = false
 READ_CHANGES_AFTER: Final[LiteralString] = """
 MATCH (r:ChangeRecord) WHERE r.sequenceNumber > $after
 RETURN r.sequenceNumber AS sequence, r.touchedNodes AS nodes,
-       coalesce(r.touchedEdges, []) AS edges
+       coalesce(r.touchedEdges, []) AS edges, r.holdsErasedKeys IS NOT NULL AS erasure
 ORDER BY sequence LIMIT $limit
+"""
+
+# Erasure (kg.stewardship.erasure): the change records before an erasure that name what it
+# removed, and the rewrite of their lists without those names.
+CHANGE_RECORDS_BEFORE: Final[LiteralString] = """
+MATCH (r:ChangeRecord) WHERE r.sequenceNumber < $sequence
+RETURN r.sequenceNumber AS sequence, r.touchedNodes AS nodes,
+       coalesce(r.touchedEdges, []) AS edges,
+       coalesce(r.pendingInteractions, []) AS interactions,
+       coalesce(r.pendingIdentities, []) AS identities,
+       coalesce(r.pendingCustomers, []) AS customers
+"""
+
+REWRITE_CHANGE_LISTS: Final[LiteralString] = """
+UNWIND $rows AS row
+MATCH (r:ChangeRecord {sequenceNumber: row.sequence})
+SET r.touchedNodes = row.nodes, r.touchedEdges = row.edges,
+    r.pendingInteractions = row.interactions, r.pendingIdentities = row.identities,
+    r.pendingCustomers = row.customers
+"""
+
+MARK_ERASURE_RECORD: Final[LiteralString] = """
+MATCH (r:ChangeRecord {sequenceNumber: $sequence})
+SET r.holdsErasedKeys = true
+"""
+
+# Once the mirror has applied an erasure's record, its lists of removed nodes are emptied:
+# the feed keeps no key of an erased person (kg.rdf.sync.prune_applied).
+EMPTY_APPLIED_ERASURE_RECORDS: Final[LiteralString] = """
+MATCH (r:ChangeRecord) WHERE r.holdsErasedKeys = true AND r.sequenceNumber <= $applied
+SET r.touchedNodes = [], r.touchedEdges = []
+REMOVE r.holdsErasedKeys
 """
 
 # A record whose derivation failed: set aside with its error (kg.derivation.quarantine), no

@@ -78,12 +78,18 @@ def sync(sink: MirrorSink, driver: neo4j.Driver, settings: Settings, mapping: Gr
             break
         if records[0]["sequence"] != after + 1:
             rebuild(sink, driver, settings, mapping)
+            if prune:
+                prune_applied(driver, settings, sink.applied_sequence())
             return SyncResult(sink.applied_sequence(), applied, rebuilt=True)
         taken = _moderate(records)
         nodes = sorted({node for record in taken for node in record["nodes"]})
         edges = sorted({edge for record in taken for edge in record["edges"]})
         last = int(taken[-1]["sequence"])
         sink.update(_update(nodes, edges, last, driver, settings, mapping))
+        if any(record["erasure"] for record in taken):
+            # Applied: the erasure's keys leave the feed before anyone waiting is told.
+            run_query(driver, settings, queries.EMPTY_APPLIED_ERASURE_RECORDS,
+                      {"applied": last}, write=True)
         applied += len(taken)
         after = last
         if until is None and len(records) < RECORDS_PER_STEP and len(taken) == len(records):
@@ -111,7 +117,10 @@ def _moderate(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def prune_applied(driver: neo4j.Driver, settings: Settings, applied: int) -> None:
     """Drop change records the mirror applied (keeping :data:`KEEP_APPLIED` behind the
-    watermark) and derivation consumed."""
+    watermark) and derivation consumed, and empty the node lists of applied erasure records
+    (the mirror no longer needs the erased person's keys; the feed must not keep them)."""
+    run_query(driver, settings, queries.EMPTY_APPLIED_ERASURE_RECORDS, {"applied": applied},
+              write=True)
     run_query(driver, settings, queries.PRUNE_CHANGES, {"upTo": applied - KEEP_APPLIED},
               write=True)
 

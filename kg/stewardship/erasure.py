@@ -6,8 +6,10 @@ interaction mentions), the consent events given through their identities, their 
 the cases left empty go in one transaction. Its change
 record names every removed node, so the RDF mirror drops them, and marks the interactions that
 shared a case with or replied to the removed ones for derivation, so their cases are regrouped.
-The erased identities join the suppression list (keyed hashes), and Neo4j's query statistics,
-which keep recent parameters, are cleared.
+The erased identities join the suppression list (keyed hashes), earlier change records are
+rewritten without the removed nodes and ids (and the erasure's own record is emptied once the
+mirror has applied it), and Neo4j's query statistics, which keep recent parameters, are
+cleared.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from kg.derivation.ids import installation_key
 from kg.derivation.tallies import Tallies, contributions, move
 from kg.errors import GraphError
 from kg.graph import queries
-from kg.graph.driver import graph_errors, run_query
+from kg.graph.driver import graph_errors, run_query, write_rows
 from kg.settings import Settings
 from kg.stewardship.suppression import suppression_key
 
@@ -66,12 +68,36 @@ def erase_in(tx: neo4j.ManagedTransaction, customer_id: str, key: bytes) -> Eras
     change.nodes.update(scope["derived"])
     move(tx, Tallies().minus(gone), change)
     sequence = append_change(tx, change, pending=True)
+    tx.run(queries.MARK_ERASURE_RECORD, sequence=sequence).consume()
+    _forget_in_feed(tx, sequence, change, erased | set(scope["identityIds"]) | {customer_id})
     return Erasure(customer_id=customer_id, identity_ids=sorted(scope["identityIds"]),
                    interaction_ids=sorted(erased), derived_facts=len(set(scope["derived"])),
                    journeys=len(scope["journeyIds"]),
                    cases_deleted=emptied["deleted"] if emptied else 0,
                    entities_deleted=entities["deleted"] if entities else 0,
                    consents_deleted=removed["consents"], sequence=sequence)
+
+
+def _forget_in_feed(tx: neo4j.ManagedTransaction, sequence: int, change: Change,
+                    ids: set[str]) -> None:
+    """Rewrite the earlier change records without the nodes and ids this erasure removed.
+
+    Their node lists and pending ids would otherwise keep the erased person's email, phone,
+    handle and message ids until pruned (indefinitely on a quiet system). Nothing is lost: the
+    erasure's own record names every removed node, so the mirror drops them when it applies
+    it, and an erased interaction or identity has nothing left to derive. The erasure's own
+    record is emptied once the mirror has applied it (:func:`kg.rdf.sync.prune_applied`)."""
+    rows = []
+    for record in tx.run(queries.CHANGE_RECORDS_BEFORE, sequence=sequence):
+        nodes = [n for n in record["nodes"] or [] if n not in change.nodes]
+        edges = [e for e in record["edges"] if e.partition(">")[2] not in change.nodes]
+        pending = {kind: [i for i in record[kind] if i not in ids]
+                   for kind in ("interactions", "identities", "customers")}
+        if (len(nodes) < len(record["nodes"] or []) or len(edges) < len(record["edges"])
+                or any(len(pending[k]) < len(record[k]) for k in pending)):
+            rows.append({"sequence": record["sequence"], "nodes": nodes, "edges": edges,
+                         **pending})
+    write_rows(tx, queries.REWRITE_CHANGE_LISTS, rows=rows)
 
 
 def erase_customer(driver: neo4j.Driver, settings: Settings, customer_id: str
