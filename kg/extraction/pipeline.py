@@ -186,11 +186,15 @@ def extract(nlp: Language, records: Iterable[tuple[str, object]], settings: Sett
             else:
                 yield checked, (position, record_id)
 
-    docs = nlp.pipe(valid(), as_tuples=True, batch_size=settings.extraction_batch_size,
-                    n_process=settings.extraction_processes)
-    for doc, (position, record_id) in docs:
-        while rejected and rejected[0][0] < position:
-            yield rejected.pop(0)[1]
-        yield to_result(doc, record_id, source, redact_pii=settings.redact_pii)
+    # Strings spaCy meets for the first time (every new order number, name or misspelling)
+    # join the vocabulary for good: a server that extracts for days grows without bound. In a
+    # memory zone they are dropped again when it closes; results hold plain values only.
+    with nlp.memory_zone():
+        docs = nlp.pipe(valid(), as_tuples=True, batch_size=settings.extraction_batch_size,
+                        n_process=settings.extraction_processes)
+        for doc, (position, record_id) in docs:
+            while rejected and rejected[0][0] < position:
+                yield rejected.pop(0)[1]
+            yield to_result(doc, record_id, source, redact_pii=settings.redact_pii)
     for _, error in rejected:
         yield error

@@ -168,6 +168,8 @@ class MirrorOwner:
                         rebuild(self.sink, self.driver, self.settings, self.mapping)
                     result = sync(self.sink, self.driver, self.settings, self.mapping,
                                   prune=False)
+                    if result.records:
+                        self.sink.trim_log(self.settings.rdf_store)
                 self._publish(result.applied_to)
                 self.ready.set()
                 # Pruning is bookkeeping: done after waiting requests are released, and once

@@ -47,6 +47,11 @@ def watermark_update(sequence: int) -> str:
             f"{sequence} }} }}")
 
 
+# A write-ahead log past this is flushed (a few seconds of a busy server's applies).
+MAX_WAL_BYTES = 64 * 1024 * 1024
+KEEP_INFO_LOGS = 2
+
+
 class OxigraphSink:
     """The embedded on-disk store. Only the process that opened it may write or read it."""
 
@@ -61,7 +66,24 @@ class OxigraphSink:
     def open(cls, path: Path) -> OxigraphSink:
         """Open for writing; raises OSError when another process holds the store."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        return cls(ox.Store(str(path)))
+        sink = cls(ox.Store(str(path)))
+        # RocksDB starts a new info log at every open and keeps the old ones for ever.
+        for old in sorted(path.glob("LOG.old.*"))[:-KEEP_INFO_LOGS]:
+            old.unlink(missing_ok=True)
+        return sink
+
+    def write_ahead_log_bytes(self, path: Path) -> int:
+        """The store's write-ahead log files (``*.log``) in ``path``, its folder."""
+        return sum(f.stat().st_size for f in path.glob("*.log") if f.is_file())
+
+    def trim_log(self, path: Path, max_bytes: int = MAX_WAL_BYTES) -> bool:
+        """Flush the memtables when the write-ahead log passed ``max_bytes``, so RocksDB can
+        drop it: otherwise it grows for as long as the store stays open (a server under a
+        steady load, a gigabyte within hours), and every query snapshot copies it."""
+        if self.write_ahead_log_bytes(path) <= max_bytes:
+            return False
+        self.store.flush()
+        return True
 
     def close(self) -> None:
         """Release the store (and its lock): the object is unusable afterwards."""
