@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -168,6 +171,53 @@ def check_text(record_id: str, text: object, max_chars: int) -> str | Extraction
 _OPS = get_current_ops()
 
 
+class _SharedZone:
+    """One spaCy memory zone per pipeline, open while any thread extracts with it.
+
+    Strings spaCy meets for the first time (every new order number, name or misspelling) join
+    the vocabulary for good, so a server that extracts for days grows without bound; inside
+    ``nlp.memory_zone()`` they are dropped again when the zone closes. A zone is the whole
+    pipeline's, not a thread's: closing it while another request's documents still use those
+    strings breaks that request. So concurrent extractions share one zone, opened by the first
+    and closed by the last to finish (a busy server closes it whenever no request is
+    extracting). Results hold plain values only, never a string id."""
+
+    def __init__(self, nlp: Language) -> None:
+        self.nlp = nlp
+        self.lock = threading.Lock()
+        self.users = 0
+        self.zone: AbstractContextManager[object] | None = None
+
+    @contextmanager
+    def entered(self) -> Iterator[None]:
+        with self.lock:
+            if self.users == 0:
+                self.zone = self.nlp.memory_zone()
+                self.zone.__enter__()
+            self.users += 1
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.users -= 1
+                if self.users == 0 and self.zone is not None:
+                    zone, self.zone = self.zone, None
+                    zone.__exit__(None, None, None)
+
+
+_ZONES: weakref.WeakKeyDictionary[Language, _SharedZone] = weakref.WeakKeyDictionary()
+_ZONES_LOCK = threading.Lock()
+
+
+def shared_memory_zone(nlp: Language) -> AbstractContextManager[None]:
+    """The pipeline's shared memory zone (see :class:`_SharedZone`), entered."""
+    with _ZONES_LOCK:
+        zone = _ZONES.get(nlp)
+        if zone is None:
+            zone = _ZONES[nlp] = _SharedZone(nlp)
+    return zone.entered()
+
+
 def extract(nlp: Language, records: Iterable[tuple[str, object]], settings: Settings
             ) -> Iterator[ExtractionResult | ExtractionError]:
     """Stream (record id, text) pairs through ``nlp.pipe``, in input order.
@@ -186,10 +236,7 @@ def extract(nlp: Language, records: Iterable[tuple[str, object]], settings: Sett
             else:
                 yield checked, (position, record_id)
 
-    # Strings spaCy meets for the first time (every new order number, name or misspelling)
-    # join the vocabulary for good: a server that extracts for days grows without bound. In a
-    # memory zone they are dropped again when it closes; results hold plain values only.
-    with nlp.memory_zone():
+    with shared_memory_zone(nlp):
         docs = nlp.pipe(valid(), as_tuples=True, batch_size=settings.extraction_batch_size,
                         n_process=settings.extraction_processes)
         for doc, (position, record_id) in docs:
