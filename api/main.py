@@ -26,6 +26,7 @@ from kg.rdf.owner import acquire_owner, release_owner
 from kg.rdf.query_runner import ProcessQueryRunner
 from kg.settings import Settings, load_settings, memory_bytes
 from kg_api.body_guard import BodyGuard
+from kg_api.query_slots import PerKeySlots
 from kg_api.routes import (
     concepts,
     consents,
@@ -76,6 +77,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.writer.start()
         if resolved.api_warm_up:  # before the first request, which would plan them instead
             await anyio.to_thread.run_sync(warm_up, app.state.driver, resolved, load_mapping())
+        app.state.cypher_slots = PerKeySlots(resolved.query_concurrent_per_key,
+                                             "Cypher queries")
         app.state.sparql = ProcessQueryRunner(
             app.state.mirror.query_store, workers=resolved.sparql_workers,
             max_bytes=resolved.api_max_response_bytes,

@@ -122,6 +122,10 @@ class Settings(BaseSettings):
         description="how long an API request waits for Neo4j (connecting, and the driver's "
                     "own retries) before it answers 503 with Retry-After")
     query_timeout_seconds: float = Field(default=10.0, gt=0)
+    query_concurrent_per_key: int = Field(
+        default=2, ge=1,
+        description="Cypher queries one API key may have running at once; one more is a 429, "
+                    "so that one analyst cannot hold every API thread and Neo4j core")
     query_max_rows: int = Field(default=10_000, ge=1)
     api_max_response_bytes: int = Field(
         default=20_000_000, ge=1024,

@@ -22,25 +22,56 @@ from kg.rdf.query_runner import (
     ResultTooLarge,
     UpdateRefused,
 )
-from kg_api.cypher_policy import Refused, check_plan
+from kg.settings import Settings
+from kg_api.cypher_policy import Refused, check_plan, check_text
 from kg_api.cypher_values import BadValue, check_parameters, plain
 from kg_api.deps import DriverDep, SettingsDep
 from kg_api.models import CypherRequest, CypherResult
+from kg_api.query_slots import PerKeySlots, TooMany
 from kg_api.security import Analyst
 
 router = APIRouter(tags=["query"])
+
+
 @router.post("/query/cypher", response_model=CypherResult,
              summary="Read-only Cypher with parameters, a timeout and a row cap (analyst)")
-def cypher(body: CypherRequest, driver: DriverDep, settings: SettingsDep,
+def cypher(body: CypherRequest, request: Request, driver: DriverDep, settings: SettingsDep,
            _: Analyst) -> Response:
+    """Checked before anything runs (parameters, then what the text shows), then run while
+    holding one of the key's slots (``KG_QUERY_CONCURRENT_PER_KEY``; none free: 429)."""
+    try:
+        check_parameters(body.parameters)
+        check_text(body.query)
+    except BadValue as error:
+        raise HTTPException(400, str(error)) from error
+    except Refused as error:
+        raise HTTPException(403, str(error)) from error
+    slots: PerKeySlots = request.app.state.cypher_slots
+    try:
+        with slots.hold(request.headers.get("x-api-key", "")):
+            return _run_cypher(body, driver, settings)
+    except TooMany as error:
+        raise HTTPException(429, str(error)) from error
+
+
+def _memory_refusal(error: neo4j_errors.Neo4jError) -> HTTPException:
+    """Neo4j's transaction memory caps, named: the query's own cap is a 400 (narrow the query),
+    the cap shared by all transactions a 429 (others hold it now; try again)."""
+    message = error.message or ""
+    if "total.max" in message:
+        return HTTPException(429, "the transactions running now hold the memory all of them "
+                                  "may use (db.memory.transaction.total.max); try again "
+                                  f"shortly. Neo4j: {message}")
+    return HTTPException(400, "the query needs more memory than one transaction may use "
+                              "(db.memory.transaction.max); collect, sort or group fewer rows. "
+                              f"Neo4j: {message}")
+
+
+def _run_cypher(body: CypherRequest, driver: neo4j.Driver, settings: Settings) -> Response:
     """Each row is encoded once, with orjson, as it arrives: the byte cap counts exactly the
     bytes sent, and the body is those encoded rows joined (``CypherResult`` documents the
     shape), not a model validated and serialised a second time."""
     timeout = settings.query_timeout_seconds
-    try:
-        check_parameters(body.parameters)
-    except BadValue as error:
-        raise HTTPException(400, str(error)) from error
     try:
         with driver.session(database=settings.neo4j_database,
                             default_access_mode=neo4j.READ_ACCESS) as session:
@@ -81,10 +112,14 @@ def cypher(body: CypherRequest, driver: DriverDep, settings: SettingsDep,
         code = error.code or ""
         if "Timeout" in code or "TransactionTimedOut" in code:
             raise HTTPException(504, f"the query ran over {timeout} s") from error
+        if code.endswith(".Transaction.Terminated"):  # an operator stopped it: not a bad query
+            raise HTTPException(504, f"the query was stopped: {error.message}") from error
         if "AccessMode" in code or "Forbidden" in code:
             raise HTTPException(403, f"only read queries are allowed: {error.message}") from error
         raise HTTPException(400, f"bad query: {error.message}") from error
     except neo4j_errors.TransientError as error:
+        if "MemoryPoolOutOfMemoryError" in (error.code or ""):
+            raise _memory_refusal(error) from error
         raise HTTPException(504, f"the query was stopped: {error.message}") from error
     except neo4j_errors.Neo4jError as error:  # DatabaseError and any code not mapped above
         raise HTTPException(400, f"Neo4j could not run the query ({error.code}): "

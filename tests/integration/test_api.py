@@ -453,6 +453,88 @@ def test_nothing_an_analyst_sends_runs_past_the_timeout(api_settings: Settings) 
     assert _running_queries(quick, "x = -1") == []
 
 
+HEAP_EXHAUSTING = (
+    # a string doubled 27 times in one row: 1 GiB, which Neo4j does not count as query memory
+    ("RETURN size(reduce(s='xxxxxxxx', i IN range(1,27) | s + s)) AS n", "reduce()"),
+    ("RETURN size(apoc.text.lpad('',1500000000,'x')) AS n", "apoc.text.lpad"),
+    # rows held by collect are counted, against the per-transaction cap in neo4j.conf
+    ("UNWIND range(1, 100000000) AS x RETURN size(collect(x)) AS n",
+     "db.memory.transaction.max"),
+)
+
+
+def test_queries_that_would_exhaust_the_heap_are_refused_and_the_server_answers(
+        client: TestClient) -> None:
+    """Issue 30, item 3: each used to run Neo4j out of heap, which exited it (503s after)."""
+    for query, limit in HEAP_EXHAUSTING:
+        refused = client.post("/query/cypher", headers=h("a"), json={"query": query})
+        assert 400 <= refused.status_code < 500, (query, refused.text)
+        assert limit in refused.json()["detail"], refused.text
+        after = client.post("/query/cypher", headers=h("a"), json={"query": "RETURN 1 AS n"})
+        assert after.status_code == 200 and after.json()["rows"] == [{"n": 1}], after.text
+
+
+def test_regular_expressions_are_refused_before_they_run(client: TestClient) -> None:
+    """Issue 30, item 4: one regex match is never interrupted (the first answered 504 after
+    27.7 s against a 10 s limit; with {15} the match ran on until Neo4j restarted)."""
+    for query in ("RETURN reduce(s='',i IN range(1,44)|s+'a') =~ '(.*a){10}b' AS m",
+                  "MATCH (i:Interaction) WHERE i.text =~ '(.*a){15}b' RETURN count(*) AS n",
+                  "MATCH (i:Interaction) RETURN apoc.text.regexGroups(i.text, '(.*a){15}b') "
+                  "AS g LIMIT 1"):
+        refused = client.post("/query/cypher", headers=h("a"), json={"query": query})
+        assert refused.status_code == 403, (query, refused.text)
+        assert "=~" in refused.json()["detail"] or "apoc.text.regexGroups" in \
+            refused.json()["detail"], refused.text
+    contains = client.post("/query/cypher", headers=h("a"), json={"query": (
+        "MATCH (i:Interaction) WHERE i.text CONTAINS '=~' RETURN count(*) AS n")})
+    assert contains.status_code == 200 and contains.json()["rows"] == [{"n": 0}], contains.text
+
+
+def _terminate(settings: Settings, marker: str) -> None:
+    """Stop the transactions whose query contains ``marker`` (as an operator would)."""
+    with create_driver(settings) as driver:
+        records, _, _ = driver.execute_query(
+            "SHOW TRANSACTIONS YIELD transactionId, currentQuery WHERE currentQuery CONTAINS "
+            "$marker AND NOT currentQuery CONTAINS 'SHOW TRANSACTIONS' RETURN transactionId",
+            marker=marker, database_=settings.neo4j_database)
+        if records:
+            driver.execute_query("TERMINATE TRANSACTIONS $ids",
+                                 ids=[r["transactionId"] for r in records],
+                                 database_=settings.neo4j_database)
+
+
+def test_one_key_cannot_hold_the_api_while_others_are_served(api_settings: Settings) -> None:
+    """Issue 30, item 4: one key holds its two slots with queries that run until stopped; its
+    next query is a 429 at once, and another analyst and a reader are answered meanwhile."""
+    held = api_settings.model_copy(update={"query_timeout_seconds": 300.0,
+                                           "query_concurrent_per_key": 2})
+    marker = f"held_{time.monotonic_ns()}"
+    slow = f"UNWIND range(1, 4000000000) AS x WITH x WHERE x = -7 RETURN count(*) AS {marker}"
+    with TestClient(create_app(held)) as client, ThreadPoolExecutor(max_workers=2) as pool:
+        running = [pool.submit(client.post, "/query/cypher", headers=h("a"),
+                               json={"query": slow}) for _ in range(2)]
+        try:
+            deadline = time.monotonic() + 60
+            while len(_running_queries(held, marker)) < 2 and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert len(_running_queries(held, marker)) == 2, "both slots are held"
+            third = client.post("/query/cypher", headers=h("a"), json={"query": "RETURN 1"})
+            assert third.status_code == 429, third.text
+            assert "KG_QUERY_CONCURRENT_PER_KEY" in third.json()["detail"]
+            other = client.post("/query/cypher", headers=h("a2"),
+                                json={"query": "RETURN 2 AS n"})
+            assert other.status_code == 200 and other.json()["rows"] == [{"n": 2}], other.text
+            reader = client.get("/customers", params={"q": "a"}, headers=h("r"))
+            assert reader.status_code == 200 and reader.json()["items"], reader.text
+        finally:
+            _terminate(held, marker)
+        stopped = [future.result(timeout=120) for future in running]
+        assert [response.status_code for response in stopped] == [504, 504], \
+            [response.text for response in stopped]
+        again = client.post("/query/cypher", headers=h("a"), json={"query": "RETURN 3 AS n"})
+        assert again.status_code == 200 and again.json()["rows"] == [{"n": 3}], again.text
+
+
 class _Endpoint(http.server.BaseHTTPRequestHandler):
     """A SPARQL endpoint on loopback that counts the requests it gets."""
 
@@ -644,12 +726,12 @@ def test_responses_have_a_byte_cap(api_settings: Settings) -> None:
     capped = api_settings.model_copy(update={"api_max_response_bytes": 100_000})
     with TestClient(create_app(capped)) as client:
         one_big_row = client.post("/query/cypher", headers=h("a"), json={
-            "query": "RETURN reduce(s = '', i IN range(1, 20000) | s + 'xxxxxxxxxx') AS s"})
+            "query": "RETURN apoc.text.join([i IN range(1, 20000) | 'xxxxxxxxxx'], '') AS s"})
         assert one_big_row.status_code == 200
         assert one_big_row.json() == {"columns": ["s"], "rows": [], "truncated": True}
         rows = client.post("/query/cypher", headers=h("a"), json={
-            "query": "UNWIND range(1, 40) AS n RETURN n, reduce(s = '', i IN range(1, 300) | "
-                     "s + 'xxxxxxxxxx') AS s"}).json()
+            "query": "UNWIND range(1, 40) AS n RETURN n, apoc.text.join([i IN range(1, 300) | "
+                     "'xxxxxxxxxx'], '') AS s"}).json()
         assert rows["truncated"] and 0 < len(rows["rows"]) < 40
         assert len(json.dumps(rows["rows"])) <= 100_000
         everything = client.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o }"},

@@ -100,11 +100,11 @@ def footprint(client: TestClient, customer: str) -> dict[str, int]:
         WITH collect(i) AS own
         RETURN size(own) AS messages,
                size([i IN own WHERE EXISTS { (i)-[:VIA_CHANNEL]->(:Channel) }]) AS channelled,
-               reduce(n = 0, i IN own | n + COUNT { (i)-[:ABOUT_CONCEPT]->(:Concept) })
+               apoc.coll.sumLongs([i IN own | COUNT { (i)-[:ABOUT_CONCEPT]->(:Concept) }])
                  AS conceptPairs,
-               reduce(n = 0, i IN own | n + COUNT { MATCH (i)-[:HAS_OPINION]->(o:Opinion)
+               apoc.coll.sumLongs([i IN own | COUNT { MATCH (i)-[:HAS_OPINION]->(o:Opinion)
                  -[:ABOUT_ASPECT]->(k:Concept) WHERE o.polarity = 'negative'
-                 RETURN DISTINCT k }) AS negativePairs,
+                 RETURN DISTINCT k }]) AS negativePairs,
                size([i IN own WHERE EXISTS { (i)-[:ABOUT_CONCEPT]->(:Concept) }])
                  AS withConcepts""", c=customer)
     return dict(row)
