@@ -143,12 +143,31 @@ def _check_unstoppable(text: str) -> None:
             raise Refused(reason)
 
 
+# The product's own bookkeeping: the change feed (what each write touched, why a derivation
+# failed) and the suppression list. Analysts have the graph's facts; these are not facts.
+INTERNAL_NAMES = ("ChangeRecord", "ChangeFeed", "Suppression", "touchedNodes", "touchedEdges",
+                  "pendingInteractions", "pendingIdentities", "pendingCustomers",
+                  "derivationError", "suppressionKey")
+_INTERNAL = re.compile(r"(?<![\w$])(" + "|".join(INTERNAL_NAMES) + r")(?!\w)")
+# String literals and comments only: a name in backticks is still a name.
+_LITERALS = re.compile(r"""'(?:[^'\\]|\\.)*+(?:'|$)|"(?:[^"\\]|\\.)*+(?:"|$)"""
+                       r"|//[^\n]*+|/\*(?:[^*]|\*(?!/))*+(?:\*/|$)", re.DOTALL)
+
+
+def _check_internal(text: str) -> None:
+    found = _INTERNAL.search(_LITERALS.sub(" ", text).replace("`", ""))
+    if found:
+        raise Refused(f"analysts may not read {found.group(1)}: the change feed and the "
+                      "suppression list are the product's bookkeeping, not the graph's facts")
+
+
 def check_text(query: str) -> None:
     """Raise :class:`Refused` for what the text alone shows is not allowed.
 
     Run before ``EXPLAIN``: a function the server does not load would otherwise come back as
     an unknown function (400) instead of a refusal that names it (403)."""
     _check_unstoppable(query)
+    _check_internal(query)
     for called in _namespaced_calls(query):
         if called not in PROCEDURES and not _function_allowed(called):
             raise Refused(f"analysts may not call {called}")
@@ -175,3 +194,4 @@ def check_plan(query: str, plan: dict[str, Any]) -> None:
                 raise Refused(f"analysts may not call the function {function}")
         # the plan as well: an expression the text spells in a way not foreseen is caught here
         _check_unstoppable(details)
+        _check_internal(details)

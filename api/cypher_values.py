@@ -15,6 +15,8 @@ import neo4j
 from neo4j._codec.hydration import BrokenHydrationObject  # what the driver cannot represent
 
 INT64 = (-(2**63), 2**63 - 1)
+# Nodes of the change feed and the suppression list (see kg_api.cypher_policy.INTERNAL_NAMES).
+INTERNAL_LABELS = frozenset({"ChangeRecord", "ChangeFeed", "Suppression"})
 MAX_DEPTH = 64
 
 
@@ -62,6 +64,9 @@ def plain(value: Any, column: str) -> Any:
     paths as their nodes and relationships, temporal values as ISO strings, bytes as base64,
     non-finite floats as strings."""
     if isinstance(value, neo4j.graph.Node):
+        if value.labels & INTERNAL_LABELS:
+            raise BadValue(f"column {column!r} holds a node of the product's bookkeeping "
+                           f"({', '.join(sorted(value.labels))}), which analysts may not read")
         return {"labels": sorted(value.labels), **plain(dict(value), column)}
     if isinstance(value, neo4j.graph.Relationship):
         return {"type": value.type, **plain(dict(value), column)}

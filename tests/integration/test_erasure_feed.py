@@ -74,3 +74,29 @@ def test_an_erased_persons_keys_leave_the_change_feed(
     assert run_query(driver, settings, """
         MATCH (r:ChangeRecord) WHERE r.holdsErasedKeys = true RETURN count(r) AS n""") == [
         {"n": 0}]
+
+
+@pytest.mark.parametrize("query", [
+    "MATCH (r:ChangeRecord) RETURN r.touchedNodes AS nodes",
+    "MATCH (r:`ChangeRecord`) RETURN count(r) AS n",
+    "MATCH (s:Suppression) RETURN s.suppressionKey AS key",
+    "MATCH (n) WHERE n.touchedNodes IS NOT NULL RETURN n.touchedNodes AS nodes",
+    "MATCH (n) RETURN n",  # every node: the feed's among them
+])
+def test_analysts_cannot_read_the_change_feed(
+        live: tuple[neo4j.Driver, Settings], client: TestClient, query: str) -> None:
+    assert client.post("/interactions", headers=WRITER,
+                       json=_message("f1")).status_code == 200
+    response = client.post("/query/cypher", headers={"X-API-Key": "a"}, json={"query": query})
+    assert response.status_code in (400, 403), response.text
+    assert "bookkeeping" in response.json()["detail"]
+
+
+def test_analysts_still_read_the_graph_and_words_in_text(
+        live: tuple[neo4j.Driver, Settings], client: TestClient) -> None:
+    assert client.post("/interactions", headers=WRITER,
+                       json=_message("f2", text="what is a ChangeRecord?")).status_code == 200
+    response = client.post("/query/cypher", headers={"X-API-Key": "a"}, json={
+        "query": "MATCH (i:Interaction) WHERE i.text CONTAINS 'ChangeRecord' "
+                 "RETURN i.interactionId AS id"})
+    assert response.status_code == 200 and response.json()["rows"] == [{"id": "feed:f2"}]
