@@ -4,10 +4,10 @@ first use, never at import time."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import anyio.to_thread
 import orjson
@@ -26,6 +26,7 @@ from kg.rdf.owner import acquire_owner, release_owner
 from kg.rdf.query_runner import ProcessQueryRunner
 from kg.settings import Settings, load_settings, memory_bytes
 from kg_api.body_guard import BodyGuard
+from kg_api.graph_availability import RETRY_AFTER_SECONDS, FailFastWhileAway, GraphAvailability
 from kg_api.query_slots import PerKeySlots
 from kg_api.routes import (
     concepts,
@@ -46,8 +47,8 @@ if TYPE_CHECKING:
 # characters, up to 12 bytes each once percent-encoded; beyond the limit the server would drop
 # the connection instead of answering.
 MAX_REQUEST_HEAD_BYTES = 256 * 1024
-RETRY_AFTER_SECONDS = 5  # what a 503 asks a client to wait while Neo4j is away
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def json_response(content: dict[str, str], status_code: int = 200) -> Response:
@@ -64,6 +65,21 @@ def _pipeline(settings: Settings) -> Language:
     return build_pipeline(settings)
 
 
+def _built_once(build: Callable[[], T]) -> Callable[[], T]:
+    """``build()`` run by the first caller only; concurrent first callers wait for it rather
+    than each building a pipeline of their own (seconds of CPU each, right after a start)."""
+    lock = threading.Lock()
+    built: list[T] = []
+
+    def get() -> T:
+        if not built:
+            with lock:
+                if not built:
+                    built.append(build())
+        return built[0]
+    return get
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     resolved = settings or load_settings()
 
@@ -71,7 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = resolved
         app.state.driver = create_driver(resolved, wait_seconds=resolved.api_graph_wait_seconds)
-        app.state.nlp = cache(lambda: _pipeline(resolved))  # built on first ingestion
+        app.state.nlp = _built_once(lambda: _pipeline(resolved))  # on first ingestion
         app.state.mirror = acquire_owner(resolved, load_mapping())
         app.state.writer = GroupWriter(app.state.driver, resolved)
         app.state.writer.start()
@@ -102,10 +118,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_middleware(BodyGuard, settings=resolved)
 
+    availability = GraphAvailability()
+    app.state.graph_availability = availability
+    app.add_middleware(FailFastWhileAway, availability=availability)
+
     def graph_unavailable(error: Exception) -> Response:
         """503 with Retry-After, and nothing about the server's internals (its address, the
-        driver's error): those go to the log."""
+        driver's error): those go to the log. Opens the window in which requests needing
+        Neo4j are answered 503 at once (:mod:`kg_api.graph_availability`)."""
         log.warning("Neo4j unavailable: %s", error)
+        availability.note_away()
         response = json_response({"detail": "the graph database is unavailable; retry later"},
                                  status_code=503)
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)

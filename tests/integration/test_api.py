@@ -641,11 +641,15 @@ def test_hostile_cypher_values_are_a_bad_request(client: TestClient) -> None:
         return client.post("/query/cypher", headers={**h("a"), "Content-Type":
                                                       "application/json"},
                            content=json.dumps({"query": query, "parameters": parameters}))
-    for value, named in ((2**63, "$x"), (-(2**63) - 1, "$x"), ({"a": [2**70]}, "$x.a[0]"),
-                         ("\udc80", "$x"), (["ok", "\ud800"], "$x[1]")):
+    for value, named in ((2**63, "$x"), (-(2**63) - 1, "$x"), ({"a": [2**70]}, "$x.a[0]")):
         refused = cypher("RETURN $x AS x", x=value)
         assert refused.status_code == 400, (value, refused.text)
         assert named in refused.json()["detail"]
+    # A lone surrogate is refused with the body, before the route: a 422 naming its place.
+    for value, place in (("\udc80", ["x"]), (["ok", "\ud800"], ["x", 1])):
+        refused = cypher("RETURN $x AS x", x=value)
+        assert refused.status_code == 422, (value, refused.text)
+        assert refused.json()["detail"][0]["loc"] == ["body", "parameters", *place]
     deep: Any = []
     for _ in range(900):
         deep = [deep]
@@ -684,7 +688,12 @@ def test_hostile_ingest_and_time_bounds_are_a_bad_request(client: TestClient) ->
     record = {"source": "api-hostile", "source_id": "1", "kind": "Post", "channel": "twitter",
               "occurred_at": "2025-01-01T10:00:00Z", "text": "fine",
               "author": {"kind": "handle", "network": "twitter", "value": "hostile"}}
-    bad = [{**record, "source_id": "s", "text": "bad \udc80 text"},
+    surrogate = client.post("/interactions", headers={**h("w"),
+                                                      "Content-Type": "application/json"},
+                            content=json.dumps([record, {**record, "text": "bad \udc80"}]))
+    assert surrogate.status_code == 422, surrogate.text
+    assert surrogate.json()["detail"][0]["loc"] == ["body", 1, "text"]
+    bad = [{**record, "source_id": "s", "text": None},
            {**record, "source_id": "early", "occurred_at": "0001-01-01T00:00:00+14:00"},
            {**record, "source_id": "late", "occurred_at": "9999-12-31T23:59:59-12:00"},
            {**record, "source_id": "future", "occurred_at": "9999-01-01T00:00:00Z"}]

@@ -361,14 +361,15 @@ def test_the_360_page_on_a_phone(browser: Browser, base_url: str, api: httpx.Cli
 def test_neo4j_down_is_a_clear_message(browser: Browser, web_settings: Settings,
                                        watch: Watch) -> None:
     down = web_settings.model_copy(update={
-        "neo4j_uri": f"bolt://127.0.0.1:{free_port()}", "neo4j_retry_seconds": 0.5})
+        "neo4j_uri": f"bolt://127.0.0.1:{free_port()}", "neo4j_retry_seconds": 0.5,
+        "api_graph_wait_seconds": 0.5})
     with serve_in_thread(create_app(down)) as url:
         page = open_page(browser, watch)
         sign_in(page, url, "reader-key")
         page.get_by_label("Search customers").fill("smith")
         alert = page.get_by_role("alert")
         expect(alert).to_contain_text("Service unavailable")
-        expect(alert).to_contain_text("The graph database is unavailable: Neo4j at")
+        expect(alert).to_contain_text("The graph database is unavailable; try again")
         shot(page, "neo4j-down")
         page.close()
     watch.assert_clean(allowed=(503,))

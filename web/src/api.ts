@@ -75,8 +75,9 @@ export async function request(path: string, options: RequestOptions = {}): Promi
       clearSession();
       unauthorisedListeners.forEach((listener) => listener());
     }
+    // The API says no more than that (its address and the driver's error stay in its log).
     const message = kind === "unavailable" && /neo4j|graph|bolt|connect/i.test(detail)
-      ? `The graph database is unavailable: ${detail}`
+      ? "The graph database is unavailable; try again in a few seconds."
       : detail;
     throw new ApiError(kind, message, response.status);
   }
