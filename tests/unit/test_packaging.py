@@ -1,4 +1,5 @@
-"""The wheel installs the product's own namespaces only: ``kg`` and ``kg_api`` (from ``api/``)."""
+"""The wheel installs the product's own namespaces only: ``kg`` and ``kg_api`` (from ``api/``),
+with the data the code reads at run time (the ontology, the trained models)."""
 
 import shutil
 import subprocess
@@ -28,3 +29,9 @@ def test_the_wheel_holds_only_the_products_packages(tmp_path: Path) -> None:
     assert {"kg_api/" + m.removeprefix("api/") for m in on_disk} <= modules
     assert "kg_api/routes/query.py" in modules and "kg/py.typed" in names
     assert "kg/extraction/pipeline.cfg" in names
+    # every Turtle file of the ontology, the check's sample too: the product reads them from the
+    # installed package (importlib.resources), there is no checkout beside a wheel
+    turtle = {str(p.relative_to(ROOT)) for p in (ROOT / "kg" / "ontology" / "data").rglob("*.ttl")}
+    assert "kg/ontology/data/examples/sample.ttl" in turtle
+    assert turtle <= set(names)
+    assert {"kg/extraction/trained/sentiment.npz", "kg/extraction/trained/topics.npz"} <= set(names)
