@@ -105,3 +105,25 @@ def test_the_scan_sees_imports_inside_functions() -> None:
     assert "kg/resolution/evaluation.py" in files["recordlinkage"]  # imported in a function
     assert "kg/rdf/sparql_sink.py" in files["httpx"]
     assert "kg/ontology/docs.py" in files["markdown-it-py"]
+
+
+def test_the_lock_pins_every_declared_requirement_within_its_range() -> None:
+    """``scripts/setup`` installs only what requirements/lock.txt pins (with hashes), then the
+    package with ``--no-deps``: a requirement added to pyproject.toml but not locked would be
+    missing from every new venv."""
+    from packaging.requirements import Requirement
+
+    lock = (ROOT / "requirements" / "lock.txt").read_text(encoding="utf-8")
+    pins = {_normal(name): version
+            for name, version in re.findall(r"^([A-Za-z0-9._-]+)==(\S+)", lock, re.MULTILINE)}
+    assert lock.count("--hash=sha256:") >= len(pins) > 50
+    project = _project()
+    extras: dict[str, list[str]] = project["optional-dependencies"]  # type: ignore[assignment]
+    declared = [*project["dependencies"], *extras["test"], *extras["dev"]]  # type: ignore[misc]
+    for text in declared:
+        requirement = Requirement(text)
+        if _normal(requirement.name) == "customer-kg":  # dev's own [test] extra
+            continue
+        version = pins.get(_normal(requirement.name))
+        assert version is not None, f"{requirement.name} is not in requirements/lock.txt"
+        assert requirement.specifier.contains(version, prereleases=True), (text, version)
