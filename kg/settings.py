@@ -78,8 +78,9 @@ class Settings(BaseSettings):
     fuseki_version: str = "5.6.0"
 
     ontology_dir: Path | None = Field(
-        default=None, description="folder of the ontology's Turtle files; unset: ontology/ "
-                                  "beside the package in a source checkout")
+        default=None, description="folder of the ontology's Turtle files (a working copy to try "
+                                  "edits on); unset: the files the package carries, "
+                                  "kg/ontology/data")
     rdf_store: Path = Field(default_factory=lambda: _default_cache() / "rdf",
                             description="folder of the on-disk Oxigraph store (the RDF mirror)")
 

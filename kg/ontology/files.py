@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import rdflib
@@ -14,16 +15,28 @@ ONTOLOGY_FILE = "customer-kg.ttl"
 CONCEPTS_FILE = "concepts.ttl"
 CATEGORIES_FILE = "categories.ttl"
 SHAPES_FILE = "shapes.ttl"
+DATA_FOLDER = "data"  # kg/ontology/data: package data, shipped in the wheel
 
 
 def default_ontology_dir() -> Path:
-    """``KG_ONTOLOGY_DIR`` when set (an installed wheel has no checkout beside it), else
-    ``ontology/`` beside the package in a source checkout."""
+    """``KG_ONTOLOGY_DIR`` when set (a working copy being edited), else the Turtle files the
+    package carries (``kg/ontology/data``), found with :mod:`importlib.resources` so that a
+    source checkout, an editable install and an installed wheel all read the same files."""
     from kg.settings import load_settings
 
     configured = load_settings().ontology_dir
-    return configured if configured is not None else Path(__file__).resolve().parents[2] / \
-        "ontology"
+    return configured if configured is not None else shipped_ontology_dir()
+
+
+def shipped_ontology_dir() -> Path:
+    """The ontology inside the package. Readers need a real folder (rdflib, owlready2 and
+    pyshacl open paths, and callers glob it), so a package imported from a zip archive, the one
+    case where the resource is not a folder on disk, is refused with a way out."""
+    folder = resources.files("kg.ontology").joinpath(DATA_FOLDER)
+    if not isinstance(folder, Path) or not folder.is_dir():
+        raise OntologyError("the package's ontology is not a folder on disk (a zipped install?): "
+                            "set KG_ONTOLOGY_DIR to a copy of it", path=str(folder))
+    return folder
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Validating instance data against ``ontology/shapes.ttl`` with pyshacl."""
+"""Validating instance data against ``kg/ontology/data/shapes.ttl`` with pyshacl."""
 
 from __future__ import annotations
 

@@ -76,3 +76,16 @@ def test_ontology_dir_setting_points_every_reader_at_another_folder(
     monkeypatch.delenv("KG_ONTOLOGY_DIR")
     assert default_ontology_dir() == shipped
     assert "cash handed back" not in concept_labels()["refund"]
+
+
+def test_without_the_setting_the_ontology_is_the_packages_own(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The default is package data beside ``kg.ontology``, the same in a checkout and a wheel."""
+    import kg.ontology
+    from kg.ontology.files import default_ontology_dir
+
+    monkeypatch.delenv("KG_ONTOLOGY_DIR", raising=False)
+    folder = default_ontology_dir()
+    assert folder == Path(kg.ontology.__file__).parent / "data"
+    assert sorted(p.name for p in folder.glob("*.ttl")) == [
+        "categories.ttl", "concepts.ttl", "customer-kg.ttl", "shapes.ttl"]
