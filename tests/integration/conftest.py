@@ -11,20 +11,14 @@ from pathlib import Path
 
 import neo4j
 import pytest
-from spacy.language import Language
 
 from kg.extraction.pipeline import build_pipeline
 from kg.graph.driver import create_driver
 from kg.graph.schema import init_schema, seed_reference_data
 from kg.neo4j_local import server
 from kg.ontology.mapping import load_mapping
-from kg.settings import Settings, load_settings
+from kg.settings import Settings
 from tests.integration.graph_state import wipe
-
-
-@pytest.fixture(scope="session")
-def settings() -> Settings:
-    return load_settings()
 
 
 @pytest.fixture
@@ -42,7 +36,6 @@ def driver(settings: Settings, running: server.ServerStatus) -> Iterator[neo4j.D
 @pytest.fixture(scope="module")
 def api_settings(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """A freshly loaded generated corpus (seed 5) and the API's test keys."""
-    from kg.extraction.pipeline import build_pipeline
     from kg.tooling.generator import generate
     from tests.integration.graph_state import wipe
     from tests.integration.support import API_KEYS, load_corpus
@@ -58,12 +51,6 @@ def api_settings(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -
     load_corpus(folder, configured, build_pipeline(configured),
                 tmp_path_factory.mktemp("api-dead") / "dead.jsonl")
     return configured
-
-
-@pytest.fixture(scope="module")
-def nlp(settings: Settings) -> Language:
-    """The extraction pipeline, built once per module (building it takes seconds)."""
-    return build_pipeline(settings)
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import pytest
 from spacy.language import Language
 
 from kg.extraction.models import ExtractionError, ExtractionResult
-from kg.extraction.pipeline import build_pipeline, extract
-from kg.settings import Settings, load_settings
+from kg.extraction.pipeline import extract
+from kg.settings import Settings
 from kg.tooling import bench_timings
 from kg.tooling.extraction_cache import (
     CachedExtractor,
@@ -22,16 +22,6 @@ from kg.tooling.extraction_cache import (
 )
 from kg.tooling.generator import generate
 from kg_api.benchmark import customer_groups, heaviest
-
-
-@pytest.fixture(scope="module")
-def settings() -> Settings:
-    return load_settings()
-
-
-@pytest.fixture(scope="module")
-def nlp(settings: Settings) -> Language:
-    return build_pipeline(settings)
 
 
 @pytest.fixture(scope="module")

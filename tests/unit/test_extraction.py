@@ -11,17 +11,7 @@ from kg.extraction.components.social import split_hashtag, squeeze
 from kg.extraction.gazetteer import load_gazetteer
 from kg.extraction.models import ExtractionError, ExtractionResult
 from kg.extraction.pipeline import build_pipeline, extract, load_base_model
-from kg.settings import Settings, load_settings
-
-
-@pytest.fixture(scope="module")
-def settings() -> Settings:
-    return load_settings()
-
-
-@pytest.fixture(scope="module")
-def nlp(settings: Settings) -> Language:
-    return build_pipeline(settings)
+from kg.settings import Settings
 
 
 def one(nlp: Language, settings: Settings, text: str) -> ExtractionResult:

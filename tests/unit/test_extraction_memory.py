@@ -5,22 +5,11 @@ from __future__ import annotations
 
 import threading
 
-import pytest
 from spacy.language import Language
 
 from kg.extraction.models import ExtractionResult
-from kg.extraction.pipeline import build_pipeline, extract
-from kg.settings import Settings, load_settings
-
-
-@pytest.fixture(scope="module")
-def settings() -> Settings:
-    return load_settings()
-
-
-@pytest.fixture(scope="module")
-def nlp(settings: Settings) -> Language:
-    return build_pipeline(settings)
+from kg.extraction.pipeline import extract
+from kg.settings import Settings
 
 
 def _texts(tag: str, count: int) -> list[tuple[str, object]]:

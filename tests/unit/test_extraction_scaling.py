@@ -18,20 +18,10 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from kg.extraction.models import ExtractionResult
-from kg.extraction.pipeline import build_pipeline, extract
+from kg.extraction.pipeline import extract
 from kg.extraction.spans import DisjointSpans, FixedSpans
 from kg.extraction.tokenizer import LONG_RUN, BoundedTokenizer
-from kg.settings import Settings, load_settings
-
-
-@pytest.fixture(scope="module")
-def settings() -> Settings:
-    return load_settings()
-
-
-@pytest.fixture(scope="module")
-def nlp(settings: Settings) -> Language:
-    return build_pipeline(settings)
+from kg.settings import Settings
 
 
 def calls_to_extract(nlp: Language, settings: Settings, text: str) -> int:

@@ -18,17 +18,7 @@ from kg.extraction.models import ExtractionResult
 from kg.extraction.pipeline import build_pipeline, extract
 from kg.extraction.real_gold import GOLD, load_real_gold, parse, split_of, write_real_gold
 from kg.extraction.trained_models import SENTIMENT_MODEL, TOPIC_MODEL
-from kg.settings import Settings, load_settings
-
-
-@pytest.fixture(scope="module")
-def settings() -> Settings:
-    return load_settings()
-
-
-@pytest.fixture(scope="module")
-def nlp(settings: Settings) -> Language:
-    return build_pipeline(settings)
+from kg.settings import Settings
 
 
 def one(nlp: Language, settings: Settings, text: str) -> ExtractionResult:
