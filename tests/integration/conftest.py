@@ -11,6 +11,7 @@ from pathlib import Path
 
 import neo4j
 import pytest
+from fastapi.testclient import TestClient
 
 from kg.extraction.pipeline import build_pipeline
 from kg.graph.driver import create_driver
@@ -18,7 +19,9 @@ from kg.graph.schema import init_schema, seed_reference_data
 from kg.neo4j_local import server
 from kg.ontology.mapping import load_mapping
 from kg.settings import Settings
+from kg_api.main import create_app
 from tests.integration.graph_state import wipe
+from tests.integration.support import API_KEYS
 
 
 @pytest.fixture
@@ -63,3 +66,12 @@ def live(settings: Settings, tmp_path: Path) -> Iterator[tuple[neo4j.Driver, Set
         init_schema(driver, configured, load_mapping())
         seed_reference_data(driver, configured)
         yield driver, configured
+
+
+@pytest.fixture
+def live_client(live: tuple[neo4j.Driver, Settings]) -> Iterator[TestClient]:
+    """The API over the empty ``live`` graph, with the test keys (no start-up rehearsal)."""
+    _, configured = live
+    configured = configured.model_copy(update={"api_keys": API_KEYS, "api_warm_up": False})
+    with TestClient(create_app(configured)) as test_client:
+        yield test_client

@@ -3,7 +3,6 @@ rewritten without them, and the erasure's own record is emptied once the mirror 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import neo4j
@@ -12,19 +11,9 @@ from fastapi.testclient import TestClient
 
 from kg.graph.driver import run_query
 from kg.settings import Settings
-from kg_api.main import create_app
-from tests.integration.support import API_KEYS
 
 WRITER, ADMIN = {"X-API-Key": "w"}, {"X-API-Key": "adm"}
 EMAIL, PHONE, HANDLE = "ada.feed@example.com", "+44 7700 900777", "ada_feed"
-
-
-@pytest.fixture
-def client(live: tuple[neo4j.Driver, Settings]) -> Iterator[TestClient]:
-    _, settings = live
-    configured = settings.model_copy(update={"api_keys": API_KEYS, "api_warm_up": False})
-    with TestClient(create_app(configured)) as test_client:
-        yield test_client
 
 
 def _message(source_id: str, **extra: Any) -> dict[str, Any]:
@@ -44,26 +33,26 @@ def _feed_strings(driver: neo4j.Driver, settings: Settings) -> list[str]:
 
 
 def test_an_erased_persons_keys_leave_the_change_feed(
-        live: tuple[neo4j.Driver, Settings], client: TestClient) -> None:
+        live: tuple[neo4j.Driver, Settings], live_client: TestClient) -> None:
     driver, settings = live
-    posted = client.post("/interactions", headers=WRITER, json=[
+    posted = live_client.post("/interactions", headers=WRITER, json=[
         _message("m1", also_known_as=[{"kind": "phone", "value": PHONE},
                                       {"kind": "handle", "network": "twitter",
                                        "value": HANDLE}]),
         _message("m2", text="Still nothing, order 4411")])
     assert posted.status_code == 200 and posted.json()["loaded"] == 2
-    other = client.post("/interactions", headers=WRITER, json={
+    other = live_client.post("/interactions", headers=WRITER, json={
         **_message("o1"), "author": {"kind": "email", "value": "someone.else@example.com"}})
     assert other.status_code == 200
     [customer] = [r["id"] for r in run_query(driver, settings, """
         MATCH (c:Customer)-[:HAS_IDENTITY]->(:Identity {identityId: $id})
         RETURN c.customerId AS id""", {"id": f"email:email:{EMAIL}"})]
-    consent = client.post(f"/customers/{customer}/consents", headers=WRITER,
+    consent = live_client.post(f"/customers/{customer}/consents", headers=WRITER,
                           json={"purpose": "marketing", "status": "granted"})
     assert consent.status_code in (200, 201), consent.text
     before = _feed_strings(driver, settings)
     assert any(EMAIL in name for name in before)  # the feed named them while they were here
-    erased = client.delete(f"/customers/{customer}", headers=ADMIN)
+    erased = live_client.delete(f"/customers/{customer}", headers=ADMIN)
     assert erased.status_code == 200 and erased.json()["mirrored"] is True
     after = _feed_strings(driver, settings)
     digits = "447700900777"
@@ -84,19 +73,19 @@ def test_an_erased_persons_keys_leave_the_change_feed(
     "MATCH (n) RETURN n",  # every node: the feed's among them
 ])
 def test_analysts_cannot_read_the_change_feed(
-        live: tuple[neo4j.Driver, Settings], client: TestClient, query: str) -> None:
-    assert client.post("/interactions", headers=WRITER,
+        live: tuple[neo4j.Driver, Settings], live_client: TestClient, query: str) -> None:
+    assert live_client.post("/interactions", headers=WRITER,
                        json=_message("f1")).status_code == 200
-    response = client.post("/query/cypher", headers={"X-API-Key": "a"}, json={"query": query})
+    response = live_client.post("/query/cypher", headers={"X-API-Key": "a"}, json={"query": query})
     assert response.status_code in (400, 403), response.text
     assert "bookkeeping" in response.json()["detail"]
 
 
 def test_analysts_still_read_the_graph_and_words_in_text(
-        live: tuple[neo4j.Driver, Settings], client: TestClient) -> None:
-    assert client.post("/interactions", headers=WRITER,
+        live: tuple[neo4j.Driver, Settings], live_client: TestClient) -> None:
+    assert live_client.post("/interactions", headers=WRITER,
                        json=_message("f2", text="what is a ChangeRecord?")).status_code == 200
-    response = client.post("/query/cypher", headers={"X-API-Key": "a"}, json={
+    response = live_client.post("/query/cypher", headers={"X-API-Key": "a"}, json={
         "query": "MATCH (i:Interaction) WHERE i.text CONTAINS 'ChangeRecord' "
                  "RETURN i.interactionId AS id"})
     assert response.status_code == 200 and response.json()["rows"] == [{"id": "feed:f2"}]

@@ -3,17 +3,13 @@ person in two; look-alike letters of other scripts still name someone else."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import neo4j
-import pytest
 from fastapi.testclient import TestClient
 
 from kg.graph.driver import run_query
 from kg.settings import Settings
-from kg_api.main import create_app
-from tests.integration.support import API_KEYS
 
 WRITER, ADMIN = {"X-API-Key": "w"}, {"X-API-Key": "adm"}
 
@@ -22,14 +18,6 @@ def _message(source_id: str, email: str) -> dict[str, Any]:
     return {"source": "spelling", "source_id": source_id, "kind": "EmailMessage",
             "channel": "email", "occurred_at": "2025-02-01T10:00:00Z",
             "text": "Where is my refund?", "author": {"kind": "email", "value": email}}
-
-
-@pytest.fixture
-def client(live: tuple[neo4j.Driver, Settings]) -> Iterator[TestClient]:
-    _, settings = live
-    configured = settings.model_copy(update={"api_keys": API_KEYS, "api_warm_up": False})
-    with TestClient(create_app(configured)) as test_client:
-        yield test_client
 
 
 def _customer_of(driver: neo4j.Driver, settings: Settings, source_id: str) -> str | None:
@@ -41,17 +29,17 @@ def _customer_of(driver: neo4j.Driver, settings: Settings, source_id: str) -> st
 
 
 def test_an_erased_address_with_invisible_characters_is_still_suppressed(
-        live: tuple[neo4j.Driver, Settings], client: TestClient) -> None:
+        live: tuple[neo4j.Driver, Settings], live_client: TestClient) -> None:
     driver, settings = live
-    assert client.post("/interactions", headers=WRITER,
+    assert live_client.post("/interactions", headers=WRITER,
                        json=_message("first", "ada.kim193@example.com")).status_code == 200
     customer = _customer_of(driver, settings, "first")
     assert customer is not None
-    assert client.delete(f"/customers/{customer}", headers=ADMIN).status_code == 200
+    assert live_client.delete(f"/customers/{customer}", headers=ADMIN).status_code == 200
     for number, spelling in enumerate(("ada.kim193\u200b@example.com",
                                        "ada.kim193@example.com\u2060",
                                        "\uff41da.kim193@example.com")):
-        again = client.post("/interactions", headers=WRITER,
+        again = live_client.post("/interactions", headers=WRITER,
                             json=_message(f"again-{number}", spelling))
         assert again.status_code == 422, (spelling, again.text)
         assert "suppressed" in again.json()["detail"][0]["reason"]
@@ -59,12 +47,12 @@ def test_an_erased_address_with_invisible_characters_is_still_suppressed(
 
 
 def test_composed_and_decomposed_spellings_are_one_customer(
-        live: tuple[neo4j.Driver, Settings], client: TestClient) -> None:
+        live: tuple[neo4j.Driver, Settings], live_client: TestClient) -> None:
     driver, settings = live
     for source_id, email in (("nfc", "jos\u00e9.ruiz@example.com"),
                              ("nfd", "jose\u0301.ruiz@example.com"),
                              ("look-alike", "jos\u00e9.ruiz@ex\u0430mple.com")):
-        assert client.post("/interactions", headers=WRITER,
+        assert live_client.post("/interactions", headers=WRITER,
                            json=_message(source_id, email)).status_code == 200
     assert _customer_of(driver, settings, "nfc") == _customer_of(driver, settings, "nfd")
     assert _customer_of(driver, settings, "look-alike") != _customer_of(driver, settings, "nfc")
