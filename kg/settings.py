@@ -170,6 +170,10 @@ class Settings(BaseSettings):
         description="spaCy pipeline package; en_core_web_md/lg/trf work when installed.",
     )
     extraction_batch_size: int = Field(default=256, ge=1)
+    model_dir: Path = Field(
+        default_factory=lambda: _default_cache() / "models",
+        description="where the deployment's trained semantic models and their active-version "
+                    "marker live (`kg model train`); never inside the installed package")
     extraction_processes: int = Field(default=1, ge=1)
     extraction_max_chars: int = Field(default=100_000, ge=1)
     redact_pii: bool = Field(default=False, description="store text with emails/phones masked")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +44,7 @@ from kg.extraction.models import (
     Span,
 )
 from kg.extraction.tokenizer import BoundedTokenizer
+from kg.semantic import reader  # noqa: F401 - importing registers the ckg_semantic factory
 from kg.settings import Settings
 
 CONFIG = Path(__file__).with_name("pipeline.cfg")
@@ -62,7 +63,8 @@ def load_base_model(name: str) -> Language:
     )
 
 
-def build_pipeline(settings: Settings) -> Language:
+def build_pipeline(settings: Settings, components: Sequence[str] | None = None) -> Language:
+    """The extraction pipeline of ``pipeline.cfg`` (or the given components, for comparisons)."""
     nlp = load_base_model(settings.spacy_model)
     nlp.tokenizer = BoundedTokenizer(nlp.tokenizer)
     config = Config().from_disk(CONFIG)["extraction"]
@@ -70,7 +72,7 @@ def build_pipeline(settings: Settings) -> Language:
         ruler = nlp.add_pipe("entity_ruler", after="ner" if "ner" in nlp.pipe_names else None,
                              config={"overwrite_ents": True, "phrase_matcher_attr": "LOWER"})
         ruler.add_patterns(load_gazetteer(settings.gazetteers))  # type: ignore[attr-defined]
-    for component in config["components"]:
+    for component in components or config["components"]:
         nlp.add_pipe(component, config=component_settings(component, settings))
     nlp.max_length = max(nlp.max_length, settings.extraction_max_chars + 1)
     nlp.meta["ckg_extractor"] = config["extractor"]
@@ -79,6 +81,8 @@ def build_pipeline(settings: Settings) -> Language:
 
 def component_settings(component: str, settings: Settings) -> dict[str, object]:
     """The settings a component takes from ``KG_*`` (most take none)."""
+    if component == "ckg_semantic":
+        return {"model_dir": str(settings.model_dir)}
     if component == "ckg_entities":
         return {"brand_accounts": list(settings.brand_accounts),
                 "ner_organisations": settings.ner_organisations}
@@ -87,8 +91,12 @@ def component_settings(component: str, settings: Settings) -> dict[str, object]:
 
 def provenance(nlp: Language) -> Provenance:
     meta = nlp.meta  # spaCy builds it (every pipe's labels) on each access: read it once
+    reading = meta.get("ckg_semantic_model")
+    # the semantic model's version rides on the extractor version every fact carries, so a
+    # fact names the model that produced it ("0.9.0+semantic.v0002")
+    version = f"{kg.__version__}+semantic.{reading}" if reading else kg.__version__
     return Provenance(extractor=meta.get("ckg_extractor", "customer-kg-extraction"),
-                      version=kg.__version__, model=f"{meta['lang']}_{meta['name']}",
+                      version=version, model=f"{meta['lang']}_{meta['name']}",
                       model_version=meta["version"])
 
 
@@ -122,7 +130,8 @@ def to_result(doc: Doc, record_id: str, source: Provenance, *, redact_pii: bool
                                 source="gazetteer" if ent.ent_id_ else "ner",
                                 entity_id=ent.ent_id_ or None,
                                 sentiment=sentiment_at(ent.start_char, ent.end_char))
-                  for ent in doc.ents],
+                  for ent in doc.ents if not _inside_identifier(ent.start_char, ent.end_char,
+                                                                found_ids)],
         identifiers=[Identifier(kind=k, start=s, end=e, text=text[s:e], value=v)
                      for k, s, e, v in found_ids],
         social=[SocialToken(kind=k, start=s, end=e, text=text[s:e])
@@ -139,6 +148,13 @@ def to_result(doc: Doc, record_id: str, source: Provenance, *, redact_pii: bool
         warnings=warnings,
         provenance=source,
     )
+
+
+def _inside_identifier(start: int, end: int, found: list[tuple[str, int, int, str]]
+                       ) -> bool:
+    """Whether an entity span overlaps an identifier: an order number or an email is a key
+    of a record, not a product or an organisation (spaCy's NER often calls "C301533" one)."""
+    return any(start < id_end and id_start < end for _, id_start, id_end, _ in found)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,8 @@ ENTITY_LABELS = {"ORG": "Organisation", "PERSON": "NamedPerson", "GPE": "Place",
 
 
 # Statements whose rows are shared nodes, written once per batch (see GraphBatch.add_once).
+# how aspect opinions are scored: the sentence encoder's clause vectors under the sentiment head
+SENTIMENT_ALGORITHM = "minilm-clause-sentiment-head"
 ONCE_KEYS = {"channels": "channelId", "touchpoints": "touchpointId"}
 
 
@@ -236,7 +238,7 @@ def _add_extraction(batch: GraphBatch, iid: str, result: ExtractionResult,
                 "props": {"polarity": concept.sentiment.label,
                           "polarityScore": concept.sentiment.score,
                           "confidence": concept.sentiment.confidence,
-                          "algorithm": "clause-vader-service-cues", **source}})
+                          "algorithm": SENTIMENT_ALGORITHM, **source}})
     for entity in result.entities:
         label = ENTITY_LABELS.get(entity.label)
         if label is None:
@@ -259,7 +261,7 @@ def _add_extraction(batch: GraphBatch, iid: str, result: ExtractionResult,
         "interactionId": iid, "opinionId": f"{iid}:message", "conceptId": None,
         "props": {"polarity": result.sentiment.label, "polarityScore": result.sentiment.score,
                   "confidence": result.sentiment.confidence,
-                  "algorithm": "clause-vader-service-cues", **source}})
+                  "algorithm": SENTIMENT_ALGORITHM, **source}})
     for statement, signals in (("intents", result.intents), ("emotions", result.emotions)):
         for signal in signals:
             batch.add(statement, {

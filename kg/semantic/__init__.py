@@ -1,0 +1,1 @@
+"""Reading meaning: the sentence encoder, the heads over it and the model versions."""

