@@ -6,10 +6,11 @@ What it is trained on (all licences allow shipping a model trained on them):
 - the train and dev parts of ``training/labels`` (twitter_customer_care Apache-2.0, CFPB
   public domain, banking77 CC BY 4.0, tweet_sentiment_extraction CC BY 4.0) and the gold
   set's dev half of those sources: in-domain sentiment, areas and concepts;
-- generic sentiment rows at a fifth of the weight (tweet_sentiment_extraction tweets outside
+- generic sentiment rows at half the weight (tweet_sentiment_extraction tweets outside
   the label set, CC BY 4.0; GoEmotions train, Apache-2.0; single-sentiment rows only): on the
   dev parts they raised sentiment accuracy from 0.83 to 0.85 (mostly praise, rare in
-  complaint channels).
+  complaint channels); half the weight rather than a fifth kept that and raised TweetEval
+  validation macro-F1 from 0.575 to 0.591.
 
 Test parts are never read here. The rows (features and labels, no text) ship beside the heads
 in ``rows.npz`` so that ``kg model train`` refits on the base data plus a deployment's labels.
@@ -34,7 +35,7 @@ from kg.semantic.rows import save_rows
 from kg.semantic.versions import BASE_HEADS, BASE_ROWS
 from training.semantic_data import DEFAULT_DATA, LabelledMessage, labelled_messages
 
-GENERIC_WEIGHT = 0.2
+GENERIC_WEIGHT = 0.5
 GENERIC_TWEETS = 3000
 GENERIC_COMMENTS = 1000
 GOEMOTIONS_SENTIMENT = {"1": "negative", "2": "neutral", "3": "positive"}
@@ -93,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = base_training_rows(messages, args.data, labels)
     heads = fit_heads(rows, labels, meta={
         "trained_on": "training/labels train+dev, gold dev half (trainable sources), "
-                      "generic sentiment rows at weight 0.2",
+                      "generic sentiment rows at weight 0.5",
         "rows": len(rows), "encoder": shared_encoder().version})
     heads.save(BASE_HEADS)
     save_rows(BASE_ROWS, rows)

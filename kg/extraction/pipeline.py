@@ -153,8 +153,10 @@ def to_result(doc: Doc, record_id: str, source: Provenance, *, redact_pii: bool
 def _inside_identifier(start: int, end: int, found: list[tuple[str, int, int, str]]
                        ) -> bool:
     """Whether an entity span overlaps an identifier: an order number or an email is a key
-    of a record, not a product or an organisation (spaCy's NER often calls "C301533" one)."""
-    return any(start < id_end and id_start < end for _, id_start, id_end, _ in found)
+    of a record, not a product or an organisation (spaCy's NER often calls "C301533" one).
+    Handles stay: a brand's account is both an identifier and the brand it names."""
+    return any(start < id_end and id_start < end for kind, id_start, id_end, _ in found
+               if kind != "handle")
 
 
 @dataclass(frozen=True)

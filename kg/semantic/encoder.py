@@ -19,7 +19,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 
 import numpy as np
 import onnxruntime
@@ -42,19 +42,25 @@ class Reading:
     """One text as the encoder read it: its embedding, and what clause pooling needs."""
 
     embedding: Vector  # (384,), unit length (zeros for a text with no word piece)
-    token_vectors: NDArray[np.float32]  # (tokens, 384): every window's real tokens
-    token_offsets: NDArray[np.int32]  # (tokens, 2): character range of each token
+    token_vectors: NDArray[np.float32]  # (tokens, 384), ordered by start offset
+    token_starts: NDArray[np.int32]  # (tokens,): character offset where each token starts
+
+    @cached_property
+    def _running_sums(self) -> NDArray[np.float64]:
+        sums = np.zeros((len(self.token_vectors) + 1, DIMENSIONS), np.float64)
+        np.cumsum(self.token_vectors, axis=0, out=sums[1:])
+        return sums
 
     def span_embedding(self, start: int, end: int) -> Vector:
-        """The mean of the token vectors inside ``[start, end)``, unit length; the message's
-        embedding when no token falls inside."""
-        if not len(self.token_offsets):
+        """The mean of the token vectors starting inside ``[start, end)``, unit length; the
+        message's embedding when none does. Two binary searches and one subtraction of running
+        sums, so pooling every clause of a long text costs time linear in the text."""
+        first = int(np.searchsorted(self.token_starts, start, side="left"))
+        last = int(np.searchsorted(self.token_starts, end, side="left"))
+        if last <= first:
             return self.embedding
-        inside = (self.token_offsets[:, 0] >= start) & (self.token_offsets[:, 1] <= end) \
-            & (self.token_offsets[:, 1] > self.token_offsets[:, 0])
-        if not inside.any():
-            return self.embedding
-        return unit(self.token_vectors[inside].mean(axis=0))
+        total = self._running_sums[last] - self._running_sums[first]
+        return unit((total / (last - first)).astype(np.float32))
 
 
 def unit(vector: NDArray[np.float32]) -> Vector:
@@ -105,11 +111,12 @@ class SentenceEncoder:
         for parts in pieces:
             vectors = np.concatenate([v for v, _ in parts]) if parts else np.zeros(
                 (0, DIMENSIONS), np.float32)
-            offsets = np.concatenate([o for _, o in parts]) if parts else np.zeros(
-                (0, 2), np.int32)
+            starts = np.concatenate([o[:, 0] for _, o in parts]) if parts else np.zeros(
+                0, np.int32)
+            order = np.argsort(starts, kind="stable")
             embedding = unit(vectors.mean(axis=0)) if len(vectors) else np.zeros(
                 DIMENSIONS, np.float32)
-            readings.append(Reading(embedding, vectors, offsets))
+            readings.append(Reading(embedding, vectors[order], starts[order]))
         return readings
 
     def _run(self, windows: list[tuple[int, Encoding]]) -> list[NDArray[np.float32]]:

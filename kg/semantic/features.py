@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
-from rdflib import URIRef
+from rdflib import RDF, URIRef
 
 from kg.extraction.concept_labels import top_concepts
 from kg.extraction.service_features import SCALE, dense_features
@@ -63,7 +63,7 @@ def concept_descriptions(folder: Path | None = None) -> list[tuple[str, str]]:
     alternative label (hidden labels are misspellings: left out)."""
     graph = parse_turtle(OntologyFiles(folder or default_ontology_dir()).concepts)
     found: list[tuple[str, str]] = []
-    for concept in sorted(set(graph.subjects(SKOS.prefLabel, None)), key=str):
+    for concept in sorted(set(graph.subjects(RDF.type, SKOS.Concept)), key=str):
         if not isinstance(concept, URIRef) or not str(concept).startswith(str(CKC)):
             continue
         name = local_name(concept)
@@ -78,7 +78,8 @@ def concept_descriptions(folder: Path | None = None) -> list[tuple[str, str]]:
 def build_label_space(encoder: SentenceEncoder, folder: Path | None = None) -> LabelSpace:
     descriptions = concept_descriptions(folder)
     vectors = encoder.embed([text for _, text in descriptions])
-    tops = top_concepts(folder)
+    concepts = {owner for owner, _ in descriptions}  # skos:Concepts only, not the scheme
+    tops = {c: top for c, top in top_concepts(folder).items() if c in concepts}
     return LabelSpace(vectors=vectors, owners=tuple(owner for owner, _ in descriptions),
                       areas=tuple(sorted(set(tops.values()))), tops=tops)
 

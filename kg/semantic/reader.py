@@ -96,7 +96,8 @@ class SemanticReader:
         concepts = self.heads.concepts.probabilities(features)
         clauses = [clause for p, text in zip(readable, texts, strict=True)
                    for clause in self._clauses(p, docs[p], text)]
-        clause_rows = self._clause_probabilities(clauses, docs, readings)
+        whole = dict(zip(readable, texts, strict=True))  # doc.text is rebuilt on every access
+        clause_rows = self._clause_probabilities(clauses, whole, readings)
         mixed: dict[int, list[tuple[float, NDArray[np.float32]]]] = {}
         for clause, row in zip(clauses, clause_rows, strict=True):
             if clause.weight > 0:
@@ -113,7 +114,8 @@ class SemanticReader:
                     w * r for w, r in parts) / total
             [docs[position]._.sentiment] = scores_of(row[None, :].astype(np.float64),
                                                      SENTIMENTS)
-            self._concepts(docs[position], readings[position], areas[index], concepts[index])
+            self._concepts(docs[position], whole[position], readings[position], areas[index],
+                           concepts[index])
 
     def _ordered(self, row: NDArray[np.float32]) -> NDArray[np.float32]:
         """Sentiment probabilities in :data:`SENTIMENTS` order."""
@@ -130,18 +132,17 @@ class SemanticReader:
         return [Clause(position, s, e, clause_weight(text[s:e], after) if mixed_in else 0.0)
                 for s, e, after in ranges]
 
-    def _clause_probabilities(self, clauses: list[Clause], docs: Sequence[Doc],
+    def _clause_probabilities(self, clauses: list[Clause], texts: dict[int, str],
                               readings: dict[int, Reading]) -> list[NDArray[np.float32]]:
         if not clauses:
             return []
         embeddings = np.stack([readings[c.doc].span_embedding(c.start, c.end)
                                for c in clauses])
-        texts = [docs[c.doc].text[c.start:c.end] for c in clauses]
-        rows = self.heads.sentiment.probabilities(
-            feature_rows(embeddings, texts, self.heads.labels))
+        rows = self.heads.sentiment.probabilities(feature_rows(
+            embeddings, [texts[c.doc][c.start:c.end] for c in clauses], self.heads.labels))
         return [self._ordered(row) for row in rows]
 
-    def _concepts(self, doc: Doc, reading: Reading, areas: NDArray[np.float32],
+    def _concepts(self, doc: Doc, text: str, reading: Reading, areas: NDArray[np.float32],
                   concepts: NDArray[np.float32]) -> None:
         probabilities = {c: float(p) for c, p in zip(self.heads.concepts.classes, concepts,
                                                      strict=True)}
@@ -160,7 +161,7 @@ class SemanticReader:
                 whole.append((concept, round(probability, 3)))
             else:
                 start, end = clause
-                placed.append((start, end, concept, doc.text[start:end]))
+                placed.append((start, end, concept, text[start:end]))
         doc._.concepts = sorted(kept + placed)
         doc._.inferred_concepts = whole
 

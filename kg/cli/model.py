@@ -1,0 +1,86 @@
+"""``kg model train|status|activate``: the deployment's own semantic model versions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import typer
+
+from kg.errors import ConfigError
+from kg.semantic.label_store import graph_labelled_texts
+from kg.semantic.labels import read_label_file
+from kg.semantic.training import LabelledText, train_model
+from kg.semantic.versions import (
+    BASE_NAME,
+    activate,
+    active_name,
+    base_version,
+    trained_versions,
+)
+from kg.settings import load_settings
+
+app = typer.Typer(no_args_is_help=True, help="Semantic model versions (KG_MODEL_DIR).")
+
+
+def labelled_texts(path: Path) -> list[LabelledText]:
+    """Text-keyed labels of a label file (rows naming an interaction need the graph: use
+    `kg labels import`, which stores them, then train from the graph)."""
+    labels, rejected = read_label_file(path)
+    for problem in rejected:
+        typer.echo(f"{path}:{problem.line}: {problem.field}: {problem.reason} (set aside)",
+                   err=True)
+    return [LabelledText(text=label.text, sentiment=label.sentiment, area=label.area,
+                         concepts=label.concepts)
+            for label in labels if label.text]
+
+
+@app.command("train")
+def train(labels_file: Path | None = typer.Option(
+        None, "--labels", exists=True, dir_okay=False,
+        help="train on this label file (CSV with text) instead of the labels in the graph"),
+        force: bool = typer.Option(
+        False, "--force", help="activate the new version even if it is worse than the "
+                               "active one on the held-back labels")) -> None:
+    """Fit the heads on the shipped base rows plus the deployment's labels; record a version
+    with its figures and activate it unless it is worse than the active one."""
+    settings = load_settings()
+    if labels_file is None:
+        labels = graph_labelled_texts(settings)
+    else:
+        labels = labelled_texts(labels_file)
+    if not labels:
+        raise ConfigError("no labels to train on")
+    outcome = train_model(settings.model_dir, labels, force=force)
+    typer.echo(f"version {outcome.version.name}: {len(labels):,} labels, "
+               f"{outcome.figures.messages:,} held back, {outcome.seconds:.1f} s")
+    typer.echo(f"  new:    {orjson.dumps(outcome.figures.as_dict()).decode()}")
+    typer.echo(f"  {outcome.previous_name}: "
+               f"{orjson.dumps(outcome.previous.as_dict()).decode()}")
+    typer.echo(outcome.reason)
+    if not outcome.activated:
+        raise typer.Exit(1)
+
+
+@app.command("status")
+def status() -> None:
+    """List the versions with their figures; the active one is marked with *."""
+    settings = load_settings()
+    active = active_name(settings.model_dir)
+    base = base_version()
+    typer.echo(f"{'*' if active == BASE_NAME else ' '} {BASE_NAME}  (shipped)  {base.path}")
+    for version in trained_versions(settings.model_dir):
+        mark = "*" if version.name == active else " "
+        figures = version.info.get("figures", {})
+        typer.echo(f"{mark} {version.name}  {version.info.get('created_at', '')}  "
+                   f"labels={version.info.get('labels', '?')}  "
+                   f"held-back figures={orjson.dumps(figures).decode()}")
+
+
+@app.command("activate")
+def activate_command(version: str = typer.Argument(
+        ..., help="a version name (v0001), latest, or base")) -> None:
+    """Switch the active version (or roll back); processes started afterwards use it."""
+    settings = load_settings()
+    chosen = activate(settings.model_dir, version)
+    typer.echo(f"active: {chosen.name}")
