@@ -16,10 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from datetime import datetime
@@ -32,6 +29,8 @@ import pyoxigraph as ox
 import rdflib
 from rdflib.query import ResultRow
 
+from bench import phase_timings
+from bench.serving import free_port, percentile, start_server, stop_server
 from kg.analyst_questions import (
     QUESTIONS,
     AnalystQuestion,
@@ -44,14 +43,9 @@ from kg.analyst_questions import (
 from kg.graph.driver import create_driver, run_query
 from kg.rdf.mirror import DATA_GRAPH, ONTOLOGY_GRAPH
 from kg.settings import Settings, load_settings
-from kg.tooling import bench_timings
 
 KEY = "bench-key"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-def _port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def _load(base: str, ids: list[str], concurrency: int, requests: int) -> list[float]:
@@ -109,12 +103,12 @@ def main() -> None:
     if not args.sparql_only:
         groups = customer_groups(ids, counts)
         views(groups, args.requests, args.workers)
-        bench_timings.record("bench_api: 360 views", interactions,
+        phase_timings.record("bench_api: 360 views", interactions,
                              time.perf_counter() - began, per_interaction=False)
     if not args.views_only:
         began = time.perf_counter()
         questions(settings, ids[0], args.repeat, args.rdflib_max_triples)
-        bench_timings.record("bench_api: analyst questions", interactions,
+        phase_timings.record("bench_api: analyst questions", interactions,
                              time.perf_counter() - began)
 
 
@@ -141,20 +135,10 @@ def customer_groups(ids: list[str], counts: list[tuple[str, int]]
 
 
 def views(groups: list[tuple[str, list[str]]], requests: int, workers: int) -> None:
-    port = _port()
-    env = {**os.environ, "KG_API_KEYS": f'{{"{KEY}": "admin"}}'}
-    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "kg_api.main:create_app",
-                               "--factory", "--port", str(port), "--workers",
-                               str(workers), "--log-level", "warning"], env=env)
+    port = free_port()
+    server = start_server(port, keys={KEY: "admin"}, workers=workers, timeout=60)
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
         for name, ids in groups:
             print(f"360 view of {name}:", flush=True)
             # Warm-up: every sampled customer once, so the measured requests read a warm
@@ -164,18 +148,16 @@ def views(groups: list[tuple[str, list[str]]], requests: int, workers: int) -> N
                 began = time.perf_counter()
                 latencies = asyncio.run(_load(base, ids, concurrency, requests))
                 seconds = time.perf_counter() - began
-                ordered = sorted(latencies)
                 print(f"360 view, concurrency {concurrency:>2}: p50 "
-                      f"{statistics.median(ordered) * 1000:7.1f} ms, p99 "
-                      f"{ordered[max(0, int(len(ordered) * 0.99) - 1)] * 1000:7.1f} ms, "
+                      f"{statistics.median(latencies) * 1000:7.1f} ms, p99 "
+                      f"{percentile(latencies, 0.99) * 1000:7.1f} ms, "
                       f"{len(latencies) / seconds:6.1f} requests/s", flush=True)
         process = psutil.Process(server.pid)
         rss = [p.memory_info().rss for p in process.children() or [process]]
         print(f"API worker RSS after the runs: max {max(rss) / 2**20:.0f} MiB over "
               f"{len(rss)} worker(s)", flush=True)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop_server(server, timeout=30)
 
 
 def questions(settings: Settings, customer: str, repeat: int, rdflib_max_triples: int) -> None:

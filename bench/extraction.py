@@ -15,11 +15,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from kg.extraction.evaluation import shared_texts
 from kg.extraction.pipeline import build_pipeline, extract, load_base_model
 from kg.settings import load_settings
+from training.extraction_eval import shared_texts
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 CONFIGURATIONS = (("bare", 1), ("full", 1), ("bare", 2), ("full", 2))
 
 
@@ -100,7 +100,7 @@ def main() -> None:
     results = {}
     for kind, processes in CONFIGURATIONS:
         output = subprocess.run(
-            [sys.executable, "-m", "kg.extraction.benchmark", "--one", kind, str(processes),
+            [sys.executable, "-m", "bench.extraction", "--one", kind, str(processes),
              "--data", str(args.data), "--messages", str(args.messages),
              "--batch-size", str(args.batch_size)],
             capture_output=True, text=True, check=True)

@@ -22,7 +22,7 @@ about 40 minutes, so its results are kept in a cache and the loads read them ins
 The loader reads the cache through :class:`CachedExtractor`, passed to the product's own
 :func:`kg.ingestion.service.load` (same adapters, rows, writer and derivation).
 
-    python -m kg.tooling.extraction_cache --interactions 1000000 --processes 2
+    python -m bench.extraction_cache --interactions 1000000 --processes 2
 """
 
 from __future__ import annotations
@@ -48,14 +48,14 @@ import orjson
 from spacy.language import Language
 
 import kg.extraction
-import kg.tooling.generator
+import kg.ingestion.generator
 from kg.extraction.models import ExtractionError, ExtractionResult
 from kg.extraction.pipeline import build_pipeline, check_text, extract, provenance
 from kg.ingestion.adapters import ADAPTERS, AdapterOptions, Loaded
+from kg.ingestion.generator import generate
 from kg.ingestion.records import InteractionRecord
 from kg.ontology.files import default_ontology_dir
 from kg.settings import Settings, load_settings
-from kg.tooling.generator import generate
 
 CHUNK_RECORDS = 2000
 LIBRARIES = ("spacy", "vaderSentiment", "scikit-learn", "numpy", "scipy", "py3langid")
@@ -88,7 +88,7 @@ class CorpusSpec:
 
     @property
     def key(self) -> str:
-        generator = Path(kg.tooling.generator.__file__).read_bytes()
+        generator = Path(kg.ingestion.generator.__file__).read_bytes()
         code = hashlib.sha256(generator).hexdigest()[:10]
         return f"i{self.interactions}-c{self.customers}-s{self.seed}-g{code}"
 

@@ -32,11 +32,11 @@ from pathlib import Path
 import httpx
 import psutil
 
+from bench.serving import ADMIN_KEY, free_port, start_server, stop_server
+from bench.soak import SOURCE, fresh_graph, message
 from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
 from kg.settings import Settings, load_settings
-from tools.serving import ADMIN_KEY, free_port, start_server, stop_server
-from tools.soak import SOURCE, fresh_graph, message
 
 CLIENT_TIMEOUT = 30.0  # an answer later than this counts as a hang
 

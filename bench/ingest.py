@@ -1,7 +1,7 @@
 """``scripts/bench_ingest``: what one change costs on graphs of growing size.
 
 For each size: a generated corpus is loaded (``kg load``'s code, deriving after each batch,
-with extraction read from the benchmarks' cache, :mod:`kg.tooling.extraction_cache`, unless
+with extraction read from the benchmarks' cache, :mod:`bench.extraction_cache`, unless
 ``--no-cache``); 1,000 new records are loaded into it (and, once, into an empty graph, for the
 ratio; both extracting); then ``kg serve`` runs in its own process and a client measures
 ``POST /interactions`` of one message (p50/p99, including extraction, derivation and the
@@ -33,9 +33,7 @@ import json
 import os
 import random
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -44,19 +42,20 @@ from pathlib import Path
 
 import httpx
 
+from bench import phase_timings
+from bench.extraction_cache import CachedExtractor, CorpusSpec, prepare
+from bench.serving import free_port, percentile, start_server, stop_server
 from kg.extraction.pipeline import build_pipeline
 from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
 from kg.graph.schema import init_schema, seed_reference_data
+from kg.ingestion.generator import generate
 from kg.ingestion.loader import Extractor
 from kg.ingestion.service import load
 from kg.neo4j_local import server
 from kg.neo4j_local.install import install
 from kg.ontology.mapping import load_mapping
 from kg.settings import Settings, load_settings
-from kg.tooling import bench_timings
-from kg.tooling.extraction_cache import CachedExtractor, CorpusSpec, prepare
-from kg.tooling.generator import generate
 
 KEY = "bench-key"
 # The messages' 500 authors and their order numbers are this run's own: reused across runs,
@@ -69,11 +68,6 @@ ORDER_PREFIX = "R" + RUN[-6:].upper()  # a letter first: never read as a phone n
 
 def _print(name: str, value: str) -> None:
     print(f"{name:<58} {value}", flush=True)
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def _wipe(settings: Settings) -> None:
@@ -151,7 +145,7 @@ def _reuse(settings: Settings, fresh: Path, args: argparse.Namespace) -> None:
     _print(f"kg load of {args.new_records:,} new records into an empty graph "
            f"(second server)", f"{empty:.1f} s")
     into = _load(settings, fresh, ["new.jsonl"], args.batch_size)
-    bench_timings.record("bench_ingest: kg load of new records into it", interactions, into,
+    phase_timings.record("bench_ingest: kg load of new records into it", interactions, into,
                          per_interaction=False)
     _print(f"   kg load of {args.new_records:,} new records into it",
            f"{into:.1f} s = {into / empty:.2f}x the empty graph")
@@ -179,22 +173,6 @@ def _new_records(folder: Path, count: int, seed: int = 99, source: str = "bench-
     return fresh
 
 
-def _serve(settings: Settings, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "KG_API_KEYS": json.dumps({KEY: "admin"}),
-           "KG_RDF_STORE": str(settings.rdf_store)}
-    process = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--port", str(port)],
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 600
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.5)
-    process.kill()
-    raise RuntimeError("kg serve did not answer")
-
-
 def _message(number: int) -> dict[str, object]:
     return {"source": "bench-live", "source_id": f"m{number}-{time.time_ns()}",
             "kind": "ChatSession", "channel": "chat",
@@ -205,12 +183,13 @@ def _message(number: int) -> dict[str, object]:
 
 
 def _measure_api(settings: Settings, args: argparse.Namespace, size: int) -> None:
-    port = _free_port()
+    port = free_port()
     started = time.perf_counter()
-    api = _serve(settings, port)
+    api = start_server(port, keys={KEY: "admin"},
+                       extra_env={"KG_RDF_STORE": str(settings.rdf_store)})
     _print("   kg serve up (mirror owned, built if missing)",
            f"{time.perf_counter() - started:.1f} s")
-    bench_timings.record("bench_ingest: kg serve start", size, time.perf_counter() - started,
+    phase_timings.record("bench_ingest: kg serve start", size, time.perf_counter() - started,
                          per_interaction=False)
     measured_from = time.perf_counter()
     try:
@@ -240,7 +219,7 @@ def _measure_api(settings: Settings, args: argparse.Namespace, size: int) -> Non
                 latencies.append((time.perf_counter() - began) * 1000)
                 unmirrored += not response.json()["mirrored"]
             _print("   POST /interactions, one message (p50 / p99)",
-                   f"{statistics.median(latencies):.0f} / {_percentile(latencies, .99):.0f} ms; "
+                   f"{statistics.median(latencies):.0f} / {percentile(latencies, .99):.0f} ms; "
                    f"{unmirrored} of {args.posts} answered before the mirror had them")
             erase = []
             for customer in sample:
@@ -252,13 +231,8 @@ def _measure_api(settings: Settings, args: argparse.Namespace, size: int) -> Non
                    f"(in order: {', '.join(f'{ms:.0f}' for ms in erase)})")
             _sustained(client, args)
     finally:
-        api.terminate()
-        try:
-            api.wait(timeout=120)
-        except subprocess.TimeoutExpired:
-            api.kill()  # busy past its shutdown grace: the measurement's own error matters
-            api.wait()
-    bench_timings.record("bench_ingest: POST, DELETE and sustained ingest", size,
+        stop_server(api, timeout=120)
+    phase_timings.record("bench_ingest: POST, DELETE and sustained ingest", size,
                          time.perf_counter() - measured_from, per_interaction=False)
 
 
@@ -306,14 +280,8 @@ def _sustained(client: httpx.Client, args: argparse.Namespace) -> None:
     total = int(args.rate * args.seconds)
     lags, failures = _at_rate(client, 10_000, total, args.rate)
     _print(f"   mirror lag at {args.rate:g} messages/s for {args.seconds:g} s (p50 / p99)",
-           f"{statistics.median(lags):.0f} / {_percentile(lags, .99):.0f} ms; "
+           f"{statistics.median(lags):.0f} / {percentile(lags, .99):.0f} ms; "
            f"{failures} of {total} failed or not mirrored")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def main() -> None:
@@ -374,7 +342,7 @@ def main() -> None:
             how = "extraction read from the cache"
         seconds = _load(settings, corpus, ["crm.csv", "interactions.jsonl"], args.batch_size,
                         extractor=extractor, dead=folder)
-        bench_timings.record(f"bench_ingest: load with derivation ({how})", size, seconds)
+        phase_timings.record(f"bench_ingest: load with derivation ({how})", size, seconds)
         _print(f"{size:,} interactions: load with derivation and mirror ({how})",
                f"{seconds:.0f} s ({size / seconds:,.0f} interactions/s)")
         into = _load(settings, fresh, ["new.jsonl"], args.batch_size)

@@ -2,7 +2,7 @@
 
 Runs against the Neo4j in the environment (``scripts/bench_load`` starts a dedicated one) and
 wipes it first. The generated corpus and its extraction results are kept under
-``KG_BENCH_CACHE`` (:mod:`kg.tooling.extraction_cache`), so a corpus is generated and extracted
+``KG_BENCH_CACHE`` (:mod:`bench.extraction_cache`), so a corpus is generated and extracted
 once, whatever the number of runs. Phases, each printed with what it measured:
 
 0. the corpus and its extraction cache: generated and extracted only when missing (the time
@@ -40,6 +40,8 @@ from pathlib import Path
 
 from spacy.language import Language
 
+from bench import phase_timings
+from bench.extraction_cache import CachedExtractor, CorpusSpec, PreparedCorpus, prepare
 from kg.derivation.linkage import PROBABILISTIC_RULE, Link, resolve
 from kg.derivation.refresh import derive_everything, refresh
 from kg.extraction.pipeline import build_pipeline, extract
@@ -56,11 +58,9 @@ from kg.ontology.mapping import GraphMapping, load_mapping
 from kg.rdf.owner import open_sink
 from kg.rdf.sync import rebuild
 from kg.resolution.persons import person_attributes
-from kg.resolution.synthetic import people
 from kg.settings import load_settings
-from kg.tooling import bench_timings
-from kg.tooling.extraction_cache import CachedExtractor, CorpusSpec, PreparedCorpus, prepare
-from kg.tooling.quality import pairwise_scores, read_truth
+from training.quality import pairwise_scores, read_truth
+from training.synthetic_people import people
 
 
 def _print(label: str, value: str) -> None:
@@ -166,7 +166,7 @@ def main() -> None:
            f"customers); {filled.records:,} extracted now ({filled.chunks_done_before} of "
            f"{filled.chunks} chunks cached before) in {time.perf_counter() - started:.0f} s")
     if filled.records:
-        bench_timings.record("extraction cache fill", args.interactions,
+        phase_timings.record("extraction cache fill", args.interactions,
                              filled.seconds * args.interactions / filled.records)
     work = Path(tempfile.mkdtemp(prefix="kg-bench-load-"))
     if args.skip_to_end_to_end:
@@ -230,7 +230,7 @@ def end_to_end(corpus: PreparedCorpus, work: Path, args: argparse.Namespace,
     began = time.perf_counter()
     for source, path in (("crm", folder / "crm.csv"), ("jsonl", folder / "interactions.jsonl")):
         loader = (["-m", "kg", "load"] if args.no_cache else
-                  ["-m", "kg.tooling.cached_load", "--cache", str(corpus.cache.path)])
+                  ["-m", "bench.cached_load", "--cache", str(corpus.cache.path)])
         done = subprocess.run([sys.executable, *loader, source, str(path), "--no-derive",
                                "--batch-size", str(args.batch_size),
                                "--dead-letters", str(work / f"dead-{source}.jsonl")],
@@ -238,7 +238,7 @@ def end_to_end(corpus: PreparedCorpus, work: Path, args: argparse.Namespace,
         if not args.no_cache:
             _print(f"   {source}", done.stdout.strip())
     load_seconds = time.perf_counter() - began
-    bench_timings.record("bench_load: end-to-end load" +
+    phase_timings.record("bench_load: end-to-end load" +
                          ("" if args.no_cache else " (cached extraction)"),
                          args.interactions, load_seconds)
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -259,7 +259,7 @@ def end_to_end(corpus: PreparedCorpus, work: Path, args: argparse.Namespace,
         predicted = {r["identityId"]: r["customerId"] for r in
                      run_query(driver, settings, queries.READ_CUSTOMER_OF_IDENTITIES)}
     derive_seconds = time.perf_counter() - began
-    bench_timings.record("bench_load: derived steps and mirror", args.interactions,
+    phase_timings.record("bench_load: derived steps and mirror", args.interactions,
                          derive_seconds)
     _print("   derived steps (resolution, cases, mirror)",
            f"{derive_seconds:.1f} s {json.dumps(derived)}")

@@ -5,7 +5,7 @@ from the cache, the graph built once and left loaded), ``scripts/bench_api`` on 
 then ``scripts/bench_ingest --reuse`` on that same graph (no rebuild). Each benchmark's output
 goes to the console and to ``.kg/bench-logs/<run>/<size>-<benchmark>.log``; the phases' times go
 to ``timings.jsonl`` beside them. After each size, every phase is extrapolated to the larger
-sizes still to run and to one million interactions (:mod:`kg.tooling.bench_timings`), with a
+sizes still to run and to one million interactions (:mod:`bench.phase_timings`), with a
 warning for a phase over an hour, so a long run can be stopped, or its cache filled
 beforehand (``scripts/fill_bench_cache``), before it is started.
 
@@ -23,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from kg.tooling import bench_timings
+from bench import phase_timings
 
 ONE_MILLION = 1_000_000
 
@@ -50,7 +50,7 @@ def run_logged(command: list[str], log: Path, env: dict[str, str]) -> int:
 
 def print_estimates(timings: Path, sizes: list[int]) -> bool:
     """Estimates for ``sizes``; True if any phase would take over an hour."""
-    lines = bench_timings.report(timings, sizes)
+    lines = phase_timings.report(timings, sizes)
     for line in lines:
         print(line, flush=True)
     return any("WARNING" in line for line in lines)

@@ -1,9 +1,11 @@
-"""Starting ``kg serve`` in a process of its own and watching it: what soak and fault runs share.
+"""Starting ``kg serve`` in a process of its own and watching it: the one helper every benchmark,
+soak and fault run starts the product's server with.
 
-The server gets its settings from the environment (the caller's, with the API keys added), so a
-run points it at its own Neo4j home and mirror store. Memory is the resident set of the server
-process and its children (uvicorn runs the app in the process itself; SPARQL workers are
-children and come and go).
+The server gets its settings from the environment (the caller's, with the API keys added, and
+``extra_env`` on top), so a run points it at its own Neo4j home and mirror store. It is ready
+when ``/health`` answers 200: the mirror is then owned, and built if it was missing. Memory is the
+resident set of the server process and its children (uvicorn runs the app in the process
+itself; SPARQL workers are children and come and go).
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import httpx
 import psutil
 
-ADMIN_KEY = "tools-admin"
+ADMIN_KEY = "bench-admin"
 
 
 def free_port() -> int:
@@ -28,19 +31,38 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_server(port: int, *, log: Path, timeout: float = 600.0,
-                 extra_env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-    """``kg serve`` on 127.0.0.1:``port``, once ``/health`` answers 200 (the mirror is owned
-    and built if it was missing); its output goes to ``log``."""
-    env = {**os.environ, "KG_API_KEYS": json.dumps({ADMIN_KEY: "admin"}), **(extra_env or {})}
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("ab") as out:
-        process = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--port", str(port)],
-                                   env=env, stdout=out, stderr=subprocess.STDOUT)
+def server_command(port: int, *, workers: int = 1) -> list[str]:
+    """``kg serve`` on 127.0.0.1:``port``; with more than one worker, uvicorn's worker processes
+    over the same app factory (``kg serve`` runs one process)."""
+    if workers == 1:
+        return [sys.executable, "-m", "kg", "serve", "--port", str(port)]
+    return [sys.executable, "-m", "uvicorn", "kg_api.main:create_app", "--factory",
+            "--port", str(port), "--workers", str(workers), "--log-level", "warning"]
+
+
+def start_server(port: int, *, keys: Mapping[str, str] | None = None, log: Path | None = None,
+                 timeout: float = 600.0, workers: int = 1,
+                 extra_env: Mapping[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """The server on 127.0.0.1:``port``, once ``/health`` answers 200.
+
+    ``keys`` maps API keys to roles (default: :data:`ADMIN_KEY` as admin); the server's output
+    goes to ``log`` (appended), or nowhere. Raises :class:`RuntimeError` when the server exits
+    or does not answer within ``timeout`` seconds (then it is killed)."""
+    env = {**os.environ, "KG_API_KEYS": json.dumps(dict(keys or {ADMIN_KEY: "admin"})),
+           **(extra_env or {})}
+    command = server_command(port, workers=workers)
+    if log is None:
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+    else:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("ab") as out:
+            process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    where = f"; see {log}" if log is not None else ""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"kg serve exited with {process.returncode}; see {log}")
+            raise RuntimeError(f"kg serve exited with {process.returncode}{where}")
         try:
             if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
                 return process
@@ -48,11 +70,13 @@ def start_server(port: int, *, log: Path, timeout: float = 600.0,
             pass
         time.sleep(0.5)
     process.kill()
-    raise RuntimeError(f"kg serve did not answer /health within {timeout:g} s; see {log}")
+    process.wait()
+    raise RuntimeError(f"kg serve did not answer /health within {timeout:g} s{where}")
 
 
 def stop_server(process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
-    """SIGTERM (a clean shutdown: the writer finishes what is queued), SIGKILL after ``timeout``."""
+    """SIGTERM (a clean shutdown: the writer finishes what is queued), SIGKILL after ``timeout``
+    (a server busy past its shutdown grace: the measurement's own error matters)."""
     if process.poll() is None:
         process.terminate()
         try:

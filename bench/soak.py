@@ -30,15 +30,7 @@ from pathlib import Path
 
 import httpx
 
-from kg.extraction.pipeline import build_pipeline
-from kg.graph import queries
-from kg.graph.driver import create_driver, run_query
-from kg.graph.schema import init_schema, seed_reference_data
-from kg.ingestion.service import load
-from kg.ontology.mapping import load_mapping
-from kg.settings import Settings, load_settings
-from kg.tooling.generator import generate
-from tools.serving import (
+from bench.serving import (
     ADMIN_KEY,
     folder_bytes,
     free_port,
@@ -47,6 +39,14 @@ from tools.serving import (
     start_server,
     stop_server,
 )
+from kg.extraction.pipeline import build_pipeline
+from kg.graph import queries
+from kg.graph.driver import create_driver, run_query
+from kg.graph.schema import init_schema, seed_reference_data
+from kg.ingestion.generator import generate
+from kg.ingestion.service import load
+from kg.ontology.mapping import load_mapping
+from kg.settings import Settings, load_settings
 
 RUN = f"{time.time_ns():x}"
 

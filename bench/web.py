@@ -12,19 +12,16 @@ navigation start or from just before the route changes.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import statistics
-import subprocess
-import sys
 import time
 
 import httpx
 from playwright.sync_api import Page, sync_playwright
 
+from bench.browser import launch_chromium
+from bench.serving import free_port, start_server, stop_server
 from kg.graph.driver import create_driver, run_query
 from kg.settings import load_settings
-from kg_api.browser import free_port, launch_chromium
 
 KEY = "bench-web-key"
 HEAVIEST = """
@@ -32,22 +29,6 @@ MATCH (c:Customer)-[:HAS_IDENTITY]->(:Identity)<-[:AUTHORED_BY]-(i:Interaction)
 RETURN c.customerId AS id, count(i) AS n ORDER BY n DESC, id LIMIT 1
 """
 RENDERED = "performance.getEntriesByName('kg:360-rendered').slice(-1)[0]?.startTime ?? null"
-
-
-def _serve(port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "KG_API_KEYS": json.dumps({KEY: "reader"})}
-    process = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--port", str(port)],
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                return process
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    process.terminate()
-    raise SystemExit("kg serve did not answer /health within 60 s")
 
 
 def _wait_rendered(page: Page, after: float) -> float:
@@ -81,7 +62,7 @@ def main() -> None:
         raise SystemExit("no customer with interactions: run scripts/demo first")
     customer, volume = rows[0]["id"], rows[0]["n"]
     port = free_port()
-    server = _serve(port)
+    server = start_server(port, keys={KEY: "reader"}, timeout=60)
     base = f"http://127.0.0.1:{port}"
     session = (f"sessionStorage.setItem('kg.apiKey', '{KEY}'); "
                "sessionStorage.setItem('kg.role', 'reader');")
@@ -112,8 +93,7 @@ def main() -> None:
                 warm.append(_wait_rendered(page, start) - start)
             browser.close()
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop_server(server, timeout=30)
     print(f"360° page of the heaviest customer ({customer}, {volume} interactions), "
           f"Chromium headless at {args.width} px, kg serve on this machine:")
     print("  " + _summary("cold load (new context: HTML, bundle, API, render)", cold))

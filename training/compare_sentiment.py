@@ -17,14 +17,14 @@ from spacy.training import Example
 
 from kg.extraction.components.learned_sentiment import score_texts
 from kg.extraction.components.sentiment import label_of
-from kg.extraction.corpora import SENTIMENTS, LabelledText, real_message_texts
-from kg.extraction.evaluation import accuracy, macro_f1
 from kg.extraction.linear_text_model import batches
-from kg.extraction.real_gold import gold_keys, load_real_gold
 from kg.extraction.trained_models import SENTIMENT_MODEL, load_model
-from kg.extraction.training import SOURCE_WEIGHTS, sentiment_rows
+from training.corpora import SENTIMENTS, LabelledText, real_message_texts
+from training.extraction_eval import accuracy, macro_f1
+from training.fitting import SOURCE_WEIGHTS, sentiment_rows
+from training.real_gold import gold_keys, load_real_gold
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def dev_sets(data: Path, rows: list[LabelledText]) -> dict[str, list[tuple[str, str]]]:

@@ -10,25 +10,25 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from kg.extraction.corpora import LabelledText, goemotions, tweet_sentiment, tweeteval
-from kg.extraction.evaluation import (
+from kg.extraction.pipeline import build_pipeline
+from kg.settings import load_settings
+from training.corpora import LabelledText, goemotions, tweet_sentiment, tweeteval
+from training.extraction_eval import (
     Counts,
     GoldMessage,
     evaluate_gold,
     evaluate_unlabelled,
     load_gold,
 )
-from kg.extraction.evaluation_real import (
+from training.extraction_eval_real import (
     RealGoldReport,
     build_previous,
     evaluate_real_gold,
     sentiment_scores,
 )
-from kg.extraction.pipeline import build_pipeline
-from kg.extraction.real_gold import GOLD, load_real_gold
-from kg.settings import load_settings
+from training.real_gold import GOLD, load_real_gold
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 SYSTEMS = ("model", "rules", "vader")
 HEADERS = {"model": "pipeline", "rules": "previous rules", "vader": "plain VADER"}
 

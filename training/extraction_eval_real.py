@@ -23,12 +23,12 @@ from spacy.language import Language
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from kg.extraction.concept_labels import top_concepts
-from kg.extraction.corpora import LabelledText, real_message_texts
-from kg.extraction.evaluation import Counts, accuracy, macro_f1, vader_label
 from kg.extraction.models import ExtractionResult
 from kg.extraction.pipeline import extract, load_base_model
-from kg.extraction.real_gold import RealGoldRecord
 from kg.settings import Settings
+from training.corpora import LabelledText, real_message_texts
+from training.extraction_eval import Counts, accuracy, macro_f1, vader_label
+from training.real_gold import RealGoldRecord
 
 COARSE_TYPES = {"ORG": "ORG", "BRAND": "ORG", "COMPETITOR": "ORG", "PERSON": "PERSON",
                 "STAFF": "PERSON", "GPE": "PLACE", "LOC": "PLACE", "FAC": "PLACE",

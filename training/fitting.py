@@ -15,7 +15,9 @@ import numpy as np
 from scipy import sparse
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 
-from kg.extraction.corpora import (
+from kg.extraction.linear_text_model import LinearTextModel, counts, fit_idf, weigh
+from kg.extraction.service_features import dense_features
+from training.corpora import (
     SENTIMENTS,
     LabelledText,
     banking77,
@@ -24,9 +26,7 @@ from kg.extraction.corpora import (
     goemotions,
     tweet_sentiment,
 )
-from kg.extraction.linear_text_model import LinearTextModel, counts, fit_idf, weigh
-from kg.extraction.service_features import dense_features
-from kg.extraction.topic_corpora import TopicText
+from training.topic_corpora import TopicText
 
 # Weight of each source in the loss, per example; weak service-domain labels count a bit less
 # than people's labels but enough that "my card never arrived" is learned as a complaint.

@@ -37,6 +37,7 @@ import pandas as pd
 from kg.derivation.linkage import PROBABILISTIC_RULE, Link, person_rows_of, resolve
 from kg.derivation.unionfind import UnionFind
 from kg.ingestion.adapters import ADAPTERS, AdapterOptions, Loaded
+from kg.ingestion.generator import generate
 from kg.ingestion.records import CustomerRecord, InteractionRecord
 from kg.ingestion.rows import GraphBatch, add_customer_record, add_interaction
 from kg.ontology.mapping import GraphMapping, load_mapping
@@ -45,8 +46,7 @@ from kg.resolution.linker import link_population
 from kg.resolution.models import PersonRow
 from kg.resolution.probabilistic import load_model, train
 from kg.settings import load_settings
-from kg.tooling.generator import generate
-from kg.tooling.quality import pairwise_scores, read_truth
+from training.quality import pairwise_scores, read_truth
 
 DEVELOP, REPORT = (1, 2), (3, 4)
 FEBRL_COLUMNS = {"given_name": "given_name", "surname": "surname",

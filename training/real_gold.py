@@ -17,7 +17,7 @@ from pathlib import Path
 
 from kg.errors import ConfigError
 
-GOLD = Path(__file__).resolve().parents[2] / "tests" / "data" / "real_gold.jsonl"
+GOLD = Path(__file__).resolve().parents[1] / "tests" / "data" / "real_gold.jsonl"
 SPLIT_SALT = "customer-kg-real-gold-v1"
 FIELDS = ("dataset", "record_id", "sentiment", "concepts", "entities")
 

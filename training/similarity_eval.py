@@ -17,16 +17,24 @@ import argparse
 import random
 import statistics
 from collections import defaultdict
+from typing import Final, LiteralString
+
+from rdflib.namespace import RDF, SKOS
 
 from kg.derivation.similarity import BUCKET_CAP, buckets, exact_top, lsh_top
+from kg.graph.driver import create_driver, run_query
+from kg.ontology.files import OntologyFiles, default_ontology_dir, parse_turtle
+from kg.settings import load_settings
+
+# Every customer summary's concepts (``--from-graph``).
+SUMMARY_CONCEPTS: Final[LiteralString] = """
+MATCH (s:CustomerSummary)
+RETURN s.summaryOf AS customerId, s.summaryConcepts AS concepts
+"""
 
 
 def scheme_concepts() -> list[tuple[str, str]]:
     """(concept, its top-level area) for every concept of the ontology's scheme."""
-    from rdflib.namespace import RDF, SKOS
-
-    from kg.ontology.files import OntologyFiles, default_ontology_dir, parse_turtle
-
     graph = parse_turtle(OntologyFiles(default_ontology_dir()).concepts)
     ids = {c: str(c).rsplit("/", 1)[1] for c in graph.subjects(RDF.type, SKOS.Concept)}
 
@@ -59,13 +67,9 @@ def generated_sets(customers: int, seed: int) -> dict[str, set[str]]:
 
 
 def graph_sets() -> dict[str, set[str]]:
-    from kg.graph.driver import create_driver, run_query
-    from kg.settings import load_settings
-
     settings = load_settings()
     with create_driver(settings) as driver:
-        rows = run_query(driver, settings, "MATCH (s:CustomerSummary) "
-                         "RETURN s.summaryOf AS customerId, s.summaryConcepts AS concepts")
+        rows = run_query(driver, settings, SUMMARY_CONCEPTS)
     return {r["customerId"]: set(r["concepts"]) for r in rows if r["concepts"]}
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from spacy.language import Language
 
-from kg.extraction.corpora import customer_care_turns, real_message_texts
-from kg.extraction.real_gold import RealGoldRecord
+from training.corpora import customer_care_turns, real_message_texts
+from training.real_gold import RealGoldRecord
 
 # Banking77 intent → concept. Intents that fit no concept (ordering a spare card, card
 # limits, …) are left out rather than taught as "no topic".

@@ -14,18 +14,10 @@ import time
 from pathlib import Path
 
 from kg.extraction.concept_labels import top_concepts
-from kg.extraction.corpora import LabelledText, tweet_sentiment
-from kg.extraction.evaluation import accuracy, macro_f1
-from kg.extraction.real_gold import gold_keys, load_real_gold
-from kg.extraction.topic_corpora import (
-    TopicText,
-    banking_topics,
-    cfpb_topics,
-    gold_topics,
-    matched_care_topics,
-)
 from kg.extraction.trained_models import SENTIMENT_MODEL, TOPIC_MODEL
-from kg.extraction.training import (
+from training.corpora import LabelledText, tweet_sentiment
+from training.extraction_eval import accuracy, macro_f1
+from training.fitting import (
     SentimentSettings,
     TopicSettings,
     fit_sentiment,
@@ -33,8 +25,16 @@ from kg.extraction.training import (
     label_counts,
     sentiment_rows,
 )
+from training.real_gold import gold_keys, load_real_gold
+from training.topic_corpora import (
+    TopicText,
+    banking_topics,
+    cfpb_topics,
+    gold_topics,
+    matched_care_topics,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 # Real-message sources a shipped model may learn from (Apache-2.0, public domain).
 TRAINABLE = frozenset({"twitter_customer_care", "cfpb"})
 BACKGROUND_TEXTS = 3000
@@ -110,10 +110,10 @@ def train_topics(data: Path, out: Path, seed: int) -> None:
 def tune_topics(data: Path, seed: int, folds: int = 3) -> None:
     """Cross-validates the thresholds of ``ckg_topics`` on the real-message dev half only."""
     from kg.extraction.components.topics import Thresholds, combine
-    from kg.extraction.corpora import real_message_texts
-    from kg.extraction.evaluation import Counts
     from kg.extraction.pipeline import load_base_model
     from kg.settings import load_settings
+    from training.corpora import real_message_texts
+    from training.extraction_eval import Counts
 
     tops = top_concepts()
     texts = real_message_texts(data)

@@ -92,7 +92,7 @@ def train(out: Path = typer.Option(..., help="model file to write (Splink JSON)"
     """Train the linkage model without labels on the graph's person records; use it with
     KG_RESOLUTION_MODEL=OUT."""
     from kg.resolution.probabilistic import train as train_model
-    from kg.resolution.training import write_model
+    from kg.resolution.probabilistic import write_model
 
     settings = load_settings()
     with create_driver(settings) as driver:

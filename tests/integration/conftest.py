@@ -39,7 +39,7 @@ def driver(settings: Settings, running: server.ServerStatus) -> Iterator[neo4j.D
 @pytest.fixture(scope="module")
 def api_settings(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """A freshly loaded generated corpus (seed 5) and the API's test keys."""
-    from kg.tooling.generator import generate
+    from kg.ingestion.generator import generate
     from tests.integration.graph_state import wipe
     from tests.integration.support import API_KEYS, load_corpus
 

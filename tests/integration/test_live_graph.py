@@ -24,6 +24,7 @@ from kg.derivation.refresh import INACTIVE_DAYS, derive_everything, refresh
 from kg.graph import queries
 from kg.graph.driver import run_query
 from kg.ingestion import warm_up as warm_up_module
+from kg.ingestion.generator import generate
 from kg.ingestion.service import load
 from kg.ontology.mapping import load_mapping
 from kg.rdf.owner import MirrorOwner
@@ -32,7 +33,6 @@ from kg.rdf.sync import check, last_sequence, open_store, sync
 from kg.settings import Settings
 from kg.stewardship.erasure import erase_customer, erase_in
 from kg.stewardship.manual import merge_customers, split_identity
-from kg.tooling.generator import generate
 from tests.integration.graph_state import fingerprint
 from tests.integration.support import free_port
 

@@ -14,6 +14,7 @@ from spacy.language import Language
 from kg.errors import GraphError, GraphUnavailable
 from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
+from kg.ingestion.generator import generate
 from kg.ingestion.rows import GraphBatch
 from kg.ingestion.service import LoadSummary
 from kg.ingestion.writer import write_batch
@@ -21,10 +22,9 @@ from kg.ontology.mapping import load_mapping
 from kg.rdf import mirror
 from kg.rdf.sync import check_offline, open_store, rebuild
 from kg.settings import Settings
-from kg.tooling.generator import generate
-from kg.tooling.quality import pairwise_scores, read_truth
 from tests.integration.graph_state import fingerprint, wipe
 from tests.integration.support import load_corpus
+from training.quality import pairwise_scores, read_truth
 
 pytestmark = pytest.mark.integration
 

@@ -25,6 +25,7 @@ from kg.derivation.linkage import MERGE_RULE, PROBABILISTIC_RULE, SPLIT_RULE
 from kg.derivation.refresh import RefreshSummary, derive_everything, refresh
 from kg.graph import queries
 from kg.graph.driver import run_query
+from kg.ingestion.generator import generate
 from kg.ingestion.records import CustomerRecord, IdentityRef
 from kg.ingestion.rows import GraphBatch, add_customer_record
 from kg.ingestion.service import load
@@ -34,12 +35,11 @@ from kg.rdf.sink import OxigraphSink
 from kg.rdf.sync import check, open_store, sync
 from kg.resolution.persons import person_attributes
 from kg.resolution.suggestions import decide, list_suggestions
-from kg.resolution.synthetic import people
 from kg.settings import Settings
 from kg.stewardship.erasure import erase_customer
 from kg.stewardship.manual import merge_customers, split_identity
-from kg.tooling.generator import generate
 from tests.integration.graph_state import fingerprint
+from training.synthetic_people import people
 
 pytestmark = pytest.mark.integration
 
