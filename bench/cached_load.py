@@ -2,7 +2,7 @@
 
 Everything but extraction is the product's own load: the same adapters, batches, rows,
 writer, change records and (unless ``--no-derive``) derivation after each batch, through
-:func:`kg.ingestion.service.load`. Extraction results come from the cache file that
+:func:`kg.services.ingest.load`. Extraction results come from the cache file that
 :mod:`bench.extraction_cache` filled with the same pipeline (its fingerprint names the
 file), so a figure measured this way is a load *with cached extraction*, and says so.
 
@@ -19,8 +19,8 @@ from bench.extraction_cache import CachedExtractor, ExtractionCache, fingerprint
 from kg.extraction.pipeline import build_pipeline
 from kg.graph.driver import create_driver
 from kg.graph.schema import init_schema, seed_reference_data
-from kg.ingestion.service import load
 from kg.ontology.mapping import load_mapping
+from kg.services.ingest import load
 from kg.settings import load_settings
 
 

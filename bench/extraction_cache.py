@@ -20,7 +20,7 @@ about 40 minutes, so its results are kept in a cache and the loads read them ins
   extracts two chunks at a time in forked worker processes.
 
 The loader reads the cache through :class:`CachedExtractor`, passed to the product's own
-:func:`kg.ingestion.service.load` (same adapters, rows, writer and derivation).
+:func:`kg.services.ingest.load` (same adapters, rows, writer and derivation).
 
     python -m bench.extraction_cache --interactions 1000000 --processes 2
 """

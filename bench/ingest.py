@@ -51,10 +51,10 @@ from kg.graph.driver import create_driver, run_query
 from kg.graph.schema import init_schema, seed_reference_data
 from kg.ingestion.generator import generate
 from kg.ingestion.loader import Extractor
-from kg.ingestion.service import load
 from kg.neo4j_local import server
 from kg.neo4j_local.install import install
 from kg.ontology.mapping import load_mapping
+from kg.services.ingest import load
 from kg.settings import Settings, load_settings
 
 KEY = "bench-key"

@@ -11,7 +11,7 @@ once, whatever the number of runs. Phases, each printed with what it measured:
    ``--sample`` interactions;
 2. graph writes alone: rows/s of ``write_batch`` on the first ``--sample`` interactions'
    batches, extracted beforehand (read from the cache, untimed);
-3. end to end: the product's load (``kg.ingestion.service.load``: adapters, rows, writer) in a
+3. end to end: the product's load (``kg.services.ingest.load``: adapters, rows, writer) in a
    fresh process (interactions/s, peak RSS), with extraction read from the cache (``--no-cache``:
    ``kg load`` itself, extracting), then the derived steps (identity resolution, cases,
    journeys, segments, RDF mirror) timed on their own;
@@ -57,10 +57,9 @@ from kg.ingestion.writer import write_batch
 from kg.ontology.mapping import GraphMapping, load_mapping
 from kg.rdf.owner import open_sink
 from kg.rdf.sync import rebuild
-from kg.resolution.persons import person_attributes
 from kg.settings import load_settings
 from training.quality import pairwise_scores, read_truth
-from training.synthetic_people import people
+from training.synthetic_people import people, person_attributes
 
 
 def _print(label: str, value: str) -> None:

@@ -44,8 +44,8 @@ from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
 from kg.graph.schema import init_schema, seed_reference_data
 from kg.ingestion.generator import generate
-from kg.ingestion.service import load
 from kg.ontology.mapping import load_mapping
+from kg.services.ingest import load
 from kg.settings import Settings, load_settings
 
 RUN = f"{time.time_ns():x}"

@@ -35,7 +35,6 @@ from typing import Any
 import pandas as pd
 
 from kg.derivation.linkage import PROBABILISTIC_RULE, Link, person_rows_of, resolve
-from kg.derivation.unionfind import UnionFind
 from kg.ingestion.adapters import ADAPTERS, AdapterOptions, Loaded
 from kg.ingestion.generator import generate
 from kg.ingestion.records import CustomerRecord, InteractionRecord
@@ -46,6 +45,7 @@ from kg.resolution.linker import link_population
 from kg.resolution.models import PersonRow
 from kg.resolution.probabilistic import load_model, train
 from kg.settings import load_settings
+from kg.unionfind import UnionFind
 from training.quality import pairwise_scores, read_truth
 
 DEVELOP, REPORT = (1, 2), (3, 4)

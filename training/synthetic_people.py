@@ -9,8 +9,11 @@ probability, up to three duplicates with typos, swapped or missing values, a mov
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+
+from kg.ingestion.records import PersonAttributes
+from kg.resolution.persons import GRAPH_KEYS
 
 SYLLABLES = ("an", "be", "ca", "de", "el", "fa", "gi", "ho", "is", "ja", "ka", "li", "ma", "ne",
              "ol", "pe", "ra", "si", "ta", "ul", "va", "wi", "yo", "za", "mi", "ro", "sa", "te")
@@ -112,3 +115,10 @@ def _corrupt(original: dict[str, str], rng: random.Random) -> dict[str, str]:
             record["givenName"], record["familyName"] = (record.get("familyName", ""),
                                                          record.get("givenName", ""))
     return {key: value for key, value in record.items() if value}
+
+
+def person_attributes(graph_properties: Mapping[str, str]) -> PersonAttributes:
+    """Canonical person attributes from graph property keys (postcode is not one of them)."""
+    by_key = {key: field for field, key in GRAPH_KEYS.items() if field != "postcode"}
+    return PersonAttributes.model_validate(
+        {by_key[key]: value for key, value in graph_properties.items() if key in by_key})

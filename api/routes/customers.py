@@ -8,13 +8,13 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from kg.consent.models import CONSENT_WITHDRAWAL_INTENT
-from kg.consent.service import SUGGESTIONS_PER_CUSTOMER
 from kg.derivation.similarity import BUCKET_CAP, FIRST_CHECKED
 from kg.graph import queries
 from kg.graph.driver import run_query
 from kg.ingestion.identities import IdentityError, normalise
-from kg.stewardship.erasure import erase_customer, forget_query_statistics
-from kg.stewardship.manual import (
+from kg.services.consent import SUGGESTIONS_PER_CUSTOMER
+from kg.services.erasure import erase_customer, forget_query_statistics
+from kg.services.merge_split import (
     NotAnIdentityOf,
     UnknownCustomer,
     merge_customers,

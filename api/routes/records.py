@@ -8,8 +8,8 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 
 from kg.graph import queries
-from kg.ingestion.service import canonical_items, ingest
 from kg.ontology.mapping import load_mapping
+from kg.services.ingest import canonical_items, ingest
 from kg_api.deps import DriverDep, GraphDep, SettingsDep
 from kg_api.models import IngestResult
 from kg_api.security import Reader, Writer

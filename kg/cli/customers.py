@@ -14,9 +14,9 @@ from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
 from kg.ontology.mapping import load_mapping
 from kg.rdf.owner import sync_if_free
-from kg.resolution import suggestions as suggested
+from kg.services import suggestions as suggested
+from kg.services.merge_split import merge_customers, split_identity
 from kg.settings import load_settings
-from kg.stewardship.manual import merge_customers, split_identity
 
 app = typer.Typer(no_args_is_help=True, help="Merge and split customers (identity resolution).")
 

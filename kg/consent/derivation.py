@@ -13,7 +13,7 @@ import neo4j
 
 from kg.consent.models import ConsentEvent
 from kg.consent.policy import analytics_flags, channel_of_identity, linking_permitted
-from kg.derivation.changes import Change
+from kg.feed.changes import Change
 from kg.graph import queries
 from kg.settings import Settings
 

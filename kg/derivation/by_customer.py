@@ -34,10 +34,10 @@ import neo4j
 
 from kg.consent.derivation import refresh_consent_flags
 from kg.derivation.cases import cases_around, journeys_and_segments
-from kg.derivation.changes import Change, append_change, lock_feed
 from kg.derivation.population import PopulationResolution
 from kg.derivation.summary_refresh import refresh_summaries
 from kg.derivation.tallies import refresh_open_case_counts
+from kg.feed.changes import Change, append_change, lock_feed
 from kg.graph import queries
 from kg.settings import Settings
 

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from kg.derivation.clock import shifted
-from kg.derivation.unionfind import UnionFind
+from kg.unionfind import UnionFind
 
 REFERENCE_KINDS = ("ORDER:", "BOOKING:", "TICKET:", "ACCOUNT:")
 PUBLIC_CHANNELS = {"twitter", "facebook", "instagram", "social", "forum", "review"}

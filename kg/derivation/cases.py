@@ -30,8 +30,8 @@ from kg.derivation.case_rules import (
     row_of,
     segment_of,
 )
-from kg.derivation.changes import Change
 from kg.derivation.clock import NOW_RANK, graph_now, shifted
+from kg.feed.changes import Change
 from kg.graph import queries
 from kg.graph.driver import write_rows
 

@@ -18,8 +18,8 @@ from typing import Any, LiteralString
 import neo4j
 
 from kg.consent.derivation import links_permitted_by_consent
-from kg.derivation.changes import Change
 from kg.derivation.linkage import Link, resolve, score_touched
+from kg.feed.changes import Change
 from kg.graph import queries
 from kg.graph.driver import write_rows
 from kg.settings import Settings

@@ -20,7 +20,7 @@ Linking policy (also in the README):
   ``manual:merge`` link; ``kg customers split`` or rejecting a suggestion adds ``manual:split``
   links of score 0, which veto every other link between the pair.
 
-Every customer id is a keyed hash of its smallest identity id (see :mod:`kg.derivation.ids`),
+Every customer id is a keyed hash of its smallest identity id (see :mod:`kg.feed.ids`),
 so the result does not depend on load order, and resolving twice changes nothing. The refresh
 path (:mod:`kg.derivation.identities`) scores touched identities and resolves their connected
 part of the graph inside its transaction; the functions here take a ``run`` callable so the
@@ -35,12 +35,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, LiteralString
 
-from kg.derivation.ids import keyed
-from kg.derivation.unionfind import UnionFind
+from kg.feed.ids import keyed
 from kg.graph import queries
+from kg.resolution.linker import link_touched
 from kg.resolution.models import PersonRow, ScoredPair
 from kg.resolution.persons import person_row
+from kg.resolution.probabilistic import load_model
 from kg.settings import Settings
+from kg.unionfind import UnionFind
 
 PROBABILISTIC_RULE = "probabilistic:splink"
 MERGE_RULE, SPLIT_RULE = "manual:merge", "manual:split"
@@ -177,9 +179,6 @@ def fetch_candidates(run: Run, wanted: Mapping[str, set[str]]) -> list[PersonRow
 def score_touched(run: Run, settings: Settings, identity_ids: Iterable[str]) -> int:
     """Incremental mode: score new or changed identities against their blocking candidates
     and store the links; returns how many pairs were kept."""
-    from kg.resolution.linker import link_touched
-    from kg.resolution.probabilistic import load_model
-
     ids = sorted(set(identity_ids))
     touched = person_rows_of(run(queries.READ_PERSON_IDENTITIES_BY_ID, {"ids": ids}))
     if not touched:

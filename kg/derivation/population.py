@@ -34,7 +34,6 @@ from typing import Any, LiteralString
 import neo4j
 
 from kg.consent.derivation import links_permitted_by_consent
-from kg.derivation.changes import Change, append_change, lock_feed
 from kg.derivation.linkage import (
     PROBABILISTIC_RULE,
     Link,
@@ -42,6 +41,7 @@ from kg.derivation.linkage import (
     resolve,
     scored_link_rows,
 )
+from kg.feed.changes import Change, append_change, lock_feed
 from kg.graph import queries
 from kg.resolution.linker import link_population
 from kg.resolution.probabilistic import load_model

@@ -23,7 +23,7 @@ from datetime import datetime
 import neo4j
 from neo4j import exceptions as neo4j_errors
 
-from kg.derivation.changes import Change, append_change
+from kg.feed.changes import Change, append_change
 from kg.graph import queries
 from kg.graph.driver import graph_errors, run_query
 from kg.settings import Settings

@@ -24,9 +24,7 @@ import neo4j
 from kg.consent.derivation import customers_of_identities, refresh_consent_flags
 from kg.derivation.by_customer import derive_covered
 from kg.derivation.cases import cases_around, journeys_and_segments
-from kg.derivation.changes import Change, append_change, lock_feed
 from kg.derivation.identities import resolve_around
-from kg.derivation.ids import installation_key
 from kg.derivation.population import population_due, resolve_population
 from kg.derivation.quarantine import (
     NOT_THE_RECORDS_FAULT,
@@ -37,6 +35,8 @@ from kg.derivation.quarantine import (
 )
 from kg.derivation.summary_refresh import refresh_summaries
 from kg.derivation.tallies import recount, refresh_open_case_counts
+from kg.feed.changes import Change, append_change, lock_feed
+from kg.feed.ids import installation_key
 from kg.graph import queries
 from kg.graph.driver import graph_errors, run_query
 from kg.settings import Settings

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import neo4j
 
-from kg.derivation.changes import Change, append_change, lock_feed
+from kg.feed.changes import Change, append_change, lock_feed
 from kg.graph import queries
 from kg.graph.driver import write_rows
 

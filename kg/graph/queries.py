@@ -328,7 +328,7 @@ RETURN r.sequenceNumber AS sequence, r.touchedNodes AS nodes,
 ORDER BY sequence LIMIT $limit
 """
 
-# Erasure (kg.stewardship.erasure): the change records before an erasure that name what it
+# Erasure (kg.services.erasure): the change records before an erasure that name what it
 # removed, and the rewrite of their lists without those names.
 CHANGE_RECORDS_BEFORE: Final[LiteralString] = """
 MATCH (r:ChangeRecord) WHERE r.sequenceNumber < $sequence

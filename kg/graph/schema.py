@@ -5,10 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import neo4j
+from rdflib import RDF, URIRef
 
+from kg.feed.changes import Change, append_change, lock_feed
 from kg.graph import queries
 from kg.graph.driver import graph_errors, run_query
-from kg.ontology.mapping import Constraint, GraphMapping, Index
+from kg.ontology.files import OntologyFiles, default_ontology_dir, load_vocabulary
+from kg.ontology.mapping import Constraint, GraphMapping, Index, local_name
+from kg.ontology.namespaces import CKC, CKG, SKOS
 from kg.settings import Settings
 
 
@@ -44,13 +48,6 @@ def _existing_names(driver: neo4j.Driver, settings: Settings) -> set[str]:
 
 def seed_reference_data(driver: neo4j.Driver, settings: Settings) -> int:
     """Concepts with their hierarchy, and the segment, emotion, intent and stage individuals."""
-    from rdflib import RDF, URIRef
-
-    from kg.derivation.changes import Change, append_change, lock_feed
-    from kg.ontology.files import OntologyFiles, default_ontology_dir, load_vocabulary
-    from kg.ontology.mapping import local_name
-    from kg.ontology.namespaces import CKC, CKG, SKOS
-
     graph = load_vocabulary(OntologyFiles(default_ontology_dir()))
     concepts = sorted(c for c in graph.subjects(RDF.type, SKOS.Concept)
                       if isinstance(c, URIRef) and str(c).startswith(str(CKC)))
@@ -88,8 +85,6 @@ def backfill_message_sentiment(driver: neo4j.Driver, settings: Settings,
     """Give interactions of a graph loaded before ``sentimentLabel`` / ``sentimentScore``
     existed their message-level sentiment, from their whole-message opinion; each batch is one
     transaction with its change record, so the RDF mirror follows. Returns how many were set."""
-    from kg.derivation.changes import Change, append_change, lock_feed
-
     def write(tx: neo4j.ManagedTransaction) -> int:
         lock_feed(tx)
         ids = [row["interactionId"]

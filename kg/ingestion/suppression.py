@@ -13,8 +13,8 @@ from collections.abc import Iterable
 
 import neo4j
 
-from kg.derivation.ids import installation_key, keyed
 from kg.errors import KgError
+from kg.feed.ids import installation_key, keyed
 from kg.graph import queries
 from kg.graph.driver import run_query
 from kg.settings import Settings

@@ -22,7 +22,7 @@ from typing import Any
 import neo4j
 import pyoxigraph as ox
 
-from kg.derivation.changes import NOT_MIRRORED
+from kg.feed.changes import NOT_MIRRORED
 from kg.graph import queries
 from kg.graph.driver import graph_errors
 from kg.ontology.mapping import GraphMapping

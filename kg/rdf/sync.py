@@ -19,7 +19,7 @@ from typing import Any
 
 import neo4j
 
-from kg.derivation.changes import split_edge_key, split_node_key
+from kg.feed.changes import split_edge_key, split_node_key
 from kg.graph import queries
 from kg.graph.driver import graph_errors, run_query
 from kg.ontology.mapping import GraphMapping

@@ -17,15 +17,15 @@ import neo4j
 from kg.consent.models import CONSENT_WITHDRAWAL_INTENT, PURPOSES, ConsentChange, ConsentEvent
 from kg.consent.policy import Decision, current, decide
 from kg.consent.rows import consent_row
-from kg.derivation.changes import Change, append_change, lock_feed
 from kg.derivation.refresh import refresh
 from kg.errors import KgError
+from kg.feed.changes import Change, append_change, lock_feed
 from kg.graph import queries
 from kg.graph.driver import graph_errors, run_query
 from kg.ingestion.rows import CHANNEL_LABELS, CUSTOMER_CHOSEN
 from kg.ontology.mapping import load_mapping
+from kg.services.merge_split import NotAnIdentityOf, identities_of
 from kg.settings import Settings
-from kg.stewardship.manual import NotAnIdentityOf, identities_of
 
 SUGGESTIONS_PER_CUSTOMER = 100  # pending suggestions listed with a customer's permissions
 

@@ -18,14 +18,14 @@ from dataclasses import dataclass, field
 
 import neo4j
 
-from kg.derivation.changes import Change, append_change, lock_feed
-from kg.derivation.ids import installation_key
 from kg.derivation.tallies import Tallies, contributions, move
 from kg.errors import GraphError
+from kg.feed.changes import Change, append_change, lock_feed
+from kg.feed.ids import installation_key
 from kg.graph import queries
 from kg.graph.driver import graph_errors, run_query, write_rows
+from kg.ingestion.suppression import suppression_key
 from kg.settings import Settings
-from kg.stewardship.suppression import suppression_key
 
 
 @dataclass

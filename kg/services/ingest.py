@@ -31,11 +31,11 @@ from kg.ingestion.group_commit import GroupWriter
 from kg.ingestion.loader import Extractor, build_batch, read_items
 from kg.ingestion.records import InteractionRecord
 from kg.ingestion.rows import GraphBatch
+from kg.ingestion.suppression import SuppressedMeanwhile, suppressed
 from kg.ingestion.writer import write_batch
 from kg.ontology.mapping import GraphMapping
 from kg.rdf.owner import sync_if_free
 from kg.settings import Settings
-from kg.stewardship.suppression import SuppressedMeanwhile, suppressed
 
 if TYPE_CHECKING:  # the pipeline arrives built; importing spaCy is the caller's business
     from spacy.language import Language

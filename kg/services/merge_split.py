@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import neo4j
 
-from kg.derivation.changes import Change, append_change, lock_feed
 from kg.derivation.refresh import refresh
 from kg.errors import KgError
+from kg.feed.changes import Change, append_change, lock_feed
 from kg.graph import queries
 from kg.graph.driver import graph_errors, run_query
 from kg.settings import Settings

@@ -21,8 +21,8 @@ from kg.derivation.refresh import refresh
 from kg.errors import ConfigError
 from kg.graph import queries
 from kg.graph.driver import run_query
+from kg.services.merge_split import link_identities
 from kg.settings import Settings
-from kg.stewardship.manual import link_identities
 
 
 class Suggestion(BaseModel):

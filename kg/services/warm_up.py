@@ -22,7 +22,6 @@ from typing import Any
 
 import neo4j
 
-from kg.derivation.ids import installation_key
 from kg.derivation.refresh import derive_pending
 from kg.extraction.models import (
     ConceptMention,
@@ -35,6 +34,7 @@ from kg.extraction.models import (
     Signal,
     Span,
 )
+from kg.feed.ids import installation_key
 from kg.graph import queries
 from kg.graph.driver import graph_errors
 from kg.ingestion.adapters import Rejected
@@ -42,13 +42,13 @@ from kg.ingestion.identities import identity_id
 from kg.ingestion.loader import build_batch
 from kg.ingestion.records import IdentityRef
 from kg.ingestion.rows import GraphBatch
-from kg.ingestion.service import canonical_items
 from kg.ingestion.writer import write_and_derive_in
 from kg.ontology.mapping import GraphMapping
 from kg.ontology.namespaces import CKC
 from kg.rdf.mirror import mirrored_keys
+from kg.services.erasure import erase_in
+from kg.services.ingest import canonical_items
 from kg.settings import Settings
-from kg.stewardship.erasure import erase_in
 
 log = logging.getLogger(__name__)
 

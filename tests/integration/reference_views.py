@@ -146,9 +146,9 @@ def validated_view(driver: neo4j.Driver, settings: Settings, customer: str, *,
     """The 360° view as separate reads put it together, validated by its response model: the
     summary's row, the journey's page (``CUSTOMER_INTERACTIONS``, as the timeline reads it) and
     the permissions of ``customer_consents`` (the consents endpoint's reads); None if unknown."""
-    from kg.consent.service import customer_consents
     from kg.derivation.similarity import BUCKET_CAP, FIRST_CHECKED
     from kg.graph import queries
+    from kg.services.consent import customer_consents
     from kg_api.deps import native
     from kg_api.models import Customer360
     from kg_api.routes.consents import permissions_view

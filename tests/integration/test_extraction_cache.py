@@ -15,10 +15,10 @@ from kg.graph.driver import create_driver
 from kg.graph.schema import init_schema, seed_reference_data
 from kg.ingestion.generator import generate
 from kg.ingestion.loader import Extractor
-from kg.ingestion.service import LoadSummary, load
 from kg.neo4j_local import server
 from kg.ontology.mapping import load_mapping
 from kg.rdf.mirror import DATA_GRAPH
+from kg.services.ingest import LoadSummary, load
 from kg.settings import Settings
 from tests.integration.graph_state import fingerprint, wipe
 

@@ -30,11 +30,11 @@ from kg.ingestion import writer as writer_module
 from kg.ingestion.group_commit import GroupWriter
 from kg.ingestion.records import CustomerRecord, IdentityRef
 from kg.ingestion.rows import GraphBatch, add_customer_record
-from kg.ingestion.service import Ingested, canonical_items, ingest
 from kg.ingestion.writer import write_batch
 from kg.ontology.mapping import load_mapping
+from kg.services.erasure import erase_customer
+from kg.services.ingest import Ingested, canonical_items, ingest
 from kg.settings import Settings
-from kg.stewardship.erasure import erase_customer
 from kg_api.main import create_app
 from tests.integration.graph_state import wipe
 from tests.integration.support import API_KEYS, serving

@@ -25,11 +25,11 @@ from kg.graph.schema import init_schema, seed_reference_data
 from kg.ingestion.adapters import ADAPTERS, AdapterOptions, Loaded
 from kg.ingestion.records import CustomerRecord
 from kg.ingestion.rows import GraphBatch, add_customer_record
-from kg.ingestion.service import load
 from kg.ingestion.writer import write_batch
 from kg.ontology.mapping import load_mapping
 from kg.rdf.owner import owner_in_this_process
 from kg.rdf.sync import check_offline
+from kg.services.ingest import load
 from kg.settings import Settings
 from kg_api.main import create_app
 from tests.integration.graph_state import wipe

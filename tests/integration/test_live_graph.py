@@ -23,16 +23,16 @@ from kg.derivation.linkage import PROBABILISTIC_RULE
 from kg.derivation.refresh import INACTIVE_DAYS, derive_everything, refresh
 from kg.graph import queries
 from kg.graph.driver import run_query
-from kg.ingestion import warm_up as warm_up_module
 from kg.ingestion.generator import generate
-from kg.ingestion.service import load
 from kg.ontology.mapping import load_mapping
 from kg.rdf.owner import MirrorOwner
 from kg.rdf.sink import OxigraphSink
 from kg.rdf.sync import check, last_sequence, open_store, sync
+from kg.services import warm_up as warm_up_module
+from kg.services.erasure import erase_customer, erase_in
+from kg.services.ingest import load
+from kg.services.merge_split import merge_customers, split_identity
 from kg.settings import Settings
-from kg.stewardship.erasure import erase_customer, erase_in
-from kg.stewardship.manual import merge_customers, split_identity
 from tests.integration.graph_state import fingerprint
 from tests.integration.support import free_port
 

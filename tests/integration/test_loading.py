@@ -16,11 +16,11 @@ from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
 from kg.ingestion.generator import generate
 from kg.ingestion.rows import GraphBatch
-from kg.ingestion.service import LoadSummary
 from kg.ingestion.writer import write_batch
 from kg.ontology.mapping import load_mapping
 from kg.rdf import mirror
 from kg.rdf.sync import check_offline, open_store, rebuild
+from kg.services.ingest import LoadSummary
 from kg.settings import Settings
 from tests.integration.graph_state import fingerprint, wipe
 from tests.integration.support import load_corpus

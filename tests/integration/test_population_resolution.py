@@ -28,18 +28,17 @@ from kg.graph.driver import run_query
 from kg.ingestion.generator import generate
 from kg.ingestion.records import CustomerRecord, IdentityRef
 from kg.ingestion.rows import GraphBatch, add_customer_record
-from kg.ingestion.service import load
 from kg.ingestion.writer import write_batch
 from kg.ontology.mapping import load_mapping
 from kg.rdf.sink import OxigraphSink
 from kg.rdf.sync import check, open_store, sync
-from kg.resolution.persons import person_attributes
-from kg.resolution.suggestions import decide, list_suggestions
+from kg.services.erasure import erase_customer
+from kg.services.ingest import load
+from kg.services.merge_split import merge_customers, split_identity
+from kg.services.suggestions import decide, list_suggestions
 from kg.settings import Settings
-from kg.stewardship.erasure import erase_customer
-from kg.stewardship.manual import merge_customers, split_identity
 from tests.integration.graph_state import fingerprint
-from training.synthetic_people import people
+from training.synthetic_people import people, person_attributes
 
 pytestmark = pytest.mark.integration
 

@@ -1,6 +1,6 @@
 """Change-record keys, and why rewriting one relationship type of a node in the mirror is sound."""
 
-from kg.derivation.changes import Change, edge_key, split_edge_key, split_node_key
+from kg.feed.changes import Change, edge_key, split_edge_key, split_node_key
 from kg.ontology.mapping import load_mapping
 
 

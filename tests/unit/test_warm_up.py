@@ -5,8 +5,8 @@ import pytest
 
 from kg.graph import queries
 from kg.graph.driver import create_driver
-from kg.ingestion.warm_up import conversation, warm_up
 from kg.ontology.mapping import load_mapping
+from kg.services.warm_up import conversation, warm_up
 from kg.settings import Settings
 from tests.integration.support import free_port
 
