@@ -22,6 +22,7 @@ import time
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Final, LiteralString
 
 import httpx
 import psutil
@@ -30,6 +31,7 @@ import rdflib
 from rdflib.query import ResultRow
 
 from bench import phase_timings
+from bench.graphs import COUNT_INTERACTIONS, COUNT_SUMMARIES
 from bench.serving import free_port, percentile, start_server, stop_server
 from kg.analyst_questions import (
     QUESTIONS,
@@ -45,6 +47,16 @@ from kg.rdf.mirror import DATA_GRAPH, ONTOLOGY_GRAPH
 from kg.settings import Settings, load_settings
 
 KEY = "bench-key"
+# Typical customers: up to 2,000 with interactions, by id.
+CUSTOMERS_WITH_INTERACTIONS: Final[LiteralString] = """
+MATCH (c:Customer)-[:HAS_IDENTITY]->()<-[:AUTHORED_BY]-(:Interaction)
+RETURN DISTINCT c.customerId AS id ORDER BY id LIMIT 2000
+"""
+# Every customer's interaction count, from the summaries, heaviest first.
+INTERACTION_COUNTS: Final[LiteralString] = """
+MATCH (s:CustomerSummary) WHERE s.interactionCount > 0
+RETURN s.summaryOf AS id, s.interactionCount AS n ORDER BY n DESC, id
+"""
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
@@ -80,16 +92,11 @@ def main() -> None:
     args = parser.parse_args()
     settings = load_settings()
     with create_driver(settings) as driver:
-        ids = [r["id"] for r in run_query(driver, settings, """
-            MATCH (c:Customer)-[:HAS_IDENTITY]->()<-[:AUTHORED_BY]-(:Interaction)
-            RETURN DISTINCT c.customerId AS id ORDER BY id LIMIT 2000""")]
-        counts = [(r["id"], int(r["n"])) for r in run_query(driver, settings, """
-            MATCH (s:CustomerSummary) WHERE s.interactionCount > 0
-            RETURN s.summaryOf AS id, s.interactionCount AS n ORDER BY n DESC, id""")]
-        interactions = run_query(driver, settings,
-                                 "MATCH (i:Interaction) RETURN count(i) AS n")[0]["n"]
-        summaries = run_query(driver, settings,
-                              "MATCH (s:CustomerSummary) RETURN count(s) AS n")[0]["n"]
+        ids = [r["id"] for r in run_query(driver, settings, CUSTOMERS_WITH_INTERACTIONS)]
+        counts = [(r["id"], int(r["n"])) for r in run_query(driver, settings,
+                                                            INTERACTION_COUNTS)]
+        interactions = run_query(driver, settings, COUNT_INTERACTIONS)[0]["n"]
+        summaries = run_query(driver, settings, COUNT_SUMMARIES)[0]["n"]
     print(f"graph: {interactions:,} interactions, {summaries:,} customer summaries, "
           f"{len(ids):,} customers sampled; Neo4j store "
           f"{_megabytes(settings.neo4j_home / 'data' / 'databases')} MiB on disk (page cache "

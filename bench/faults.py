@@ -34,6 +34,7 @@ import psutil
 
 from bench.serving import ADMIN_KEY, free_port, start_server, stop_server
 from bench.soak import SOURCE, fresh_graph, message
+from kg.derivation.refresh import ALL_INTERACTION_IDS, READ_PENDING_CHANGES
 from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
 from kg.settings import Settings, load_settings
@@ -61,8 +62,8 @@ def _kill_hard(pid: int) -> None:
 def _present(settings: Settings, ids: list[str]) -> tuple[list[str], int]:
     """The acknowledged ids missing from the graph, and the change records still pending."""
     with create_driver(settings) as driver:
-        found = {r["id"] for r in run_query(driver, settings, queries.ALL_INTERACTION_IDS)}
-        pending = len(run_query(driver, settings, queries.READ_PENDING_CHANGES,
+        found = {r["id"] for r in run_query(driver, settings, ALL_INTERACTION_IDS)}
+        pending = len(run_query(driver, settings, READ_PENDING_CHANGES,
                                 {"limit": 1000}))
     return sorted(set(ids) - found), pending
 

@@ -39,16 +39,17 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Final, LiteralString
 
 import httpx
 
 from bench import phase_timings
 from bench.extraction_cache import CachedExtractor, CorpusSpec, prepare
+from bench.graphs import COUNT_CUSTOMERS, COUNT_INTERACTIONS, reset_graph
 from bench.serving import free_port, percentile, start_server, stop_server
 from kg.extraction.pipeline import build_pipeline
 from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
-from kg.graph.schema import init_schema, seed_reference_data
 from kg.ingestion.generator import generate
 from kg.ingestion.loader import Extractor
 from kg.neo4j_local import server
@@ -66,17 +67,21 @@ RUN = f"{time.time_ns():x}"
 ORDER_PREFIX = "R" + RUN[-6:].upper()  # a letter first: never read as a phone number
 
 
+# Interactions an earlier measurement added (its sources), which a reused graph must not hold.
+COUNT_MEASURED: Final[LiteralString] = """
+MATCH (i:Interaction)
+WHERE i.sourceSystem IN ['bench-new', 'bench-new-again', 'bench-live']
+RETURN count(i) AS n
+"""
+
+
 def _print(name: str, value: str) -> None:
     print(f"{name:<58} {value}", flush=True)
 
 
 def _wipe(settings: Settings) -> None:
-    with create_driver(settings) as driver, driver.session() as session:
-        session.run(queries.DELETE_ALL_RELATIONSHIPS).consume()
-        session.run(queries.DELETE_ALL).consume()
-        init_schema(driver, settings, load_mapping())
-        seed_reference_data(driver, settings)
-    shutil.rmtree(settings.rdf_store, ignore_errors=True)
+    with create_driver(settings) as driver:
+        reset_graph(driver, settings, mirror=True)
 
 
 def _load(settings: Settings, folder: Path, files: list[str], batch: int,
@@ -95,10 +100,8 @@ def _load(settings: Settings, folder: Path, files: list[str], batch: int,
 def _graph_size(settings: Settings) -> tuple[int, int]:
     """Interactions and customers in the graph."""
     with create_driver(settings) as driver:
-        interactions = int(run_query(driver, settings,
-                                     "MATCH (i:Interaction) RETURN count(i) AS n")[0]["n"])
-        customers = int(run_query(driver, settings,
-                                  "MATCH (c:Customer) RETURN count(c) AS n")[0]["n"])
+        interactions = int(run_query(driver, settings, COUNT_INTERACTIONS)[0]["n"])
+        customers = int(run_query(driver, settings, COUNT_CUSTOMERS)[0]["n"])
     return interactions, customers
 
 
@@ -126,10 +129,7 @@ def _reuse(settings: Settings, fresh: Path, args: argparse.Namespace) -> None:
         sys.exit(f"the graph at {settings.neo4j_uri} has no interactions: run "
                  "scripts/bench_load --interactions N first")
     with create_driver(settings) as driver:
-        measured_before = int(run_query(driver, settings, """
-            MATCH (i:Interaction)
-            WHERE i.sourceSystem IN ['bench-new', 'bench-new-again', 'bench-live']
-            RETURN count(i) AS n""")[0]["n"])
+        measured_before = int(run_query(driver, settings, COUNT_MEASURED)[0]["n"])
     if args.api_only:
         _print("reused graph (left by scripts/bench_load), loads skipped",
                f"{interactions:,} interactions, {customers:,} customers")

@@ -37,17 +37,17 @@ import tempfile
 import time
 from itertools import islice
 from pathlib import Path
+from typing import Final, LiteralString
 
 from spacy.language import Language
 
 from bench import phase_timings
 from bench.extraction_cache import CachedExtractor, CorpusSpec, PreparedCorpus, prepare
+from bench.graphs import READ_CUSTOMER_OF_IDENTITIES, reset_graph
 from kg.derivation.linkage import PROBABILISTIC_RULE, Link, resolve
 from kg.derivation.refresh import derive_everything, refresh
 from kg.extraction.pipeline import build_pipeline, extract
-from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
-from kg.graph.schema import init_schema, seed_reference_data
 from kg.ingestion.adapters import ADAPTERS, AdapterOptions, Loaded
 from kg.ingestion.deadletters import DeadLetters
 from kg.ingestion.loader import build_batch
@@ -61,6 +61,10 @@ from kg.settings import load_settings
 from training.quality import pairwise_scores, read_truth
 from training.synthetic_people import people, person_attributes
 
+COUNT_SCORED_LINKS: Final[LiteralString] = """
+MATCH (:Identity)-[l:LINKED_WITH {linkRule: $rule}]->(:Identity) RETURN count(l) AS n
+"""
+
 
 def _print(label: str, value: str) -> None:
     print(f"{label:<52} {value}", flush=True)
@@ -68,11 +72,8 @@ def _print(label: str, value: str) -> None:
 
 def _wipe() -> None:
     settings = load_settings()
-    with create_driver(settings) as driver, driver.session() as session:
-        session.run(queries.DELETE_ALL_RELATIONSHIPS).consume()
-        session.run(queries.DELETE_ALL).consume()
-        init_schema(driver, settings, load_mapping())
-        seed_reference_data(driver, settings)
+    with create_driver(settings) as driver:
+        reset_graph(driver, settings)
 
 
 def one_million_identities(count: int) -> float:
@@ -115,10 +116,10 @@ def graph_resolution(count: int, batch_size: int = 10_000) -> None:
         began = time.perf_counter()
         counts = refresh(driver, settings).as_dict()
         total = time.perf_counter() - began
-        scored = int(run_query(driver, settings, queries.COUNT_SCORED_LINKS,
+        scored = int(run_query(driver, settings, COUNT_SCORED_LINKS,
                                {"rule": PROBABILISTIC_RULE})[0]["n"])
         predicted = {r["identityId"]: r["customerId"] for r in
-                     run_query(driver, settings, queries.READ_CUSTOMER_OF_IDENTITIES)}
+                     run_query(driver, settings, READ_CUSTOMER_OF_IDENTITIES)}
     precision, recall = pairwise_scores(predicted, truth)
     _print(f"   refresh path over {count:,} new identities in Neo4j",
            f"{total:.1f} s (blocking, scoring, writing {scored:,} scored links, customers, "
@@ -256,7 +257,7 @@ def end_to_end(corpus: PreparedCorpus, work: Path, args: argparse.Namespace,
                                             mapping)
         derived["mirror seconds"] = round(time.perf_counter() - mirror_began, 1)
         predicted = {r["identityId"]: r["customerId"] for r in
-                     run_query(driver, settings, queries.READ_CUSTOMER_OF_IDENTITIES)}
+                     run_query(driver, settings, READ_CUSTOMER_OF_IDENTITIES)}
     derive_seconds = time.perf_counter() - began
     phase_timings.record("bench_load: derived steps and mirror", args.interactions,
                          derive_seconds)

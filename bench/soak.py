@@ -30,6 +30,7 @@ from pathlib import Path
 
 import httpx
 
+from bench.graphs import reset_graph
 from bench.serving import (
     ADMIN_KEY,
     folder_bytes,
@@ -39,10 +40,10 @@ from bench.serving import (
     start_server,
     stop_server,
 )
+from kg.derivation.refresh import ALL_INTERACTION_IDS
 from kg.extraction.pipeline import build_pipeline
 from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
-from kg.graph.schema import init_schema, seed_reference_data
 from kg.ingestion.generator import generate
 from kg.ontology.mapping import load_mapping
 from kg.services.ingest import load
@@ -92,11 +93,7 @@ def fresh_graph(settings: Settings, folder: Path, customers: int, interactions: 
     nlp = build_pipeline(settings)
     mapping = load_mapping()
     with create_driver(settings) as driver:
-        with driver.session(database=settings.neo4j_database) as session:
-            session.run(queries.DELETE_ALL_RELATIONSHIPS).consume()
-            session.run(queries.DELETE_ALL).consume()
-        init_schema(driver, settings, mapping)
-        seed_reference_data(driver, settings)
+        reset_graph(driver, settings)
         for source, name in (("crm", "crm.csv"), ("jsonl", "interactions.jsonl")):
             load(source, [folder / name], driver=driver, settings=settings, nlp=nlp,
                  mapping=mapping, dead_letters=folder / f"dead-{source}.jsonl",
@@ -206,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         stop_sampling.set()
         stop_server(server)
     with create_driver(settings) as driver:
-        found = {r["id"] for r in run_query(driver, settings, queries.ALL_INTERACTION_IDS)}
+        found = {r["id"] for r in run_query(driver, settings, ALL_INTERACTION_IDS)}
     lost = sorted(set(outcomes.acknowledged) - found)
     check = subprocess.run([sys.executable, "-m", "kg", "rdf", "check"], capture_output=True,
                            text=True, check=False)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from typing import Final, LiteralString
 
 import httpx
 from playwright.sync_api import Page, sync_playwright
@@ -24,7 +25,7 @@ from kg.graph.driver import create_driver, run_query
 from kg.settings import load_settings
 
 KEY = "bench-web-key"
-HEAVIEST = """
+HEAVIEST: Final[LiteralString] = """
 MATCH (c:Customer)-[:HAS_IDENTITY]->(:Identity)<-[:AUTHORED_BY]-(i:Interaction)
 RETURN c.customerId AS id, count(i) AS n ORDER BY n DESC, id LIMIT 1
 """

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import typer
 
-from kg.derivation.linkage import person_rows_of
+from kg.derivation.linkage import READ_PERSON_IDENTITIES, person_rows_of
 from kg.errors import ConfigError
-from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
 from kg.ontology.mapping import load_mapping
 from kg.rdf.owner import sync_if_free
@@ -96,7 +95,7 @@ def train(out: Path = typer.Option(..., help="model file to write (Splink JSON)"
 
     settings = load_settings()
     with create_driver(settings) as driver:
-        rows = person_rows_of(run_query(driver, settings, queries.READ_PERSON_IDENTITIES))
+        rows = person_rows_of(run_query(driver, settings, READ_PERSON_IDENTITIES))
     try:
         model = train_model(rows)
     except ValueError as error:

@@ -71,7 +71,7 @@ def group_cases(rows: list[Row], window: timedelta) -> dict[str, list[str]]:
 
 
 def row_of(record: dict[str, Any]) -> Row:
-    """A :class:`Row` from a neighbourhood record of :mod:`kg.graph.queries`."""
+    """A :class:`Row` from a neighbourhood record of :mod:`kg.derivation.cases`."""
     at = record["at"]
     return Row(
         interaction=record["interactionId"],

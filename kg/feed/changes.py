@@ -6,7 +6,7 @@ which only the outgoing relationships of one type changed, so the mirror rewrite
 segment sweep can move a hundred thousand customers, and rewriting every one of them whole would
 cost the mirror minutes); ``pending*`` tells derivation which interactions, identities and
 customers still need their customers, cases, journeys and segments refreshed. Every write
-transaction first locks the feed head (:data:`~kg.graph.queries.LOCK_FEED`), so writes commit
+transaction first locks the feed head (:data:`LOCK_FEED`), so writes commit
 one at a time and sequence numbers follow commit order.
 """
 
@@ -14,10 +14,39 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Final, LiteralString
 
 import neo4j
 
-from kg.graph import queries
+# Every write transaction starts by locking the feed head, so writes commit one after another
+# and sequence numbers follow commit order; it ends by appending its change record.
+LOCK_FEED: Final[LiteralString] = """
+MERGE (f:ChangeFeed {feedId: 'main'})
+WITH f CALL apoc.lock.nodes([f])
+RETURN f.lastSequence AS last
+"""
+
+APPEND_CHANGE: Final[LiteralString] = """
+MATCH (f:ChangeFeed {feedId: 'main'})
+SET f.lastSequence = coalesce(f.lastSequence, 0) + 1
+CREATE (r:ChangeRecord {sequenceNumber: f.lastSequence, touchedNodes: $nodes,
+        touchedEdges: $edges,
+        pendingInteractions: $interactions, pendingIdentities: $identities,
+        pendingCustomers: $customers, derivationPending: $pending, committedAt: datetime()})
+RETURN r.sequenceNumber AS sequence
+"""
+
+LAST_SEQUENCE: Final[LiteralString] = """
+OPTIONAL MATCH (f:ChangeFeed {feedId: 'main'})
+RETURN coalesce(f.lastSequence, 0) AS last
+"""
+
+MARK_DERIVED: Final[LiteralString] = """
+UNWIND $sequences AS sequence
+MATCH (r:ChangeRecord {sequenceNumber: sequence})
+SET r.derivationPending = false
+"""
+
 
 # Bookkeeping and read models derived from facts the mirror already holds: a customer's
 # summary, corpus counts and similarity buckets would only repeat those facts in another form.
@@ -76,12 +105,12 @@ class Change:
 
 def lock_feed(tx: neo4j.ManagedTransaction) -> None:
     """Serialise this transaction with every other write (held until commit)."""
-    tx.run(queries.LOCK_FEED).consume()
+    tx.run(LOCK_FEED).consume()
 
 
 def append_change(tx: neo4j.ManagedTransaction, change: Change, *, pending: bool) -> int:
     """Write the change record of this transaction; returns its sequence number."""
-    record = tx.run(queries.APPEND_CHANGE, nodes=sorted(change.nodes),
+    record = tx.run(APPEND_CHANGE, nodes=sorted(change.nodes),
                     edges=sorted(change.edges),
                     interactions=sorted(change.interactions),
                     identities=sorted(change.identities), customers=sorted(change.customers),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, LiteralString
+from typing import Any, Final, LiteralString
 
 import neo4j
 from neo4j import exceptions as neo4j_errors
@@ -16,9 +16,10 @@ from kg.errors import (
     GraphRequestError,
     GraphUnavailable,
 )
-from kg.graph import queries
 from kg.neo4j_local.config import local_password  # the local server is one option among many
 from kg.settings import Settings
+
+PING: Final[LiteralString] = "RETURN 1 AS ok"
 
 
 def create_driver(settings: Settings, *, wait_seconds: float | None = None) -> neo4j.Driver:
@@ -47,7 +48,7 @@ def graph_answers(driver: neo4j.Driver, settings: Settings) -> bool:
     must be quick, and must not wait out the driver's retry time)."""
     try:
         with driver.session(database=settings.neo4j_database) as session:
-            session.run(neo4j.Query(queries.PING, timeout=5.0)).consume()
+            session.run(neo4j.Query(PING, timeout=5.0)).consume()
     except (neo4j_errors.DriverError, neo4j_errors.Neo4jError, OSError):
         return False
     return True

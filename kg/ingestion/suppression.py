@@ -10,14 +10,27 @@ identity is set aside with its reason, until an operator lifts the suppression
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Final, LiteralString
 
 import neo4j
 
 from kg.errors import KgError
 from kg.feed.ids import installation_key, keyed
-from kg.graph import queries
 from kg.graph.driver import run_query
 from kg.settings import Settings
+
+SUPPRESSED_AMONG: Final[LiteralString] = """
+UNWIND $keys AS key
+MATCH (s:Suppression {suppressionKey: key})
+RETURN s.suppressionKey AS key
+"""
+
+LIFT_SUPPRESSION: Final[LiteralString] = """
+UNWIND $keys AS key
+MATCH (s:Suppression {suppressionKey: key})
+DELETE s
+RETURN count(*) AS lifted
+"""
 
 
 def suppression_key(key: bytes, identity_id: str) -> str:
@@ -42,7 +55,7 @@ def suppressed(driver: neo4j.Driver, settings: Settings, identity_ids: Iterable[
     by_key = {suppression_key(key, identity): identity for identity in set(identity_ids)}
     if not by_key:
         return set()
-    rows = run_query(driver, settings, queries.SUPPRESSED_AMONG, {"keys": sorted(by_key)})
+    rows = run_query(driver, settings, SUPPRESSED_AMONG, {"keys": sorted(by_key)})
     return {by_key[row["key"]] for row in rows}
 
 
@@ -55,7 +68,7 @@ def refuse_suppressed(tx: neo4j.ManagedTransaction, key: bytes, identity_ids: It
     by_key = {suppression_key(key, identity): identity for identity in set(identity_ids)}
     if not by_key:
         return
-    found = {by_key[row["key"]] for row in tx.run(queries.SUPPRESSED_AMONG,
+    found = {by_key[row["key"]] for row in tx.run(SUPPRESSED_AMONG,
                                                    keys=sorted(by_key))}
     if found:
         raise SuppressedMeanwhile(found)
@@ -63,7 +76,7 @@ def refuse_suppressed(tx: neo4j.ManagedTransaction, key: bytes, identity_ids: It
 
 def lift(driver: neo4j.Driver, settings: Settings, identity_ids: Iterable[str]) -> int:
     key = installation_key(settings)
-    rows = run_query(driver, settings, queries.LIFT_SUPPRESSION,
+    rows = run_query(driver, settings, LIFT_SUPPRESSION,
                      {"keys": sorted(suppression_key(key, i) for i in identity_ids)},
                      write=True)
     return int(rows[0]["lifted"]) if rows else 0

@@ -20,9 +20,9 @@ from kg.derivation.tallies import contributions, move
 from kg.errors import GraphUnavailable
 from kg.feed.changes import Change, append_change, lock_feed
 from kg.feed.ids import installation_key
-from kg.graph import queries
 from kg.graph.driver import graph_errors
 from kg.ingestion.rows import GraphBatch
+from kg.ingestion.statements import BATCH_STATEMENTS
 from kg.ingestion.suppression import refuse_suppressed
 from kg.settings import Settings
 
@@ -66,7 +66,7 @@ def _write(tx: neo4j.ManagedTransaction, batch: GraphBatch, key: bytes) -> int:
     change = change_of(batch)
     refuse_suppressed(tx, key, change.identities)
     before = contributions(tx, change.interactions)  # of the interactions written again
-    for name, statement in queries.BATCH_STATEMENTS:
+    for name, statement in BATCH_STATEMENTS:
         rows = batch.rows.get(name)
         if not rows:
             continue

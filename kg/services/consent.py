@@ -10,22 +10,44 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final, LiteralString
 
 import neo4j
 
+from kg.consent.derivation import CONSENT_EVENTS_OF_CUSTOMERS
 from kg.consent.models import CONSENT_WITHDRAWAL_INTENT, PURPOSES, ConsentChange, ConsentEvent
 from kg.consent.policy import Decision, current, decide
 from kg.consent.rows import consent_row
 from kg.derivation.refresh import refresh
 from kg.errors import KgError
-from kg.feed.changes import Change, append_change, lock_feed
-from kg.graph import queries
+from kg.feed.changes import LAST_SEQUENCE, Change, append_change, lock_feed
 from kg.graph.driver import graph_errors, run_query
+from kg.graph.queries import CONSENT_SUGGESTION
 from kg.ingestion.rows import CHANNEL_LABELS, CUSTOMER_CHOSEN
+from kg.ingestion.statements import MERGE_CHANNELS, MERGE_CONSENTS
 from kg.ontology.mapping import load_mapping
 from kg.services.merge_split import NotAnIdentityOf, identities_of
 from kg.settings import Settings
+
+# Messages that asked to stop contact or delete data (the consent-withdrawal intent) that no
+# consent event has confirmed yet: evidence for a person, never a change by itself.
+CONSENT_SUGGESTIONS: Final[LiteralString] = """
+MATCH (i:Interaction)-[:HAS_INTENT]->(s:Intent)-[:INTENT_CATEGORY]->
+      (:IntentCategory {categoryId: $category})
+MATCH (i)-[:AUTHORED_BY]->(x:Identity)<-[:HAS_IDENTITY]-(c:Customer)
+WHERE ($customerId IS NULL OR c.customerId = $customerId)
+  AND NOT EXISTS { MATCH (e:Consent {evidenceInteractionId: i.interactionId}) }
+WITH c, x, i, s ORDER BY i.occurredAt DESC, i.interactionId
+WITH collect(""" + CONSENT_SUGGESTION + """) AS found
+RETURN size(found) AS total, found[$skip..$skip + $limit] AS items
+"""
+
+READ_INTERACTION_AUTHOR: Final[LiteralString] = """
+MATCH (i:Interaction {interactionId: $interactionId})-[:AUTHORED_BY]->(x:Identity)
+      <-[:HAS_IDENTITY]-(c:Customer)
+RETURN x.identityId AS identityId, c.customerId AS customerId
+"""
+
 
 SUGGESTIONS_PER_CUSTOMER = 100  # pending suggestions listed with a customer's permissions
 
@@ -61,9 +83,9 @@ def _write(tx: neo4j.ManagedTransaction, customer_id: str, row: dict[str, Any],
     lock_feed(tx)
     change = Change(customers={customer_id})
     if channel_row is not None:
-        tx.run(queries.MERGE_CHANNELS, rows=[channel_row]).consume()
+        tx.run(MERGE_CHANNELS, rows=[channel_row]).consume()
         change.touch("Channel", [channel_row["channelId"]])
-    tx.run(queries.MERGE_CONSENTS, rows=[row]).consume()
+    tx.run(MERGE_CONSENTS, rows=[row]).consume()
     change.touch("Consent", [row["consentId"]])
     return append_change(tx, change, pending=True)
 
@@ -82,7 +104,7 @@ def _identity_for(driver: neo4j.Driver, settings: Settings, customer_id: str,
                   change: ConsentChange) -> str:
     members = identities_of(driver, settings, customer_id)
     if change.evidence_interaction_id is not None:
-        authors = run_query(driver, settings, queries.READ_INTERACTION_AUTHOR,
+        authors = run_query(driver, settings, READ_INTERACTION_AUTHOR,
                             {"interactionId": change.evidence_interaction_id})
         if not authors or authors[0]["customerId"] != customer_id:
             raise InvalidConsent(f"evidence_interaction_id: "
@@ -116,14 +138,14 @@ def record_consent(driver: neo4j.Driver, settings: Settings, customer_id: str,
     ) as session:
         sequence = session.execute_write(_write, customer_id, row, channel_row)
     refresh(driver, settings)
-    settled = int(run_query(driver, settings, queries.LAST_SEQUENCE)[0]["last"])
+    settled = int(run_query(driver, settings, LAST_SEQUENCE)[0]["last"])
     return RecordedConsent(consent_id=row["consentId"], customer_id=customer_id,
                            identity_id=identity, sequence=sequence, settled=settled)
 
 
 def events_of(driver: neo4j.Driver, settings: Settings, customer_id: str
               ) -> list[ConsentEvent]:
-    rows = run_query(driver, settings, queries.CONSENT_EVENTS_OF_CUSTOMERS,
+    rows = run_query(driver, settings, CONSENT_EVENTS_OF_CUSTOMERS,
                      {"customers": [customer_id]})
     if not rows:
         identities_of(driver, settings, customer_id)  # raises UnknownCustomer
@@ -174,7 +196,7 @@ def consent_suggestions(driver: neo4j.Driver, settings: Settings, *,
                         ) -> tuple[int, list[dict[str, Any]]]:
     """Messages that ask to stop contact or delete data, not yet confirmed by a consent event:
     (total, one page), newest first."""
-    [row] = run_query(driver, settings, queries.CONSENT_SUGGESTIONS,
+    [row] = run_query(driver, settings, CONSENT_SUGGESTIONS,
                       {"category": CONSENT_WITHDRAWAL_INTENT, "customerId": customer_id,
                        "skip": offset, "limit": limit})
     items = [{k: (v.to_native() if hasattr(v, "to_native") else v) for k, v in item.items()}

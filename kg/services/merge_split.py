@@ -10,15 +10,28 @@ merge suggestions all call these functions.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final, LiteralString
 
 import neo4j
 
 from kg.derivation.refresh import refresh
 from kg.errors import KgError
 from kg.feed.changes import Change, append_change, lock_feed
-from kg.graph import queries
 from kg.graph.driver import graph_errors, run_query
+from kg.ingestion.statements import MERGE_LINKS
 from kg.settings import Settings
+
+COUNT_CUSTOMERS: Final[LiteralString] = "MATCH (c:Customer) RETURN count(c) AS n"
+
+READ_IDENTITIES_OF_CUSTOMER: Final[LiteralString] = """
+MATCH (c:Customer {customerId: $customerId})-[:HAS_IDENTITY]->(x:Identity)
+RETURN x.identityId AS identityId ORDER BY identityId
+"""
+
+READ_CUSTOMERS_OF_IDENTITY_LIST: Final[LiteralString] = """
+MATCH (c:Customer)-[:HAS_IDENTITY]->(x:Identity) WHERE x.identityId IN $identityIds
+RETURN x.identityId AS identityId, c.customerId AS customerId
+"""
 
 
 class UnknownCustomer(KgError):
@@ -39,7 +52,7 @@ class ResolutionChange:
 
 
 def identities_of(driver: neo4j.Driver, settings: Settings, customer_id: str) -> list[str]:
-    rows = run_query(driver, settings, queries.READ_IDENTITIES_OF_CUSTOMER,
+    rows = run_query(driver, settings, READ_IDENTITIES_OF_CUSTOMER,
                      {"customerId": customer_id})
     if not rows:
         raise UnknownCustomer(f"no customer {customer_id!r} (see GET /customers or the graph)")
@@ -48,7 +61,7 @@ def identities_of(driver: neo4j.Driver, settings: Settings, customer_id: str) ->
 
 def _link(tx: neo4j.ManagedTransaction, rows: list[dict[str, object]]) -> int:
     lock_feed(tx)
-    tx.run(queries.MERGE_LINKS, rows=rows).consume()
+    tx.run(MERGE_LINKS, rows=rows).consume()
     change = Change(identities={str(r["from"]) for r in rows} | {str(r["to"]) for r in rows})
     change.touch("Identity", (str(r["from"]) for r in rows))
     return append_change(tx, change, pending=True)
@@ -67,9 +80,9 @@ def link_identities(driver: neo4j.Driver, settings: Settings, rows: list[dict[st
 def _resolved(driver: neo4j.Driver, settings: Settings, identities: list[str], sequence: int
               ) -> ResolutionChange:
     refresh(driver, settings)
-    rows = run_query(driver, settings, queries.READ_CUSTOMERS_OF_IDENTITY_LIST,
+    rows = run_query(driver, settings, READ_CUSTOMERS_OF_IDENTITY_LIST,
                      {"identityIds": identities})
-    customers = run_query(driver, settings, queries.COUNT_CUSTOMERS)[0]["n"]
+    customers = run_query(driver, settings, COUNT_CUSTOMERS)[0]["n"]
     return ResolutionChange(customers=customers, sequence=sequence,
                             customer_ids={r["identityId"]: r["customerId"] for r in rows})
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import neo4j
 
+from kg.consent.derivation import CUSTOMERS_OF_IDENTITIES
 from kg.derivation.refresh import derive_pending
 from kg.extraction.models import (
     ConceptMention,
@@ -35,7 +36,6 @@ from kg.extraction.models import (
     Span,
 )
 from kg.feed.ids import installation_key
-from kg.graph import queries
 from kg.graph.driver import graph_errors
 from kg.ingestion.adapters import Rejected
 from kg.ingestion.identities import identity_id
@@ -46,6 +46,7 @@ from kg.ingestion.writer import write_and_derive_in
 from kg.ontology.mapping import GraphMapping
 from kg.ontology.namespaces import CKC
 from kg.rdf.mirror import mirrored_keys
+from kg.rdf.sync import EXPORT_THESE_NODES
 from kg.services.erasure import erase_in
 from kg.services.ingest import canonical_items
 from kg.settings import Settings
@@ -132,11 +133,11 @@ def _rehearse(tx: neo4j.ManagedTransaction, batch: GraphBatch, settings: Setting
     key = installation_key(settings)
     write_and_derive_in(tx, batch, key, settings)
     key_of = mirrored_keys(mapping)
-    tx.run(queries.EXPORT_THESE_NODES, keyOf=key_of, keyed=sorted(key_of),
+    tx.run(EXPORT_THESE_NODES, keyOf=key_of, keyed=sorted(key_of),
            rows=[{"label": "Interaction", "key": row["interactionId"]}
                  for row in batch.rows["interactions"]]).consume()
     author = identity_id(IdentityRef.model_validate(AUTHOR))
-    for row in tx.run(queries.CUSTOMERS_OF_IDENTITIES, ids=[author]).data():
+    for row in tx.run(CUSTOMERS_OF_IDENTITIES, ids=[author]).data():
         erase_in(tx, row["customerId"], key)
         derive_pending(tx, key, settings, locked=True)
     raise _Rehearsed

@@ -10,6 +10,7 @@ import pytest
 from spacy.language import Language
 
 from bench.extraction_cache import CachedExtractor, ExtractionCache, fill
+from bench.graphs import wipe
 from kg.extraction.pipeline import build_pipeline
 from kg.graph.driver import create_driver
 from kg.graph.schema import init_schema, seed_reference_data
@@ -20,7 +21,7 @@ from kg.ontology.mapping import load_mapping
 from kg.rdf.mirror import DATA_GRAPH
 from kg.services.ingest import LoadSummary, load
 from kg.settings import Settings
-from tests.integration.graph_state import fingerprint, wipe
+from tests.integration.graph_state import fingerprint
 
 pytestmark = pytest.mark.integration
 

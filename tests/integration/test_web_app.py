@@ -29,12 +29,12 @@ from playwright.sync_api import (
 )
 
 from bench.browser import launch_chromium
+from bench.graphs import wipe
 from kg.extraction.pipeline import build_pipeline
 from kg.graph.driver import create_driver
 from kg.settings import Settings
 from kg_api.main import create_app
 from kg_api.webapp import WEB_DIST
-from tests.integration.graph_state import wipe
 from tests.integration.support import free_port, serving
 from tests.integration.test_loading import load_corpus
 
