@@ -20,10 +20,10 @@ from kg import __version__
 from kg.errors import GraphError, GraphRequestError, GraphUnavailable
 from kg.graph.driver import create_driver, graph_answers
 from kg.ingestion.group_commit import GroupWriter
-from kg.ingestion.warm_up import warm_up
 from kg.ontology.mapping import load_mapping
 from kg.rdf.owner import acquire_owner, release_owner
 from kg.rdf.query_runner import ProcessQueryRunner
+from kg.services.warm_up import warm_up
 from kg.settings import Settings, load_settings, memory_bytes
 from kg_api.body_guard import BodyGuard
 from kg_api.graph_availability import RETRY_AFTER_SECONDS, FailFastWhileAway, GraphAvailability

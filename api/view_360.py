@@ -21,8 +21,8 @@ from pydantic import BaseModel
 
 from kg.consent.models import ConsentEvent
 from kg.consent.policy import Decision
-from kg.consent.service import CustomerConsents, consents_from, history_of
 from kg.derivation.summaries import INTERACTIONS, concept_count_id, pair_count_id
+from kg.services.consent import CustomerConsents, consents_from, history_of
 from kg.settings import Settings
 from kg_api.models import (
     CaseSummary,

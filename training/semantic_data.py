@@ -23,7 +23,7 @@ from pathlib import Path
 
 from kg.errors import ConfigError
 from kg.extraction.concept_labels import top_concepts
-from kg.extraction.real_gold import load_real_gold
+from training.real_gold import load_real_gold
 
 LABELS = Path(__file__).resolve().parent / "labels"
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"

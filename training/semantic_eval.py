@@ -18,8 +18,8 @@ from spacy.language import Language
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from kg.extraction.concept_labels import top_concepts
-from kg.extraction.evaluation import accuracy, macro_f1, vader_label
-from kg.extraction.evaluation_real import run
+from training.extraction_eval import accuracy, macro_f1, vader_label
+from training.extraction_eval_real import run
 from kg.extraction.pipeline import build_pipeline
 from kg.settings import Settings
 from training.semantic_data import NO_AREA, LabelledMessage

@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 
 from kg.consent.models import PURPOSES
 from kg.consent.policy import Decision
-from kg.consent.service import (
+from kg.services.consent import (
     CustomerConsents,
     InvalidConsent,
     consent_suggestions,
@@ -17,7 +17,7 @@ from kg.consent.service import (
     customer_consents,
     record_consent,
 )
-from kg.stewardship.manual import NotAnIdentityOf, UnknownCustomer
+from kg.services.merge_split import NotAnIdentityOf, UnknownCustomer
 from kg_api.deps import DriverDep, SettingsDep
 from kg_api.models import (
     ConsentRecorded,

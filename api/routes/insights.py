@@ -4,14 +4,116 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Final, LiteralString
 
 from fastapi import APIRouter, HTTPException, Query
 
-from kg.derivation.clock import NOW_RANK, graph_now, shifted
-from kg.graph import queries
+from kg.consent.policy import ANALYTICS_INCLUDED, ANALYTICS_INCLUDED_INTERACTION
+from kg.derivation.clock import NEWEST_INTERACTION_TIMES, NOW_RANK, graph_now, shifted
 from kg_api.deps import GraphDep
 from kg_api.security import Reader
+
+CONCEPT_EXISTS: Final[LiteralString] = "MATCH (k:Concept {conceptId: $id}) RETURN k.conceptId AS id"
+
+# Interactions in scope: optional channel, time range and customer segment filters; every
+# aggregate below leaves out the interactions of customers the consent policy excludes from
+# analytics (kg/consent/policy.py).
+#
+# Concept correlations are counted over the corpus the stored corpus counts describe (every
+# interaction a customer wrote, customers left out of analytics excluded): with no filter the
+# route reads those counts (CONCEPT_CORPUS_CORRELATIONS); with a filter this counts it live.
+CONCEPT_CORRELATIONS: Final[LiteralString] = """
+MATCH (c:Customer)-[:HAS_IDENTITY]->(:Identity)<-[:AUTHORED_BY]-(i:Interaction)
+WHERE """ + ANALYTICS_INCLUDED + """
+  AND ($channel IS NULL OR EXISTS { (i)-[:VIA_CHANNEL]->(:Channel {channelId: $channel}) })
+  AND ($since IS NULL OR i.occurredAt >= $since) AND ($until IS NULL OR i.occurredAt < $until)
+  AND ($segment IS NULL OR EXISTS { (c)-[:IN_SEGMENT]->(:Segment {segmentId: $segment}) })
+WITH collect(i) AS scope
+WITH scope, size(scope) AS total,
+     [i IN scope WHERE EXISTS { (i)-[:ABOUT_CONCEPT]->(:Concept {conceptId: $conceptId}) }]
+       AS focus
+UNWIND (CASE WHEN size(focus) = 0 THEN [null] ELSE focus END) AS i
+OPTIONAL MATCH (i)-[:ABOUT_CONCEPT]->(other:Concept) WHERE other.conceptId <> $conceptId
+WITH scope, total, focus, other, count(i) AS together
+WITH scope, total, focus,
+     collect(CASE WHEN other IS NULL THEN null ELSE {conceptId: other.conceptId,
+       together: together,
+       withOther: size([s IN scope WHERE EXISTS { (s)-[:ABOUT_CONCEPT]->(other) }])} END)
+       AS pairs
+RETURN total, size(focus) AS volume, pairs,
+       [i IN focus | i.interactionId][..10] AS sample
+"""
+
+# The same answer from the stored corpus counts the refresh path keeps (as the 360° view's lift):
+# the interactions, the concept's count, and each pair with it beside the other concept's count.
+CONCEPT_CORPUS_CORRELATIONS: Final[LiteralString] = """
+OPTIONAL MATCH (t:CorpusCount {countId: 'interactions'})
+OPTIONAL MATCH (v:CorpusCount {countId: 'concept:' + $conceptId})
+CALL () {
+  MATCH (p:CorpusCount)
+  WHERE p.countId STARTS WITH 'pair:' + $conceptId + '|'
+     OR (p.countId STARTS WITH 'pair:' AND p.countId ENDS WITH '|' + $conceptId)
+  WITH p, [x IN split(substring(p.countId, 5), '|') WHERE x <> $conceptId][0] AS other
+  MATCH (o:CorpusCount {countId: 'concept:' + other})
+  RETURN collect({conceptId: other, together: p.countValue, withOther: o.countValue}) AS pairs
+}
+CALL () {
+  MATCH (:Concept {conceptId: $conceptId})<-[:ABOUT_CONCEPT]-(i:Interaction)
+        -[:AUTHORED_BY]->(:Identity)<-[:HAS_IDENTITY]-(c:Customer)
+  WHERE """ + ANALYTICS_INCLUDED + """
+  WITH i LIMIT 10
+  RETURN collect(i.interactionId) AS sample
+}
+RETURN coalesce(t.countValue, 0) AS total, coalesce(v.countValue, 0) AS volume, pairs, sample
+"""
+
+CONCEPT_SENTIMENT_BY_CHANNEL: Final[LiteralString] = """
+MATCH (i:Interaction)-[:ABOUT_CONCEPT]->(:Concept {conceptId: $conceptId}),
+      (i)-[:VIA_CHANNEL]->(ch:Channel),
+      (i)-[:HAS_OPINION]->(o:Opinion)-[:ABOUT_ASPECT]->(:Concept {conceptId: $conceptId})
+WHERE """ + ANALYTICS_INCLUDED_INTERACTION + """
+  AND ($channel IS NULL OR ch.channelId = $channel)
+  AND ($since IS NULL OR i.occurredAt >= $since) AND ($until IS NULL OR i.occurredAt < $until)
+RETURN ch.channelId AS channel, count(DISTINCT i) AS volume, avg(o.polarityScore) AS sentiment,
+       i.occurredAt.year + '-' + right('0' + toString(i.occurredAt.month), 2) AS month
+ORDER BY month, channel
+"""
+
+CONCEPT_TOP_ENTITIES: Final[LiteralString] = """
+MATCH (i:Interaction)-[:ABOUT_CONCEPT]->(:Concept {conceptId: $conceptId}),
+      (i)-[:MENTIONS_ENTITY]->(e:Entity)
+WHERE """ + ANALYTICS_INCLUDED_INTERACTION + """
+RETURN e.entityId AS entityId, e.entityName AS name, count(i) AS volume
+ORDER BY volume DESC, entityId LIMIT 10
+"""
+
+PAIN_POINTS: Final[LiteralString] = """
+MATCH (i:Interaction)-[:HAS_OPINION]->(o:Opinion)-[:ABOUT_ASPECT]->(k:Concept)
+WHERE o.polarity = 'negative' AND """ + ANALYTICS_INCLUDED_INTERACTION + """
+  AND ($since IS NULL OR i.occurredAt >= $since) AND ($until IS NULL OR i.occurredAt < $until)
+WITH k, count(DISTINCT i) AS negative, avg(-o.polarityScore) AS intensity,
+     count(DISTINCT CASE WHEN i.occurredAt >= $recentSince THEN i END) AS recent,
+     collect(DISTINCT i.interactionId)[..10] AS sample
+RETURN k.conceptId AS conceptId, k.prefLabel AS label, negative, intensity,
+       negative * intensity AS score, recent, sample
+ORDER BY score DESC, conceptId LIMIT $limit
+"""
+
+CHANNEL_INSIGHTS: Final[LiteralString] = """
+MATCH (i:Interaction)-[:VIA_CHANNEL]->(ch:Channel)
+WHERE """ + ANALYTICS_INCLUDED_INTERACTION + """
+OPTIONAL MATCH (answer:Interaction {direction: 'outbound'})-[:REPLY_TO]->(i)
+WHERE i.direction = 'inbound'
+WITH ch, i, min(answer.occurredAt) AS answeredAt
+RETURN ch.channelId AS channel, count(i) AS volume,
+       count(CASE WHEN i.direction = 'inbound' THEN 1 END) AS inbound,
+       avg(i.sentimentScore) AS sentiment,
+       count(answeredAt) AS answered,
+       avg(CASE WHEN answeredAt IS NULL THEN null
+           ELSE duration.inSeconds(i.occurredAt, answeredAt).seconds END) AS meanResponseSeconds
+ORDER BY volume DESC, channel
+"""
+
 
 router = APIRouter(tags=["insights"])
 RECENT = timedelta(days=30)
@@ -47,15 +149,14 @@ def _npmi(together: int, with_a: int, with_b: int, total: int) -> float | None:
 def correlations(concept_id: str, graph: GraphDep, _: Reader,
                  channel: str | None = None, since: datetime | None = None,
                  until: datetime | None = None, segment: str | None = None) -> dict[str, Any]:
-    if not graph.rows("MATCH (k:Concept {conceptId: $id}) RETURN k.conceptId AS id",
-                      id=concept_id):
+    if not graph.rows(CONCEPT_EXISTS, id=concept_id):
         raise HTTPException(404, f"no concept {concept_id!r}")
     filters = {"channel": channel, "since": _utc(since), "until": _utc(until)}
     if channel is None and since is None and until is None and segment is None:
         # the whole corpus: the counts the refresh path keeps, not a pass over every interaction
-        [row] = graph.rows(queries.CONCEPT_CORPUS_CORRELATIONS, conceptId=concept_id)
+        [row] = graph.rows(CONCEPT_CORPUS_CORRELATIONS, conceptId=concept_id)
     else:
-        [row] = graph.rows(queries.CONCEPT_CORRELATIONS, conceptId=concept_id,
+        [row] = graph.rows(CONCEPT_CORRELATIONS, conceptId=concept_id,
                            segment=segment, **filters)
     total, volume = row["total"], row["volume"]
     co = sorted(({
@@ -66,9 +167,9 @@ def correlations(concept_id: str, graph: GraphDep, _: Reader,
     return {
         "conceptId": concept_id, "interactionsInScope": total, "volume": volume,
         "coOccurring": co[:20],
-        "sentimentByChannelAndMonth": graph.rows(queries.CONCEPT_SENTIMENT_BY_CHANNEL,
+        "sentimentByChannelAndMonth": graph.rows(CONCEPT_SENTIMENT_BY_CHANNEL,
                                                  conceptId=concept_id, **filters),
-        "topEntities": graph.rows(queries.CONCEPT_TOP_ENTITIES, conceptId=concept_id),
+        "topEntities": graph.rows(CONCEPT_TOP_ENTITIES, conceptId=concept_id),
         "sampleInteractionIds": row["sample"],
     }
 
@@ -78,9 +179,9 @@ def correlations(concept_id: str, graph: GraphDep, _: Reader,
 def pain_points(graph: GraphDep, _: Reader, since: datetime | None = None,
                 until: datetime | None = None,
                 limit: int = Query(10, ge=1, le=100)) -> list[dict[str, Any]]:
-    times = graph.rows(queries.NEWEST_INTERACTION_TIMES, rank=NOW_RANK)[0]["times"]
+    times = graph.rows(NEWEST_INTERACTION_TIMES, rank=NOW_RANK)[0]["times"]
     newest = graph_now(times) or datetime.now(UTC)  # "now" that one record cannot move
-    rows = graph.rows(queries.PAIN_POINTS, since=_utc(since), until=_utc(until),
+    rows = graph.rows(PAIN_POINTS, since=_utc(since), until=_utc(until),
                       recentSince=shifted(newest, -RECENT), limit=limit)
     return [{**r, "trend": r["recent"] / r["negative"] if r["negative"] else 0.0} for r in rows]
 
@@ -88,4 +189,4 @@ def pain_points(graph: GraphDep, _: Reader, since: datetime | None = None,
 @router.get("/insights/channels",
             summary="Per channel: volume, inbound share, sentiment and response times")
 def channels(graph: GraphDep, _: Reader) -> list[dict[str, Any]]:
-    return graph.rows(queries.CHANNEL_INSIGHTS)
+    return graph.rows(CHANNEL_INSIGHTS)

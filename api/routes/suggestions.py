@@ -6,7 +6,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
 from kg.errors import ConfigError
-from kg.resolution.suggestions import Decision, SuggestionPage, decide, list_suggestions
+from kg.services.suggestions import Decision, SuggestionPage, decide, list_suggestions
 from kg_api.deps import DriverDep, SettingsDep
 from kg_api.security import Reader, Writer
 

@@ -12,11 +12,11 @@ import typer
 from pydantic import ValidationError
 
 from kg.consent.models import ConsentChange
-from kg.consent.service import consent_suggestions, customer_consents, record_consent
 from kg.errors import ConfigError
 from kg.graph.driver import create_driver
 from kg.ontology.mapping import load_mapping
 from kg.rdf.owner import sync_if_free
+from kg.services.consent import consent_suggestions, customer_consents, record_consent
 from kg.settings import load_settings
 
 app = typer.Typer(no_args_is_help=True, help="Customers' consent: record, show, suggestions.")

@@ -8,15 +8,14 @@ from pathlib import Path
 
 import typer
 
-from kg.derivation.linkage import person_rows_of
+from kg.derivation.linkage import READ_PERSON_IDENTITIES, person_rows_of
 from kg.errors import ConfigError
-from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
 from kg.ontology.mapping import load_mapping
 from kg.rdf.owner import sync_if_free
-from kg.resolution import suggestions as suggested
+from kg.services import suggestions as suggested
+from kg.services.merge_split import merge_customers, split_identity
 from kg.settings import load_settings
-from kg.stewardship.manual import merge_customers, split_identity
 
 app = typer.Typer(no_args_is_help=True, help="Merge and split customers (identity resolution).")
 
@@ -92,11 +91,11 @@ def train(out: Path = typer.Option(..., help="model file to write (Splink JSON)"
     """Train the linkage model without labels on the graph's person records; use it with
     KG_RESOLUTION_MODEL=OUT."""
     from kg.resolution.probabilistic import train as train_model
-    from kg.resolution.training import write_model
+    from kg.resolution.probabilistic import write_model
 
     settings = load_settings()
     with create_driver(settings) as driver:
-        rows = person_rows_of(run_query(driver, settings, queries.READ_PERSON_IDENTITIES))
+        rows = person_rows_of(run_query(driver, settings, READ_PERSON_IDENTITIES))
     try:
         model = train_model(rows)
     except ValueError as error:

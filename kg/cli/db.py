@@ -3,18 +3,37 @@
 from __future__ import annotations
 
 import json
+from typing import Final, LiteralString
 
 import typer
 from rich.console import Console
 
 from kg.derivation.tallies import recount_unless_counted
-from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
 from kg.graph.schema import backfill_message_sentiment, init_schema, seed_reference_data
 from kg.ingestion.identities import identity_id
 from kg.ingestion.records import IdentityRef
 from kg.ontology.mapping import load_mapping
 from kg.settings import load_settings
+
+# A customer with one identity, as written by the example of `kg db example`.
+MERGE_CUSTOMER_WITH_IDENTITY: Final[LiteralString] = """
+MERGE (c:Customer {customerId: $customerId})
+SET c.displayName = $displayName
+MERGE (i:Identity {identityId: $identityId})
+SET i.identifierValue = $identifierValue, i.identityKind = $identityKind
+MERGE (c)-[l:HAS_IDENTITY]->(i)
+SET l.linkRule = $linkRule, l.linkScore = $linkScore
+"""
+
+READ_CUSTOMER_WITH_IDENTITIES: Final[LiteralString] = """
+MATCH (c:Customer {customerId: $customerId})
+OPTIONAL MATCH (c)-[l:HAS_IDENTITY]->(i:Identity)
+RETURN c.customerId AS customerId, c.displayName AS displayName,
+       collect({identityId: i.identityId, identifierValue: i.identifierValue,
+                linkRule: l.linkRule, linkScore: l.linkScore}) AS identities
+"""
+
 
 app = typer.Typer(no_args_is_help=True, help="Schema and checks on the configured Neo4j.")
 console = Console(soft_wrap=True)
@@ -52,7 +71,7 @@ def example() -> None:
         "identityKind": email.kind, "linkRule": "record:example", "linkScore": 1.0,
     }
     with create_driver(settings) as driver:
-        run_query(driver, settings, queries.MERGE_CUSTOMER_WITH_IDENTITY, row, write=True)
-        read = run_query(driver, settings, queries.READ_CUSTOMER_WITH_IDENTITIES,
+        run_query(driver, settings, MERGE_CUSTOMER_WITH_IDENTITY, row, write=True)
+        read = run_query(driver, settings, READ_CUSTOMER_WITH_IDENTITIES,
                          {"customerId": row["customerId"]})
     console.print_json(json.dumps(read[0]))

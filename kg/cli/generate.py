@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from kg.tooling.generator import generate
+from kg.ingestion.generator import generate
 
 
 def command(

@@ -12,8 +12,8 @@ from rich.progress import Progress, TextColumn, TimeElapsedColumn
 from kg.graph.driver import create_driver
 from kg.graph.schema import init_schema, seed_reference_data
 from kg.ingestion.adapters import ADAPTERS, AdapterOptions
-from kg.ingestion.service import LoadSummary, load
 from kg.ontology.mapping import load_mapping
+from kg.services.ingest import LoadSummary, load
 from kg.settings import load_settings
 
 console = Console(soft_wrap=True, stderr=True)

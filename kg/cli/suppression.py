@@ -8,9 +8,9 @@ from kg.errors import ConfigError
 from kg.graph.driver import create_driver
 from kg.ingestion.identities import IdentityError, identity_id
 from kg.ingestion.records import IdentityRef
+from kg.ingestion.suppression import lift as lift_suppression
+from kg.ingestion.suppression import suppressed
 from kg.settings import load_settings
-from kg.stewardship.suppression import lift as lift_suppression
-from kg.stewardship.suppression import suppressed
 
 app = typer.Typer(no_args_is_help=True,
                   help="Identities erased on request, which later loads set aside.")

@@ -8,14 +8,46 @@ split, a new identity) changes what the enforcement predicate sees in the same c
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Final, LiteralString
 
 import neo4j
 
 from kg.consent.models import ConsentEvent
 from kg.consent.policy import analytics_flags, channel_of_identity, linking_permitted
-from kg.derivation.changes import Change
-from kg.graph import queries
+from kg.feed.changes import Change
+from kg.graph.queries import CONSENT_EVENTS
 from kg.settings import Settings
+
+# Every consent event of these customers (through any of their identities), with its channel.
+CONSENT_EVENTS_OF_CUSTOMERS: Final[LiteralString] = """
+UNWIND $customers AS customerId
+MATCH (c:Customer {customerId: customerId})
+RETURN customerId, c.analyticsExcluded AS excluded, c.analyticsAllowedUntil AS allowedUntil,
+       """ + CONSENT_EVENTS + """ AS events
+"""
+
+CONSENT_EVENTS_OF_IDENTITIES: Final[LiteralString] = """
+UNWIND $ids AS id
+MATCH (x:Identity {identityId: id})<-[:CONSENT_OF]-(e:Consent)
+RETURN x.identityId AS identityId, e.consentId AS consentId, e.purpose AS purpose,
+       e.consentStatus AS consentStatus, e.givenAt AS givenAt, e.expiresAt AS expiresAt,
+       e.recordedAt AS recordedAt, e.consentSource AS consentSource,
+       e.recordedBy AS recordedBy,
+       [(e)-[:CONSENT_FOR_CHANNEL]->(ch:Channel) | ch.channelId][0] AS channel
+"""
+
+CUSTOMERS_OF_IDENTITIES: Final[LiteralString] = """
+UNWIND $ids AS id
+MATCH (c:Customer)-[:HAS_IDENTITY]->(:Identity {identityId: id})
+RETURN DISTINCT c.customerId AS customerId
+"""
+
+# What the enforcement predicate reads, maintained by the refresh path.
+WRITE_CONSENT_FLAGS: Final[LiteralString] = """
+UNWIND $rows AS row
+MATCH (c:Customer {customerId: row.customerId})
+SET c.analyticsExcluded = row.excluded, c.analyticsAllowedUntil = row.allowedUntil
+"""
 
 
 def refresh_consent_flags(tx: neo4j.ManagedTransaction, customers: set[str],
@@ -27,7 +59,7 @@ def refresh_consent_flags(tx: neo4j.ManagedTransaction, customers: set[str],
         return 0
     moment = now or datetime.now(UTC)
     rows = []
-    for record in tx.run(queries.CONSENT_EVENTS_OF_CUSTOMERS, customers=sorted(customers)):
+    for record in tx.run(CONSENT_EVENTS_OF_CUSTOMERS, customers=sorted(customers)):
         events = [ConsentEvent.from_row(event) for event in record["events"]]
         flags = analytics_flags(events, now=moment, settings=settings)
         old_until = record["allowedUntil"]
@@ -36,7 +68,7 @@ def refresh_consent_flags(tx: neo4j.ManagedTransaction, customers: set[str],
             rows.append({"customerId": record["customerId"], "excluded": flags.excluded,
                          "allowedUntil": flags.allowed_until})
     if rows:
-        tx.run(queries.WRITE_CONSENT_FLAGS, rows=rows).consume()
+        tx.run(WRITE_CONSENT_FLAGS, rows=rows).consume()
         change.touch("Customer", (row["customerId"] for row in rows))
     return len(rows)
 
@@ -44,7 +76,7 @@ def refresh_consent_flags(tx: neo4j.ManagedTransaction, customers: set[str],
 def customers_of_identities(tx: neo4j.ManagedTransaction, identities: set[str]) -> set[str]:
     if not identities:
         return set()
-    return {r["customerId"] for r in tx.run(queries.CUSTOMERS_OF_IDENTITIES,
+    return {r["customerId"] for r in tx.run(CUSTOMERS_OF_IDENTITIES,
                                             ids=sorted(identities))}
 
 
@@ -56,7 +88,7 @@ def links_permitted_by_consent(tx: neo4j.ManagedTransaction, pairs: list[tuple[s
     across = [(a, b) for a, b in pairs if channel_of_identity(a) != channel_of_identity(b)]
     ids = sorted({i for pair in across for i in pair})
     events: dict[str, list[ConsentEvent]] = {i: [] for i in ids}
-    for row in tx.run(queries.CONSENT_EVENTS_OF_IDENTITIES, ids=ids):
+    for row in tx.run(CONSENT_EVENTS_OF_IDENTITIES, ids=ids):
         events[row["identityId"]].append(ConsentEvent.from_row(dict(row)))
     moment = now or datetime.now(UTC)
     refused = {(a, b) for a, b in across if not linking_permitted(

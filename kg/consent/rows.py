@@ -23,7 +23,7 @@ def consent_row(*, identity_id: str, purpose: str, status: str, channel: str | N
                 given_at: datetime, expires_at: datetime | None, source: str,
                 evidence: str | None, recorded_by: str,
                 evidence_interaction_id: str | None = None) -> dict[str, Any]:
-    """A row of :data:`kg.graph.queries.MERGE_CONSENTS`."""
+    """A row of :data:`kg.ingestion.statements.MERGE_CONSENTS`."""
     props: dict[str, Any] = {"purpose": purpose, "consentStatus": status, "givenAt": given_at,
                              "consentSource": source, "recordedBy": recorded_by}
     if expires_at is not None:

@@ -28,18 +28,73 @@ it, so both paths end in the same graph; the equality tests compare them.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Final, LiteralString
 
 import neo4j
 
 from kg.consent.derivation import refresh_consent_flags
 from kg.derivation.cases import cases_around, journeys_and_segments
-from kg.derivation.changes import Change, append_change, lock_feed
 from kg.derivation.population import PopulationResolution
 from kg.derivation.summary_refresh import refresh_summaries
 from kg.derivation.tallies import refresh_open_case_counts
-from kg.graph import queries
+from kg.feed.changes import MARK_DERIVED, Change, append_change, lock_feed
 from kg.settings import Settings
+
+INTERACTIONS_OF_CUSTOMERS: Final[LiteralString] = """
+UNWIND $customers AS customerId
+MATCH (:Customer {customerId: customerId})-[:HAS_IDENTITY]->(:Identity)
+      <-[:AUTHORED_BY]-(o:Interaction)
+RETURN DISTINCT o.interactionId AS interactionId
+"""
+
+# The customers the pending records up to a sequence concern now: those their identities and
+# authored interactions belong to, and those they name.
+CUSTOMERS_OF_PENDING_UP_TO: Final[LiteralString] = """
+MATCH (r:ChangeRecord) WHERE r.derivationPending = true AND r.sequenceNumber <= $upTo
+UNWIND coalesce(r.pendingIdentities, []) AS id
+MATCH (c:Customer)-[:HAS_IDENTITY]->(:Identity {identityId: id})
+RETURN DISTINCT c.customerId AS customerId
+UNION
+MATCH (r:ChangeRecord) WHERE r.derivationPending = true AND r.sequenceNumber <= $upTo
+UNWIND coalesce(r.pendingInteractions, []) AS id
+MATCH (:Interaction {interactionId: id})-[:AUTHORED_BY]->(:Identity)
+      <-[:HAS_IDENTITY]-(c:Customer)
+RETURN DISTINCT c.customerId AS customerId
+UNION
+MATCH (r:ChangeRecord) WHERE r.derivationPending = true AND r.sequenceNumber <= $upTo
+UNWIND coalesce(r.pendingCustomers, []) AS id
+MATCH (c:Customer {customerId: id})
+RETURN DISTINCT c.customerId AS customerId
+"""
+
+INTERACTION_COUNTS_OF_CUSTOMERS: Final[LiteralString] = """
+UNWIND $customers AS customerId
+MATCH (c:Customer {customerId: customerId})
+RETURN customerId,
+       COUNT { (c)-[:HAS_IDENTITY]->(:Identity)<-[:AUTHORED_BY]-(:Interaction) } AS interactions
+"""
+
+# Pending interactions no customer authored (a brand's replies): their cases are regrouped too.
+UNAUTHORED_PENDING_INTERACTIONS_UP_TO: Final[LiteralString] = """
+MATCH (r:ChangeRecord) WHERE r.derivationPending = true AND r.sequenceNumber <= $upTo
+UNWIND coalesce(r.pendingInteractions, []) AS id
+MATCH (o:Interaction {interactionId: id})
+WHERE NOT EXISTS { (o)-[:AUTHORED_BY]->(:Identity)<-[:HAS_IDENTITY]-(:Customer) }
+RETURN DISTINCT o.interactionId AS interactionId
+"""
+
+# Summaries whose customer no longer exists (erased, merged away, emptied by resolution).
+SUMMARIES_WITHOUT_CUSTOMER: Final[LiteralString] = """
+MATCH (s:CustomerSummary)
+WHERE NOT EXISTS { MATCH (:Customer {customerId: s.summaryOf}) }
+RETURN s.summaryOf AS customerId
+"""
+
+PENDING_SEQUENCES_UP_TO: Final[LiteralString] = """
+MATCH (r:ChangeRecord) WHERE r.derivationPending = true AND r.sequenceNumber <= $upTo
+RETURN r.sequenceNumber AS sequence
+"""
+
 
 INTERACTIONS_PER_TRANSACTION = 20_000
 
@@ -63,7 +118,7 @@ def customer_chunks(counts: dict[str, int], limit: int) -> Iterator[list[str]]:
 
 def concerned_customers(session: neo4j.Session, population: PopulationResolution) -> set[str]:
     """Every customer whose derived facts the covered records may have changed."""
-    found = {r["customerId"] for r in session.run(queries.CUSTOMERS_OF_PENDING_UP_TO,
+    found = {r["customerId"] for r in session.run(CUSTOMERS_OF_PENDING_UP_TO,
                                                    upTo=population.up_to)}
     return (found | population.customers_around(population.new_customer)) - population.deleted
 
@@ -76,7 +131,7 @@ def derive_covered(session: neo4j.Session, population: PopulationResolution,
               "summaries": 0, "changes": 0}
     customers = concerned_customers(session, population)
     counts = {r["customerId"]: int(r["interactions"]) for r in session.run(
-        queries.INTERACTION_COUNTS_OF_CUSTOMERS, customers=sorted(customers))}
+        INTERACTION_COUNTS_OF_CUSTOMERS, customers=sorted(customers))}
     counts.update({c: 0 for c in customers - counts.keys()})
     reached: set[str] = set()
 
@@ -85,7 +140,7 @@ def derive_covered(session: neo4j.Session, population: PopulationResolution,
         lock_feed(tx)
         change = Change()
         interactions = set(loose) | {r["interactionId"] for r in tx.run(
-            queries.INTERACTIONS_OF_CUSTOMERS, customers=part)}
+            INTERACTIONS_OF_CUSTOMERS, customers=part)}
         cases = cases_around(tx, interactions=interactions, window_days=window_days,
                              change=change)
         concerned = set(part) | cases.customers_of_interactions
@@ -110,17 +165,17 @@ def derive_covered(session: neo4j.Session, population: PopulationResolution,
     for part in customer_chunks(counts, INTERACTIONS_PER_TRANSACTION):
         run(part, [])
     loose = sorted({r["interactionId"] for r in session.run(
-        queries.UNAUTHORED_PENDING_INTERACTIONS_UP_TO, upTo=population.up_to)} - reached)
+        UNAUTHORED_PENDING_INTERACTIONS_UP_TO, upTo=population.up_to)} - reached)
     for start in range(0, len(loose), INTERACTIONS_PER_TRANSACTION):
         run([], loose[start:start + INTERACTIONS_PER_TRANSACTION])
 
     def finish(tx: neo4j.ManagedTransaction) -> tuple[int, int]:
         lock_feed(tx)
-        gone = {r["customerId"] for r in tx.run(queries.SUMMARIES_WITHOUT_CUSTOMER)}
+        gone = {r["customerId"] for r in tx.run(SUMMARIES_WITHOUT_CUSTOMER)}
         dropped = refresh_summaries(tx, gone | population.deleted)
-        sequences = [r["sequence"] for r in tx.run(queries.PENDING_SEQUENCES_UP_TO,
+        sequences = [r["sequence"] for r in tx.run(PENDING_SEQUENCES_UP_TO,
                                                    upTo=population.up_to)]
-        tx.run(queries.MARK_DERIVED, sequences=sequences).consume()
+        tx.run(MARK_DERIVED, sequences=sequences).consume()
         return dropped, len(sequences)
 
     dropped, totals["changes"] = session.execute_write(finish)

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from kg.derivation.clock import shifted
-from kg.derivation.unionfind import UnionFind
+from kg.unionfind import UnionFind
 
 REFERENCE_KINDS = ("ORDER:", "BOOKING:", "TICKET:", "ACCOUNT:")
 PUBLIC_CHANNELS = {"twitter", "facebook", "instagram", "social", "forum", "review"}
@@ -71,7 +71,7 @@ def group_cases(rows: list[Row], window: timedelta) -> dict[str, list[str]]:
 
 
 def row_of(record: dict[str, Any]) -> Row:
-    """A :class:`Row` from a neighbourhood record of :mod:`kg.graph.queries`."""
+    """A :class:`Row` from a neighbourhood record of :mod:`kg.derivation.cases`."""
     at = record["at"]
     return Row(
         interaction=record["interactionId"],

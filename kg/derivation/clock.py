@@ -19,14 +19,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Final, LiteralString
+
+# The newest interaction times, newest first, up to $rank: what graph_now reads.
+NEWEST_INTERACTION_TIMES: Final[LiteralString] = """
+MATCH (i:Interaction) WHERE i.occurredAt IS NOT NULL
+WITH i.occurredAt AS at ORDER BY at DESC LIMIT $rank
+RETURN collect(at) AS times
+"""
+
 
 NOW_RANK = 10
 
 
 def graph_now(newest_first: Sequence[Any], clock: datetime | None = None) -> datetime | None:
     """"Now" from up to :data:`NOW_RANK` interaction times, newest first (the rows of
-    :data:`~kg.graph.queries.NEWEST_INTERACTION_TIMES`), never past ``clock`` (default: the
+    :data:`NEWEST_INTERACTION_TIMES`), never past ``clock`` (default: the
     server's clock); None for a graph without timed interactions."""
     if not newest_first:
         return None

@@ -20,7 +20,7 @@ Linking policy (also in the README):
   ``manual:merge`` link; ``kg customers split`` or rejecting a suggestion adds ``manual:split``
   links of score 0, which veto every other link between the pair.
 
-Every customer id is a keyed hash of its smallest identity id (see :mod:`kg.derivation.ids`),
+Every customer id is a keyed hash of its smallest identity id (see :mod:`kg.feed.ids`),
 so the result does not depend on load order, and resolving twice changes nothing. The refresh
 path (:mod:`kg.derivation.identities`) scores touched identities and resolves their connected
 part of the graph inside its transaction; the functions here take a ``run`` callable so the
@@ -33,14 +33,107 @@ import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, LiteralString
+from typing import Any, Final, LiteralString
 
-from kg.derivation.ids import keyed
-from kg.derivation.unionfind import UnionFind
-from kg.graph import queries
+from kg.feed.ids import keyed
+from kg.resolution.linker import link_touched
 from kg.resolution.models import PersonRow, ScoredPair
 from kg.resolution.persons import person_row
+from kg.resolution.probabilistic import load_model
 from kg.settings import Settings
+from kg.unionfind import UnionFind
+
+# Person records for probabilistic linkage: identities with at least one blocking key.
+READ_PERSON_IDENTITIES: Final[LiteralString] = """
+MATCH (x:Identity)
+WHERE x.blockOnName IS NOT NULL OR x.blockOnBirthDate IS NOT NULL
+   OR x.blockOnPostcodeGivenName IS NOT NULL OR x.blockOnPostcodeFamilyName IS NOT NULL
+   OR x.blockOnPostcodeStreet IS NOT NULL OR x.blockOnFamilyNameCity IS NOT NULL
+RETURN x.identityId AS identityId, x.displayName AS displayName, x.givenName AS givenName,
+       x.familyName AS familyName, x.birthDate AS birthDate, x.streetAddress AS streetAddress,
+       x.addressLine2 AS addressLine2, x.addressLocality AS addressLocality,
+       x.postcode AS postcode, x.addressRegion AS addressRegion,
+       x.addressCountry AS addressCountry
+"""
+
+READ_PERSON_IDENTITIES_BY_ID: Final[LiteralString] = """
+UNWIND $ids AS id
+MATCH (x:Identity {identityId: id})
+RETURN x.identityId AS identityId, x.displayName AS displayName, x.givenName AS givenName,
+       x.familyName AS familyName, x.birthDate AS birthDate, x.streetAddress AS streetAddress,
+       x.addressLine2 AS addressLine2, x.addressLocality AS addressLocality,
+       x.postcode AS postcode, x.addressRegion AS addressRegion,
+       x.addressCountry AS addressCountry
+"""
+
+# Candidates of the incremental path: one index seek per blocking-key probe.
+READ_BLOCKING_CANDIDATES: Final[LiteralString] = """
+UNWIND $probes AS row
+CALL (row) {
+  MATCH (x:Identity {blockOnName: row.value}) WHERE row.key = 'blockOnName' RETURN x
+  UNION
+  MATCH (x:Identity {blockOnBirthDate: row.value}) WHERE row.key = 'blockOnBirthDate' RETURN x
+  UNION
+  MATCH (x:Identity {blockOnPostcodeGivenName: row.value})
+  WHERE row.key = 'blockOnPostcodeGivenName' RETURN x
+  UNION
+  MATCH (x:Identity {blockOnPostcodeFamilyName: row.value})
+  WHERE row.key = 'blockOnPostcodeFamilyName' RETURN x
+  UNION
+  MATCH (x:Identity {blockOnPostcodeStreet: row.value})
+  WHERE row.key = 'blockOnPostcodeStreet' RETURN x
+  UNION
+  MATCH (x:Identity {blockOnFamilyNameCity: row.value})
+  WHERE row.key = 'blockOnFamilyNameCity' RETURN x
+}
+WITH DISTINCT x
+RETURN x.identityId AS identityId, x.displayName AS displayName, x.givenName AS givenName,
+       x.familyName AS familyName, x.birthDate AS birthDate, x.streetAddress AS streetAddress,
+       x.addressLine2 AS addressLine2, x.addressLocality AS addressLocality,
+       x.postcode AS postcode, x.addressRegion AS addressRegion,
+       x.addressCountry AS addressCountry
+"""
+
+# A probabilistic link keeps its probability (linkScore), total and per-attribute weights.
+MERGE_SCORED_LINKS: Final[LiteralString] = """
+UNWIND $rows AS row
+MATCH (a:Identity {identityId: row.from})
+MATCH (b:Identity {identityId: row.to})
+MERGE (a)-[l:LINKED_WITH {linkRule: row.rule}]->(b)
+SET l.linkScore = row.score, l.matchWeight = row.matchWeight, l.matchWeights = row.matchWeights
+"""
+
+DELETE_LINKS: Final[LiteralString] = """
+UNWIND $rows AS row
+MATCH (a:Identity {identityId: row.from})-[l:LINKED_WITH {linkRule: row.rule}]->
+      (b:Identity {identityId: row.to})
+DELETE l
+"""
+
+# The refresh path: the touched identities' scored links, connected component, its links and
+# current customers, so only that component is resolved and rewritten.
+READ_SCORED_LINKS_OF: Final[LiteralString] = """
+UNWIND $ids AS id
+MATCH (:Identity {identityId: id})-[l:LINKED_WITH {linkRule: $rule}]-(:Identity)
+WITH DISTINCT l
+MATCH (a:Identity)-[l]->(b:Identity)
+RETURN a.identityId AS a, b.identityId AS b
+"""
+
+READ_SCORED_LINKS: Final[LiteralString] = """
+MATCH (a:Identity)-[l:LINKED_WITH {linkRule: $rule}]->(b:Identity)
+RETURN a.identityId AS a, b.identityId AS b
+"""
+
+# Links not stored yet (the caller knows which): created without MERGE's existence check.
+CREATE_SCORED_LINKS: Final[LiteralString] = """
+UNWIND $rows AS row
+MATCH (a:Identity {identityId: row.from})
+MATCH (b:Identity {identityId: row.to})
+CREATE (a)-[:LINKED_WITH {linkRule: row.rule, linkScore: row.score,
+                          matchWeight: row.matchWeight, matchWeights: row.matchWeights}]->(b)
+"""
+
 
 PROBABILISTIC_RULE = "probabilistic:splink"
 MERGE_RULE, SPLIT_RULE = "manual:merge", "manual:split"
@@ -146,19 +239,19 @@ def replace_scored_links(run: Run, pairs: Sequence[ScoredPair], *,
     None means the whole graph was scored.
     """
     if scope is None:
-        current = {(r["a"], r["b"]) for r in run(queries.READ_SCORED_LINKS,
+        current = {(r["a"], r["b"]) for r in run(READ_SCORED_LINKS,
                                                  {"rule": PROBABILISTIC_RULE})}
     else:
-        current = {(r["a"], r["b"]) for r in run(queries.READ_SCORED_LINKS_OF,
+        current = {(r["a"], r["b"]) for r in run(READ_SCORED_LINKS_OF,
                                                  {"ids": sorted(scope),
                                                   "rule": PROBABILISTIC_RULE})}
     wanted = {(p.a, p.b) for p in pairs}
     stale = [{"from": a, "to": b, "rule": PROBABILISTIC_RULE} for a, b in sorted(current - wanted)]
     for statement, rows in (
-            (queries.DELETE_LINKS, stale),
-            (queries.MERGE_SCORED_LINKS, scored_link_rows(p for p in pairs
+            (DELETE_LINKS, stale),
+            (MERGE_SCORED_LINKS, scored_link_rows(p for p in pairs
                                                           if (p.a, p.b) in current)),
-            (queries.CREATE_SCORED_LINKS, scored_link_rows(p for p in pairs
+            (CREATE_SCORED_LINKS, scored_link_rows(p for p in pairs
                                                            if (p.a, p.b) not in current))):
         for start in range(0, len(rows), WRITE_BATCH):
             run(statement, {"rows": rows[start:start + WRITE_BATCH]})
@@ -171,17 +264,14 @@ def fetch_candidates(run: Run, wanted: Mapping[str, set[str]]) -> list[PersonRow
               for value in sorted(values)]
     if not probes:
         return []
-    return person_rows_of(run(queries.READ_BLOCKING_CANDIDATES, {"probes": probes}))
+    return person_rows_of(run(READ_BLOCKING_CANDIDATES, {"probes": probes}))
 
 
 def score_touched(run: Run, settings: Settings, identity_ids: Iterable[str]) -> int:
     """Incremental mode: score new or changed identities against their blocking candidates
     and store the links; returns how many pairs were kept."""
-    from kg.resolution.linker import link_touched
-    from kg.resolution.probabilistic import load_model
-
     ids = sorted(set(identity_ids))
-    touched = person_rows_of(run(queries.READ_PERSON_IDENTITIES_BY_ID, {"ids": ids}))
+    touched = person_rows_of(run(READ_PERSON_IDENTITIES_BY_ID, {"ids": ids}))
     if not touched:
         return 0
     pairs = link_touched(touched, lambda wanted: fetch_candidates(run, wanted),

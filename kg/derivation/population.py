@@ -29,23 +29,67 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, LiteralString
+from typing import Any, Final, LiteralString
 
 import neo4j
 
 from kg.consent.derivation import links_permitted_by_consent
-from kg.derivation.changes import Change, append_change, lock_feed
+from kg.derivation.identities import (
+    ASSIGN_CUSTOMERS,
+    DELETE_THESE_EMPTY_CUSTOMERS,
+    NAME_THESE_CUSTOMERS,
+)
 from kg.derivation.linkage import (
+    DELETE_LINKS,
+    MERGE_SCORED_LINKS,
     PROBABILISTIC_RULE,
+    READ_PERSON_IDENTITIES,
     Link,
     person_rows_of,
     resolve,
     scored_link_rows,
 )
-from kg.graph import queries
+from kg.feed.changes import Change, append_change, lock_feed
 from kg.resolution.linker import link_population
 from kg.resolution.probabilistic import load_model
 from kg.settings import Settings
+
+# Whole-population resolution (kg.derivation.population): a few whole-graph streaming reads
+# instead of one neighbourhood query per transaction group.
+PENDING_IDENTITY_COUNT: Final[LiteralString] = """
+MATCH (r:ChangeRecord) WHERE r.derivationPending = true
+RETURN sum(size(coalesce(r.pendingIdentities, []))) AS pending,
+       max(r.sequenceNumber) AS upTo, min(r.sequenceNumber) AS first
+"""
+
+COUNT_IDENTITIES: Final[LiteralString] = """
+MATCH (x:Identity) RETURN count(x) AS n
+"""
+
+READ_PENDING_UP_TO: Final[LiteralString] = """
+MATCH (r:ChangeRecord) WHERE r.derivationPending = true AND r.sequenceNumber <= $upTo
+RETURN r.pendingIdentities AS identities, r.pendingCustomers AS customers
+"""
+
+READ_ALL_ASSIGNMENTS: Final[LiteralString] = """
+MATCH (x:Identity)
+OPTIONAL MATCH (c:Customer)-[h:HAS_IDENTITY]->(x)
+RETURN x.identityId AS identityId, c.customerId AS customerId, h.linkRule AS rule,
+       h.linkScore AS score
+"""
+
+READ_LINKS_EXCEPT_RULE: Final[LiteralString] = """
+MATCH (a:Identity)-[l:LINKED_WITH]->(b:Identity)
+WHERE l.linkRule IS NULL OR l.linkRule <> $rule
+RETURN a.identityId AS a, b.identityId AS b, l.linkRule AS rule, l.linkScore AS score
+"""
+
+READ_SCORED_LINK_VALUES: Final[LiteralString] = """
+MATCH (a:Identity)-[l:LINKED_WITH {linkRule: $rule}]->(b:Identity)
+RETURN a.identityId AS a, b.identityId AS b, l.linkScore AS score,
+       l.matchWeight AS matchWeight, l.matchWeights AS matchWeights
+"""
+
 
 WRITE_BATCH = 10_000
 NODES_PER_CHANGE_RECORD = 20_000
@@ -76,13 +120,13 @@ class PopulationResolution:
 def population_due(session: neo4j.Session, settings: Settings) -> int | None:
     """The last pending record's sequence when the pending records name enough identities for
     a whole-population run; None otherwise."""
-    row = session.run(queries.PENDING_IDENTITY_COUNT).single()
+    row = session.run(PENDING_IDENTITY_COUNT).single()
     if row is None or row["upTo"] is None:
         return None
     pending = int(row["pending"] or 0)
     if pending < settings.resolution_population_min_identities:
         return None
-    count = session.run(queries.COUNT_IDENTITIES).single()
+    count = session.run(COUNT_IDENTITIES).single()
     total = int(count["n"]) if count is not None else 0
     if pending < settings.resolution_population_share * total:
         return None
@@ -109,17 +153,17 @@ def _store_scored_links(session: neo4j.Session, rows: list[dict[str, Any]]) -> s
     """Write the scored links that differ from the stored ones; returns the identities whose
     links changed."""
     current = {(r["a"], r["b"]): _link_values(r) for r in session.run(
-        queries.READ_SCORED_LINK_VALUES, rule=PROBABILISTIC_RULE)}
+        READ_SCORED_LINK_VALUES, rule=PROBABILISTIC_RULE)}
     wanted = {(row["from"], row["to"]): row for row in rows}
     stale = [{"from": a, "to": b, "rule": PROBABILISTIC_RULE}
              for a, b in sorted(current.keys() - wanted.keys())]
     create = [row for pair, row in wanted.items() if pair not in current]
     update = [row for pair, row in wanted.items()
               if pair in current and current[pair] != _link_values(row)]
-    _write(session, queries.DELETE_LINKS, stale)
+    _write(session, DELETE_LINKS, stale)
     # MERGE, not CREATE, for new links too: these writes do not hold the feed lock from read
     # to write, so a refresh running at the same time must not leave a pair linked twice.
-    _write(session, queries.MERGE_SCORED_LINKS, [*update, *create])
+    _write(session, MERGE_SCORED_LINKS, [*update, *create])
     return {row[end] for row in (*stale, *create, *update) for end in ("from", "to")}
 
 
@@ -138,11 +182,11 @@ def resolve_population(session: neo4j.Session, settings: Settings, key: bytes, *
     outcome = PopulationResolution(up_to=up_to)
     pending_ids: set[str] = set()
     pending_customers: set[str] = set()
-    for record in session.run(queries.READ_PENDING_UP_TO, upTo=up_to):
+    for record in session.run(READ_PENDING_UP_TO, upTo=up_to):
         pending_ids.update(record["identities"] or [])
         pending_customers.update(record["customers"] or [])
 
-    people = session.run(queries.READ_PERSON_IDENTITIES)
+    people = session.run(READ_PERSON_IDENTITIES)
     columns = people.keys()
     persons = person_rows_of(dict(zip(columns, record, strict=True)) for record in people)
     pairs = link_population(persons, load_model(settings.resolution_model),
@@ -152,7 +196,7 @@ def resolve_population(session: neo4j.Session, settings: Settings, key: bytes, *
     relinked = _store_scored_links(session, scored_link_rows(pairs))
 
     links = [Link(r["a"], r["b"], r["rule"], float(r["score"])) for r in session.run(
-        queries.READ_LINKS_EXCEPT_RULE, rule=PROBABILISTIC_RULE)]
+        READ_LINKS_EXCEPT_RULE, rule=PROBABILISTIC_RULE)]
     links += [Link(p.a, p.b, PROBABILISTIC_RULE, p.probability) for p in pairs]
     del pairs
     if settings.consent_linking_required:
@@ -164,7 +208,7 @@ def resolve_population(session: neo4j.Session, settings: Settings, key: bytes, *
 
     before: dict[str, tuple[str | None, str | None, float | None]] = {}
     doubled: set[str] = set()
-    for r in session.run(queries.READ_ALL_ASSIGNMENTS):
+    for r in session.run(READ_ALL_ASSIGNMENTS):
         if r["identityId"] in before:
             doubled.add(r["identityId"])
         score = r["score"]
@@ -190,7 +234,7 @@ def resolve_population(session: neo4j.Session, settings: Settings, key: bytes, *
         if prior[0] != customer:
             outcome.old_customer[identity] = prior[0]
             outcome.new_customer[identity] = customer
-    _write(session, queries.ASSIGN_CUSTOMERS, assign)
+    _write(session, ASSIGN_CUSTOMERS, assign)
 
     existing = set(result.customer_of.values())
     moved_customers = outcome.customers_around(outcome.new_customer)
@@ -199,10 +243,10 @@ def resolve_population(session: neo4j.Session, settings: Settings, key: bytes, *
     named = ((moved_customers | pending_customers
               | {result.customer_of[i] for i in pending_ids if i in result.customer_of})
              & existing)
-    _write(session, queries.NAME_THESE_CUSTOMERS, sorted(named), "customers")
+    _write(session, NAME_THESE_CUSTOMERS, sorted(named), "customers")
     candidates = sorted((moved_customers | pending_customers) - existing)
     outcome.deleted = {r["customerId"] for r in _write(
-        session, queries.DELETE_THESE_EMPTY_CUSTOMERS, candidates, "customers")}
+        session, DELETE_THESE_EMPTY_CUSTOMERS, candidates, "customers")}
 
     change = Change()
     change.touch("Identity", relinked | {row["identityId"] for row in assign})

@@ -19,14 +19,45 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final, LiteralString
 
 import neo4j
 from neo4j import exceptions as neo4j_errors
 
-from kg.derivation.changes import Change, append_change
-from kg.graph import queries
+from kg.feed.changes import LOCK_FEED, MARK_DERIVED, Change, append_change
 from kg.graph.driver import graph_errors, run_query
 from kg.settings import Settings
+
+# A record whose derivation failed: set aside with its error (kg.derivation.quarantine), no
+# longer pending, so the records after it are derived; kept until `kg derive --retry`.
+QUARANTINE_CHANGE: Final[LiteralString] = """
+MATCH (r:ChangeRecord {sequenceNumber: $sequence})
+SET r.derivationPending = false, r.derivationQuarantined = true,
+    r.derivationError = $error, r.quarantinedAt = datetime()
+"""
+
+READ_CHANGE_TO_DERIVE: Final[LiteralString] = """
+MATCH (r:ChangeRecord {sequenceNumber: $sequence})
+RETURN r.pendingInteractions AS interactions, r.pendingIdentities AS identities,
+       r.pendingCustomers AS customers
+"""
+
+READ_QUARANTINED_CHANGES: Final[LiteralString] = """
+MATCH (r:ChangeRecord) WHERE r.derivationQuarantined = true
+RETURN r.sequenceNumber AS sequence, r.derivationError AS error,
+       r.quarantinedAt AS quarantinedAt, coalesce(r.pendingInteractions, []) AS interactions,
+       coalesce(r.pendingIdentities, []) AS identities,
+       coalesce(r.pendingCustomers, []) AS customers
+ORDER BY sequence
+"""
+
+RELEASE_QUARANTINED_CHANGES: Final[LiteralString] = """
+MATCH (r:ChangeRecord) WHERE r.derivationQuarantined = true
+SET r.derivationPending = true
+REMOVE r.derivationQuarantined, r.derivationError, r.quarantinedAt
+RETURN count(r) AS released
+"""
+
 
 # Errors that are not the record's fault: the server went away or asked for a retry. They
 # propagate (the driver retries, or the caller reports Neo4j unavailable); nothing is
@@ -67,7 +98,7 @@ def describe(error: BaseException) -> str:
 
 def quarantine(tx: neo4j.ManagedTransaction, sequence: int, error: str) -> None:
     """Set one record aside (the caller holds the feed lock)."""
-    tx.run(queries.QUARANTINE_CHANGE, sequence=sequence, error=error).consume()
+    tx.run(QUARANTINE_CHANGE, sequence=sequence, error=error).consume()
 
 
 def split(tx: neo4j.ManagedTransaction, sequence: int) -> int:
@@ -75,14 +106,14 @@ def split(tx: neo4j.ManagedTransaction, sequence: int) -> int:
     it names (the caller holds the feed lock); returns how many. The new records name no node
     for the mirror: the original record's nodes were exported already, and derivation itself
     appends what it rewrites."""
-    row = tx.run(queries.READ_CHANGE_TO_DERIVE, sequence=sequence).single()
+    row = tx.run(READ_CHANGE_TO_DERIVE, sequence=sequence).single()
     if row is None:
         return 0
     parts = [Change(**{kind: {item}}) for kind in ("interactions", "identities", "customers")
              for item in row[kind] or []]
     for part in parts:
         append_change(tx, part, pending=True)
-    tx.run(queries.MARK_DERIVED, sequences=[sequence]).consume()
+    tx.run(MARK_DERIVED, sequences=[sequence]).consume()
     return len(parts)
 
 
@@ -92,14 +123,14 @@ def quarantined(driver: neo4j.Driver, settings: Settings) -> list[Quarantined]:
                         quarantined_at=_native(r["quarantinedAt"]),
                         interactions=list(r["interactions"]), identities=list(r["identities"]),
                         customers=list(r["customers"]))
-            for r in run_query(driver, settings, queries.READ_QUARANTINED_CHANGES)]
+            for r in run_query(driver, settings, READ_QUARANTINED_CHANGES)]
 
 
 def release(driver: neo4j.Driver, settings: Settings) -> int:
     """Mark every quarantined record pending again; returns how many."""
     def work(tx: neo4j.ManagedTransaction) -> int:
-        tx.run(queries.LOCK_FEED).consume()
-        row = tx.run(queries.RELEASE_QUARANTINED_CHANGES).single()
+        tx.run(LOCK_FEED).consume()
+        row = tx.run(RELEASE_QUARANTINED_CHANGES).single()
         return int(row["released"]) if row else 0
 
     with graph_errors(settings.neo4j_uri), driver.session(

@@ -17,16 +17,14 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, Final, LiteralString
 
 import neo4j
 
 from kg.consent.derivation import customers_of_identities, refresh_consent_flags
-from kg.derivation.by_customer import derive_covered
+from kg.derivation.by_customer import INTERACTIONS_OF_CUSTOMERS, derive_covered
 from kg.derivation.cases import cases_around, journeys_and_segments
-from kg.derivation.changes import Change, append_change, lock_feed
 from kg.derivation.identities import resolve_around
-from kg.derivation.ids import installation_key
 from kg.derivation.population import population_due, resolve_population
 from kg.derivation.quarantine import (
     NOT_THE_RECORDS_FAULT,
@@ -37,9 +35,32 @@ from kg.derivation.quarantine import (
 )
 from kg.derivation.summary_refresh import refresh_summaries
 from kg.derivation.tallies import recount, refresh_open_case_counts
-from kg.graph import queries
+from kg.feed.changes import MARK_DERIVED, Change, append_change, lock_feed
+from kg.feed.ids import installation_key
 from kg.graph.driver import graph_errors, run_query
 from kg.settings import Settings
+
+READ_PENDING_CHANGES: Final[LiteralString] = """
+MATCH (r:ChangeRecord) WHERE r.derivationPending = true
+RETURN r.sequenceNumber AS sequence, r.pendingInteractions AS interactions,
+       r.pendingIdentities AS identities, r.pendingCustomers AS customers
+ORDER BY sequence LIMIT $limit
+"""
+
+ALL_IDENTITY_IDS: Final[LiteralString] = """
+MATCH (x:Identity) RETURN x.identityId AS id ORDER BY id
+"""
+
+ALL_INTERACTION_IDS: Final[LiteralString] = """
+MATCH (i:Interaction) RETURN i.interactionId AS id ORDER BY id
+"""
+
+# The repair path starts the read models afresh (run as an auto-commit transaction).
+RESET_READ_MODELS: Final[LiteralString] = """
+MATCH (n) WHERE n:CustomerSummary OR n:CorpusCount OR n:SimilarityBucket
+CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS
+"""
+
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +109,7 @@ def derive_pending(tx: neo4j.ManagedTransaction, key: bytes, settings: Settings,
     naming the records when deriving them fails for a reason of theirs."""
     if not locked:
         lock_feed(tx)
-    read = tx.run(queries.READ_PENDING_CHANGES, limit=limit).data()
+    read = tx.run(READ_PENDING_CHANGES, limit=limit).data()
     pending = _moderate(read)
     if not pending:
         return None
@@ -112,7 +133,7 @@ def _derive(tx: neo4j.ManagedTransaction, pending: list[dict[str, Any]], key: by
                                 settings=settings, change=change)
     if resolution.changed_customers:
         interactions |= {r["interactionId"] for r in tx.run(
-            queries.INTERACTIONS_OF_CUSTOMERS, customers=sorted(resolution.changed_customers))}
+            INTERACTIONS_OF_CUSTOMERS, customers=sorted(resolution.changed_customers))}
     cases = cases_around(tx, interactions=interactions, window_days=CASE_WINDOW_DAYS,
                          change=change)
     concerned = (resolution.changed_customers | cases.customers_of_interactions
@@ -132,7 +153,7 @@ def _derive(tx: neo4j.ManagedTransaction, pending: list[dict[str, Any]], key: by
     # Open-case counts follow the cases just regrouped (an erased customer has no node left).
     refresh_open_case_counts(tx, concerned | cases.customers_in_closure, change)
     append_change(tx, change, pending=False)
-    tx.run(queries.MARK_DERIVED, sequences=[r["sequence"] for r in pending]).consume()
+    tx.run(MARK_DERIVED, sequences=[r["sequence"] for r in pending]).consume()
     return RefreshSummary(changes=len(pending), identities=resolution.identities,
                           scored_pairs=resolution.scored_pairs,
                           customers_deleted=len(resolution.deleted_customers),
@@ -260,11 +281,11 @@ def derive_everything(driver: neo4j.Driver, settings: Settings) -> RefreshSummar
     with graph_errors(settings.neo4j_uri), driver.session(
         database=settings.neo4j_database
     ) as session:
-        session.run(queries.RESET_READ_MODELS).consume()
+        session.run(RESET_READ_MODELS).consume()
     recount(driver, settings.neo4j_database)
-    identity_ids = [r["id"] for r in run_query(driver, settings, queries.ALL_IDENTITY_IDS)]
+    identity_ids = [r["id"] for r in run_query(driver, settings, ALL_IDENTITY_IDS)]
     interaction_ids = [r["id"] for r in run_query(driver, settings,
-                                                  queries.ALL_INTERACTION_IDS)]
+                                                  ALL_INTERACTION_IDS)]
     with graph_errors(settings.neo4j_uri), driver.session(
         database=settings.neo4j_database
     ) as session:

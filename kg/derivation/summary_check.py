@@ -10,14 +10,24 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Final, LiteralString
 
 import neo4j
 
 from kg.derivation.summaries import Summary, summarise
-from kg.derivation.summary_refresh import facts_of
+from kg.derivation.summary_refresh import READ_SUMMARIES, SUMMARY_FACTS, facts_of
 from kg.graph import queries
 from kg.graph.driver import graph_errors, run_query
 from kg.settings import Settings
+
+READ_SUMMARY_IDS: Final[LiteralString] = """
+MATCH (s:CustomerSummary) RETURN s.summaryOf AS customerId
+"""
+
+READ_CORPUS_COUNTS: Final[LiteralString] = """
+MATCH (n:CorpusCount) RETURN n.countId AS countId, n.countValue AS countValue
+"""
+
 
 BATCH = 500
 
@@ -37,7 +47,7 @@ class SummaryCheck:
 
 def check_summaries(driver: neo4j.Driver, settings: Settings) -> SummaryCheck:
     customers = {r["customerId"] for r in run_query(driver, settings, queries.READ_CUSTOMER_IDS)}
-    stored_ids = {r["customerId"] for r in run_query(driver, settings, queries.READ_SUMMARY_IDS)}
+    stored_ids = {r["customerId"] for r in run_query(driver, settings, READ_SUMMARY_IDS)}
     result = SummaryCheck(customers=len(customers))
     result.orphaned = sorted(stored_ids - customers)
     expected: Counter[str] = Counter()
@@ -48,12 +58,12 @@ def check_summaries(driver: neo4j.Driver, settings: Settings) -> SummaryCheck:
         for start in range(0, len(ordered), BATCH):
             batch = ordered[start:start + BATCH]
             fresh: dict[str, Summary] = {}
-            for row in session.run(queries.SUMMARY_FACTS, customers=batch).data():
+            for row in session.run(SUMMARY_FACTS, customers=batch).data():
                 facts = facts_of(row)
                 if facts.interactions:
                     fresh[facts.customer_id] = summarise(facts)
             stored = {r["customerId"]: r
-                      for r in session.run(queries.READ_SUMMARIES, customers=batch).data()}
+                      for r in session.run(READ_SUMMARIES, customers=batch).data()}
             for customer in batch:
                 now, then = fresh.get(customer), stored.get(customer)
                 if now is not None:
@@ -68,7 +78,7 @@ def check_summaries(driver: neo4j.Driver, settings: Settings) -> SummaryCheck:
                         or sorted(then["buckets"]) != now.buckets):
                     result.stale.append(customer)
     counts = {r["countId"]: r["countValue"]
-              for r in run_query(driver, settings, queries.READ_CORPUS_COUNTS)}
+              for r in run_query(driver, settings, READ_CORPUS_COUNTS)}
     for key in sorted(set(counts) | set(expected)):
         if counts.get(key, 0) != expected.get(key, 0):
             result.wrong_counts[key] = (counts.get(key, 0), expected.get(key, 0))

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, LiteralString
+from typing import Any, Final, LiteralString
 
 import neo4j
 from neo4j import exceptions as neo4j_errors
@@ -16,10 +15,11 @@ from kg.errors import (
     GraphError,
     GraphRequestError,
     GraphUnavailable,
-    StartTimeout,
 )
-from kg.graph import queries
+from kg.neo4j_local.config import local_password  # the local server is one option among many
 from kg.settings import Settings
+
+PING: Final[LiteralString] = "RETURN 1 AS ok"
 
 
 def create_driver(settings: Settings, *, wait_seconds: float | None = None) -> neo4j.Driver:
@@ -29,8 +29,6 @@ def create_driver(settings: Settings, *, wait_seconds: float | None = None) -> n
     are the product's one retry layer: ``wait_seconds`` bounds them, and connecting and
     waiting for a pooled connection too (default ``KG_NEO4J_RETRY_SECONDS``; the API passes
     ``KG_API_GRAPH_WAIT_SECONDS`` so a request answers 503 in bounded time)."""
-    from kg.neo4j_local.config import local_password  # local server is one option among many
-
     if settings.neo4j_password is not None:
         password = settings.neo4j_password.get_secret_value()
     else:
@@ -50,7 +48,7 @@ def graph_answers(driver: neo4j.Driver, settings: Settings) -> bool:
     must be quick, and must not wait out the driver's retry time)."""
     try:
         with driver.session(database=settings.neo4j_database) as session:
-            session.run(neo4j.Query(queries.PING, timeout=5.0)).consume()
+            session.run(neo4j.Query(PING, timeout=5.0)).consume()
     except (neo4j_errors.DriverError, neo4j_errors.Neo4jError, OSError):
         return False
     return True
@@ -109,26 +107,3 @@ def write_rows(tx: neo4j.ManagedTransaction, statement: LiteralString,
     ((name, values),) = rows.items()
     if values:
         tx.run(statement, {name: values}).consume()
-
-
-def wait_for_bolt(
-    uri: str, user: str, password: str, *, deadline: float, alive: Callable[[], bool]
-) -> None:
-    """Poll until Bolt answers an authenticated query, the process dies, or time runs out."""
-    last_error: Exception | None = None
-    while time.monotonic() < deadline:
-        if not alive():
-            raise StartTimeout(f"Neo4j exited during start-up (last error: {last_error})")
-        try:
-            with neo4j.GraphDatabase.driver(uri, auth=(user, password)) as driver:
-                driver.verify_connectivity()
-            return
-        except neo4j_errors.AuthError as error:
-            raise GraphAuthError(
-                f"Neo4j at {uri} started but refused the password ({error.message}); the data "
-                "directory was initialised with another password"
-            ) from error
-        except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired, OSError) as error:
-            last_error = error
-            time.sleep(0.5)
-    raise StartTimeout(f"Neo4j did not answer Bolt at {uri} in time (last error: {last_error})")

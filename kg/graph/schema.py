@@ -3,13 +3,66 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final, LiteralString
 
 import neo4j
+from rdflib import RDF, URIRef
 
-from kg.graph import queries
+from kg.feed.changes import Change, append_change, lock_feed
 from kg.graph.driver import graph_errors, run_query
-from kg.ontology.mapping import Constraint, GraphMapping, Index
+from kg.ontology.files import OntologyFiles, default_ontology_dir, load_vocabulary
+from kg.ontology.mapping import Constraint, GraphMapping, Index, local_name
+from kg.ontology.namespaces import CKC, CKG, SKOS
 from kg.settings import Settings
+
+SHOW_CONSTRAINTS: Final[LiteralString] = (
+    "SHOW CONSTRAINTS YIELD name, labelsOrTypes, properties RETURN name, labelsOrTypes, properties"
+)
+
+SHOW_INDEXES: Final[LiteralString] = (
+    "SHOW INDEXES YIELD name, type, labelsOrTypes, properties "
+    "WHERE type = 'RANGE' RETURN name, labelsOrTypes, properties"
+)
+
+MERGE_CONCEPTS: Final[LiteralString] = """
+UNWIND $rows AS row
+MERGE (k:Concept {conceptId: row.conceptId})
+SET k.prefLabel = row.prefLabel
+"""
+
+MERGE_BROADER: Final[LiteralString] = """
+UNWIND $rows AS row
+MERGE (k:Concept {conceptId: row.conceptId})
+MERGE (b:Concept {conceptId: row.broader})
+MERGE (k)-[:BROADER]->(b)
+"""
+
+MERGE_REFERENCE_NODES: Final[LiteralString] = """
+UNWIND $rows AS row
+CALL (row) {
+  WITH row WHERE row.label = 'Segment'
+  MERGE (n:Segment {segmentId: row.key}) SET n.prefLabel = row.prefLabel
+  UNION
+  WITH row WHERE row.label = 'EmotionCategory'
+  MERGE (n:EmotionCategory {categoryId: row.key}) SET n.prefLabel = row.prefLabel
+  UNION
+  WITH row WHERE row.label = 'IntentCategory'
+  MERGE (n:IntentCategory {categoryId: row.key}) SET n.prefLabel = row.prefLabel
+  UNION
+  WITH row WHERE row.label = 'JourneyStage'
+  MERGE (n:JourneyStage {stageId: row.key}) SET n.prefLabel = row.prefLabel
+}
+"""
+
+# Graphs loaded before message sentiment was a property of the interaction: copy it from the
+# whole-message opinion (the one about no aspect), a bounded number of interactions at a time.
+BACKFILL_MESSAGE_SENTIMENT: Final[LiteralString] = """
+MATCH (i:Interaction)-[:HAS_OPINION]->(o:Opinion)
+WHERE i.sentimentLabel IS NULL AND o.polarity IS NOT NULL AND NOT (o)-[:ABOUT_ASPECT]->()
+WITH i, o LIMIT $limit
+SET i.sentimentLabel = o.polarity, i.sentimentScore = o.polarityScore
+RETURN i.interactionId AS interactionId
+"""
 
 
 @dataclass(frozen=True)
@@ -37,20 +90,13 @@ def init_schema(driver: neo4j.Driver, settings: Settings, mapping: GraphMapping)
 
 
 def _existing_names(driver: neo4j.Driver, settings: Settings) -> set[str]:
-    rows = run_query(driver, settings, queries.SHOW_CONSTRAINTS)
-    rows += run_query(driver, settings, queries.SHOW_INDEXES)
+    rows = run_query(driver, settings, SHOW_CONSTRAINTS)
+    rows += run_query(driver, settings, SHOW_INDEXES)
     return {row["name"] for row in rows}
 
 
 def seed_reference_data(driver: neo4j.Driver, settings: Settings) -> int:
     """Concepts with their hierarchy, and the segment, emotion, intent and stage individuals."""
-    from rdflib import RDF, URIRef
-
-    from kg.derivation.changes import Change, append_change, lock_feed
-    from kg.ontology.files import OntologyFiles, default_ontology_dir, load_vocabulary
-    from kg.ontology.mapping import local_name
-    from kg.ontology.namespaces import CKC, CKG, SKOS
-
     graph = load_vocabulary(OntologyFiles(default_ontology_dir()))
     concepts = sorted(c for c in graph.subjects(RDF.type, SKOS.Concept)
                       if isinstance(c, URIRef) and str(c).startswith(str(CKC)))
@@ -70,9 +116,9 @@ def seed_reference_data(driver: neo4j.Driver, settings: Settings) -> int:
 
     def write(tx: neo4j.ManagedTransaction) -> None:
         lock_feed(tx)
-        for statement, rows in ((queries.MERGE_CONCEPTS, concept_rows),
-                                (queries.MERGE_BROADER, broader_rows),
-                                (queries.MERGE_REFERENCE_NODES, reference_rows)):
+        for statement, rows in ((MERGE_CONCEPTS, concept_rows),
+                                (MERGE_BROADER, broader_rows),
+                                (MERGE_REFERENCE_NODES, reference_rows)):
             tx.run(statement, rows=rows).consume()
         append_change(tx, change, pending=False)
 
@@ -88,12 +134,10 @@ def backfill_message_sentiment(driver: neo4j.Driver, settings: Settings,
     """Give interactions of a graph loaded before ``sentimentLabel`` / ``sentimentScore``
     existed their message-level sentiment, from their whole-message opinion; each batch is one
     transaction with its change record, so the RDF mirror follows. Returns how many were set."""
-    from kg.derivation.changes import Change, append_change, lock_feed
-
     def write(tx: neo4j.ManagedTransaction) -> int:
         lock_feed(tx)
         ids = [row["interactionId"]
-               for row in tx.run(queries.BACKFILL_MESSAGE_SENTIMENT, limit=batch)]
+               for row in tx.run(BACKFILL_MESSAGE_SENTIMENT, limit=batch)]
         if ids:
             change = Change()
             change.touch("Interaction", ids)

@@ -13,7 +13,7 @@ backlog of other writers' records that one transaction did not derive).
 
 A request builds its rows before its turn comes, so an erasure can commit between the two:
 the write itself refuses a batch naming an identity suppressed meanwhile
-(:class:`~kg.stewardship.suppression.SuppressedMeanwhile`, checked under the feed lock), the
+(:class:`~kg.ingestion.suppression.SuppressedMeanwhile`, checked under the feed lock), the
 group is written again batch by batch, and the refused request prepares its batch again, which
 sets the erased identity's records aside with their reason like any other.
 

@@ -3,7 +3,7 @@
 Every record read either becomes rows of a :class:`GraphBatch` or is set aside with the field
 and the reason (an identifier that cannot be normalised, a suppressed identity, text that
 extraction refused). Writing the batch and deriving from it are the service's job
-(:mod:`kg.ingestion.service`).
+(:mod:`kg.services.ingest`).
 """
 
 from __future__ import annotations

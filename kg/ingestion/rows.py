@@ -49,7 +49,7 @@ def interaction_id(source: str, source_id: str) -> str:
 
 @dataclass
 class GraphBatch:
-    """Rows per named statement of :data:`kg.graph.queries.BATCH_STATEMENTS`."""
+    """Rows per named statement of :data:`kg.ingestion.statements.BATCH_STATEMENTS`."""
 
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     records: int = 0

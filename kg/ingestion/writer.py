@@ -4,7 +4,7 @@ A batch is all or nothing: if Neo4j goes away mid-batch the transaction rolls ba
 retries the batch with exponential backoff for up to its retry time, and then the load stops
 with a clear error. Nothing of a failed batch stays in the graph. A batch naming an identity
 erased since it was prepared is refused whole
-(:class:`~kg.stewardship.suppression.SuppressedMeanwhile`): an erased person never comes back
+(:class:`~kg.ingestion.suppression.SuppressedMeanwhile`): an erased person never comes back
 through a write that was already on its way.
 """
 
@@ -15,16 +15,16 @@ from typing import Any
 
 import neo4j
 
-from kg.derivation.changes import Change, append_change, lock_feed
-from kg.derivation.ids import installation_key
 from kg.derivation.refresh import derive_pending
 from kg.derivation.tallies import contributions, move
 from kg.errors import GraphUnavailable
-from kg.graph import queries
+from kg.feed.changes import Change, append_change, lock_feed
+from kg.feed.ids import installation_key
 from kg.graph.driver import graph_errors
 from kg.ingestion.rows import GraphBatch
+from kg.ingestion.statements import BATCH_STATEMENTS
+from kg.ingestion.suppression import refuse_suppressed
 from kg.settings import Settings
-from kg.stewardship.suppression import refuse_suppressed
 
 # Node keys each batch statement writes (statement, row field, label): the batch's change
 # record lists them so the RDF mirror exports exactly these nodes again.
@@ -66,7 +66,7 @@ def _write(tx: neo4j.ManagedTransaction, batch: GraphBatch, key: bytes) -> int:
     change = change_of(batch)
     refuse_suppressed(tx, key, change.identities)
     before = contributions(tx, change.interactions)  # of the interactions written again
-    for name, statement in queries.BATCH_STATEMENTS:
+    for name, statement in BATCH_STATEMENTS:
         rows = batch.rows.get(name)
         if not rows:
             continue

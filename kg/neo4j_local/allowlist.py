@@ -35,7 +35,7 @@ def _names(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-# What the product itself calls: kg/graph/queries.py locks nodes; `kg neo4j install` and its
+# What the product itself calls: kg/feed/changes.py locks nodes; `kg neo4j install` and its
 # test read the APOC version.
 PRODUCT: Final = _names("apoc.lock.nodes apoc.version")
 

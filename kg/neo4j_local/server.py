@@ -13,13 +13,15 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import neo4j
 import psutil
+from neo4j import exceptions as neo4j_errors
 
-from kg.errors import DataDirLocked, InstallError, PortInUse, StartTimeout
-from kg.graph.driver import wait_for_bolt
+from kg.errors import DataDirLocked, GraphAuthError, InstallError, PortInUse, StartTimeout
 from kg.neo4j_local.config import initialised, local_password, write_conf
 from kg.neo4j_local.install import read_installation
 from kg.neo4j_local.java import checked_java
@@ -39,6 +41,29 @@ class ServerStatus:
     data_dir: Path
     log_file: Path
     already_running: bool = False
+
+
+def wait_for_bolt(
+    uri: str, user: str, password: str, *, deadline: float, alive: Callable[[], bool]
+) -> None:
+    """Poll until Bolt answers an authenticated query, the process dies, or time runs out."""
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        if not alive():
+            raise StartTimeout(f"Neo4j exited during start-up (last error: {last_error})")
+        try:
+            with neo4j.GraphDatabase.driver(uri, auth=(user, password)) as driver:
+                driver.verify_connectivity()
+            return
+        except neo4j_errors.AuthError as error:
+            raise GraphAuthError(
+                f"Neo4j at {uri} started but refused the password ({error.message}); the data "
+                "directory was initialised with another password"
+            ) from error
+        except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired, OSError) as error:
+            last_error = error
+            time.sleep(0.5)
+    raise StartTimeout(f"Neo4j did not answer Bolt at {uri} in time (last error: {last_error})")
 
 
 def status(settings: Settings) -> ServerStatus:

@@ -17,13 +17,12 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Final, LiteralString
 
 import neo4j
 import pyoxigraph as ox
 
-from kg.derivation.changes import NOT_MIRRORED
-from kg.graph import queries
+from kg.feed.changes import NOT_MIRRORED
 from kg.graph.driver import graph_errors
 from kg.ontology.mapping import GraphMapping
 from kg.rdf.terms import (
@@ -37,6 +36,29 @@ from kg.rdf.terms import (
     node_term,
 )
 from kg.settings import Settings
+
+# $keyOf maps each keyed label to its key property (from the ontology mapping) and $keyed lists
+# those labels: a list parameter, because ``keys($keyOf)`` is evaluated again for every row.
+EXPORT_NODES: Final[LiteralString] = """
+MATCH (n)
+WITH n, [label IN labels(n) WHERE label IN $keyed] AS keyed
+WHERE size(keyed) > 0
+RETURN labels(n) AS labels, n[$keyOf[keyed[0]]] AS key, properties(n) AS props
+"""
+
+# Relationships grouped by their start node, so each node's edges are translated together.
+EXPORT_RELATIONSHIPS_BY_START: Final[LiteralString] = """
+MATCH (a)
+WITH a, [label IN labels(a) WHERE label IN $keyed] AS keyedA
+WHERE size(keyedA) > 0
+MATCH (a)-[r]->(b)
+WITH a, keyedA, r, b, [label IN labels(b) WHERE label IN $keyed] AS keyedB
+WHERE size(keyedB) > 0
+RETURN keyedA[0] AS startKeyLabel, labels(a) AS startLabels, a[$keyOf[keyedA[0]]] AS startKey,
+       {type: type(r), props: properties(r), endLabels: labels(b),
+        endKey: b[$keyOf[keyedB[0]]]} AS edge
+"""
+
 
 DATA_GRAPH = ox.NamedNode("https://w3id.org/customer-kg/graph/data")
 ONTOLOGY_GRAPH = ox.NamedNode("https://w3id.org/customer-kg/graph/ontology")
@@ -120,14 +142,14 @@ def export_all(driver: neo4j.Driver, settings: Settings, mapping: GraphMapping
     with graph_errors(settings.neo4j_uri), driver.session(
         database=settings.neo4j_database, default_access_mode=neo4j.READ_ACCESS
     ) as session:
-        for record in session.run(queries.EXPORT_NODES, keyOf=key_of, keyed=sorted(key_of)):
+        for record in session.run(EXPORT_NODES, keyOf=key_of, keyed=sorted(key_of)):
             if record["key"] is not None:
                 yield from node_quads(mapping, record["labels"], str(record["key"]),
                                         record["props"], [])
         current: tuple[str, ...] | None = None
         edges: list[dict[str, Any]] = []
         labels: list[str] = []
-        for record in session.run(queries.EXPORT_RELATIONSHIPS_BY_START, keyOf=key_of,
+        for record in session.run(EXPORT_RELATIONSHIPS_BY_START, keyOf=key_of,
                                   keyed=sorted(key_of)):
             start = (record["startKeyLabel"], str(record["startKey"]))
             if start != current:

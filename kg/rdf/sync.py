@@ -15,12 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final, LiteralString
 
 import neo4j
 
-from kg.derivation.changes import split_edge_key, split_node_key
-from kg.graph import queries
+from kg.feed.changes import LAST_SEQUENCE, split_edge_key, split_node_key
 from kg.graph.driver import graph_errors, run_query
 from kg.ontology.mapping import GraphMapping
 from kg.rdf.mirror import (
@@ -37,6 +36,105 @@ from kg.rdf.sink import MirrorSink, OxigraphSink, watermark_update
 from kg.rdf.terms import RDF_OBJECT, RDF_PREDICATE, RDF_SUBJECT
 from kg.settings import Settings
 
+READ_CHANGES_AFTER: Final[LiteralString] = """
+MATCH (r:ChangeRecord) WHERE r.sequenceNumber > $after
+RETURN r.sequenceNumber AS sequence, r.touchedNodes AS nodes,
+       coalesce(r.touchedEdges, []) AS edges, r.holdsErasedKeys IS NOT NULL AS erasure
+ORDER BY sequence LIMIT $limit
+"""
+
+# Once the mirror has applied an erasure's record, its lists of removed nodes are emptied:
+# the feed keeps no key of an erased person (kg.rdf.sync.prune_applied).
+EMPTY_APPLIED_ERASURE_RECORDS: Final[LiteralString] = """
+MATCH (r:ChangeRecord) WHERE r.holdsErasedKeys = true AND r.sequenceNumber <= $applied
+SET r.touchedNodes = [], r.touchedEdges = []
+REMOVE r.holdsErasedKeys
+"""
+
+# Records the mirror has applied and derivation has consumed are no longer needed (a
+# quarantined record waits for its retry).
+PRUNE_CHANGES: Final[LiteralString] = """
+MATCH (r:ChangeRecord) WHERE r.sequenceNumber <= $upTo AND r.derivationPending = false
+      AND r.derivationQuarantined IS NULL
+WITH r LIMIT 10000
+DELETE r
+RETURN count(*) AS pruned
+"""
+
+# The current state of some nodes, each found by its keyed label: labels, properties and
+# outgoing relationships (with the end node's keyed labels and key), only those of ``row.type``
+# when the row names one. One UNION branch per keyed label keeps every lookup on its uniqueness
+# constraint; a unit test checks the branches cover every keyed label of the ontology. A node
+# that no longer exists returns no row.
+EXPORT_THESE_NODES: Final[LiteralString] = """
+UNWIND $rows AS row
+CALL (row) {
+  WITH row WHERE row.label = 'Customer'
+  MATCH (n:Customer {customerId: row.key}) RETURN n
+  UNION
+  WITH row WHERE row.label = 'Identity'
+  MATCH (n:Identity {identityId: row.key}) RETURN n
+  UNION
+  WITH row WHERE row.label = 'Consent'
+  MATCH (n:Consent {consentId: row.key}) RETURN n
+  UNION
+  WITH row WHERE row.label = 'Segment'
+  MATCH (n:Segment {segmentId: row.key}) RETURN n
+  UNION
+  WITH row WHERE row.label = 'Channel'
+  MATCH (n:Channel {channelId: row.key}) RETURN n
+  UNION
+  WITH row WHERE row.label = 'Touchpoint'
+  MATCH (n:Touchpoint {touchpointId: row.key}) RETURN n
+  UNION
+  WITH row WHERE row.label = 'Interaction'
+  MATCH (n:Interaction {interactionId: row.key}) RETURN n
+  UNION
+  WITH row WHERE row.label = 'Case'
+  MATCH (n:Case {caseId: row.key}) RETURN n
+  UNION
+  WITH row WHERE row.label = 'Journey'
+  MATCH (n:Journey {journeyId: row.key}) RETURN n
+  UNION
+  WITH row WHERE row.label = 'JourneyStage'
+  MATCH (n:JourneyStage {stageId: row.key}) RETURN n
+  UNION
+  WITH row WHERE row.label = 'JourneyEvent'
+  MATCH (n:JourneyEvent {journeyEventId: row.key}) RETURN n
+  UNION
+  WITH row WHERE row.label = 'Concept'
+  MATCH (n:Concept {conceptId: row.key}) RETURN n
+  UNION
+  WITH row WHERE row.label = 'Entity'
+  MATCH (n:Entity {entityId: row.key}) RETURN n
+  UNION
+  WITH row WHERE row.label = 'Mention'
+  MATCH (n:Mention {mentionId: row.key}) RETURN n
+  UNION
+  WITH row WHERE row.label = 'Opinion'
+  MATCH (n:Opinion {opinionId: row.key}) RETURN n
+  UNION
+  WITH row WHERE row.label = 'Emotion'
+  MATCH (n:Emotion {emotionId: row.key}) RETURN n
+  UNION
+  WITH row WHERE row.label = 'EmotionCategory'
+  MATCH (n:EmotionCategory {categoryId: row.key}) RETURN n
+  UNION
+  WITH row WHERE row.label = 'IntentCategory'
+  MATCH (n:IntentCategory {categoryId: row.key}) RETURN n
+  UNION
+  WITH row WHERE row.label = 'Intent'
+  MATCH (n:Intent {intentId: row.key}) RETURN n
+}
+RETURN row.label AS label, row.key AS key, row.type AS type, labels(n) AS labels,
+       properties(n) AS props,
+       [(n)-[r]->(m) WHERE (row.type IS NULL OR type(r) = row.type)
+                         AND any(l IN labels(m) WHERE l IN $keyed)
+        | {type: type(r), props: properties(r), endLabels: labels(m),
+           endKey: m[$keyOf[[l IN labels(m) WHERE l IN $keyed][0]]]}] AS edges
+"""
+
+
 RECORDS_PER_STEP = 50
 NODES_PER_EXPORT = 5_000
 # A step takes records until they name this many nodes and edges (a record is never split).
@@ -52,7 +150,7 @@ class SyncResult:
 
 
 def last_sequence(driver: neo4j.Driver, settings: Settings) -> int:
-    return int(run_query(driver, settings, queries.LAST_SEQUENCE)[0]["last"])
+    return int(run_query(driver, settings, LAST_SEQUENCE)[0]["last"])
 
 
 def rebuild(sink: MirrorSink, driver: neo4j.Driver, settings: Settings,
@@ -72,7 +170,7 @@ def sync(sink: MirrorSink, driver: neo4j.Driver, settings: Settings, mapping: Gr
     after = sink.applied_sequence()
     applied = 0
     while until is None or after < until:
-        records = run_query(driver, settings, queries.READ_CHANGES_AFTER,
+        records = run_query(driver, settings, READ_CHANGES_AFTER,
                             {"after": after, "limit": RECORDS_PER_STEP})
         if not records:
             break
@@ -88,7 +186,7 @@ def sync(sink: MirrorSink, driver: neo4j.Driver, settings: Settings, mapping: Gr
         sink.update(_update(nodes, edges, last, driver, settings, mapping))
         if any(record["erasure"] for record in taken):
             # Applied: the erasure's keys leave the feed before anyone waiting is told.
-            run_query(driver, settings, queries.EMPTY_APPLIED_ERASURE_RECORDS,
+            run_query(driver, settings, EMPTY_APPLIED_ERASURE_RECORDS,
                       {"applied": last}, write=True)
         applied += len(taken)
         after = last
@@ -119,9 +217,9 @@ def prune_applied(driver: neo4j.Driver, settings: Settings, applied: int) -> Non
     """Drop change records the mirror applied (keeping :data:`KEEP_APPLIED` behind the
     watermark) and derivation consumed, and empty the node lists of applied erasure records
     (the mirror no longer needs the erased person's keys; the feed must not keep them)."""
-    run_query(driver, settings, queries.EMPTY_APPLIED_ERASURE_RECORDS, {"applied": applied},
+    run_query(driver, settings, EMPTY_APPLIED_ERASURE_RECORDS, {"applied": applied},
               write=True)
-    run_query(driver, settings, queries.PRUNE_CHANGES, {"upTo": applied - KEEP_APPLIED},
+    run_query(driver, settings, PRUNE_CHANGES, {"upTo": applied - KEEP_APPLIED},
               write=True)
 
 
@@ -144,7 +242,7 @@ def _update(nodes: list[str], edges: list[str], sequence: int, driver: neo4j.Dri
         database=settings.neo4j_database, default_access_mode=neo4j.READ_ACCESS
     ) as session:
         for rows in _chunks([*wanted, *partial]):
-            for record in session.run(queries.EXPORT_THESE_NODES, keyOf=key_of, keyed=keyed,
+            for record in session.run(EXPORT_THESE_NODES, keyOf=key_of, keyed=keyed,
                                       rows=rows):
                 if record["type"] is not None:
                     facts = edge_quads(mapping, record["labels"], str(record["key"]),

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 
 from rapidfuzz import fuzz
 
-from kg.derivation.unionfind import UnionFind
+from kg.unionfind import UnionFind
 
 RULE, THRESHOLD = "fuzzy:name+postcode", 88.0
 

@@ -14,7 +14,6 @@ import re
 import unicodedata
 from collections.abc import Mapping
 
-from kg.ingestion.records import PersonAttributes
 from kg.resolution.models import PersonRow
 
 # Graph property key of each person attribute (the ontology's datatype properties).
@@ -61,10 +60,3 @@ def person_row(record_id: str, attributes: Mapping[str, object],
     if not any(values[field] is not None for field in SECOND_ATTRIBUTES):
         return None
     return PersonRow(record_id=record_id, **values)
-
-
-def person_attributes(graph_properties: Mapping[str, str]) -> PersonAttributes:
-    """Canonical person attributes from graph property keys (postcode is not one of them)."""
-    by_key = {key: field for field, key in GRAPH_KEYS.items() if field != "postcode"}
-    return PersonAttributes.model_validate(
-        {by_key[key]: value for key, value in graph_properties.items() if key in by_key})

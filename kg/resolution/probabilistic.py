@@ -106,6 +106,24 @@ def load_model(path: Path | None = None) -> dict[str, Any]:
     return model
 
 
+def _rounded(value: Any) -> Any:
+    """Floats to 9 significant digits: DuckDB's parallel sums differ in the last bits."""
+    if isinstance(value, float):
+        return float(f"{value:.9g}")
+    if isinstance(value, dict):
+        return {key: _rounded(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_rounded(item) for item in value]
+    return value
+
+
+def write_model(model: dict[str, Any], path: Path) -> None:
+    """Write a model without Splink's random per-run id, so retraining is reproducible."""
+    model = {key: value for key, value in model.items() if key != "linker_uid"}
+    path.write_text(json.dumps(_rounded(model), indent=1, sort_keys=True) + "\n",
+                    encoding="utf-8")
+
+
 def score(rows: Sequence[PersonRow], model: dict[str, Any], *, min_probability: float,
           involving: Iterable[str] | None = None) -> list[ScoredPair]:
     """Score every blocked pair among ``rows`` at or above ``min_probability``.

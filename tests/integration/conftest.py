@@ -13,6 +13,7 @@ import neo4j
 import pytest
 from fastapi.testclient import TestClient
 
+from bench.graphs import wipe
 from kg.extraction.pipeline import build_pipeline
 from kg.graph.driver import create_driver
 from kg.graph.schema import init_schema, seed_reference_data
@@ -20,7 +21,6 @@ from kg.neo4j_local import server
 from kg.ontology.mapping import load_mapping
 from kg.settings import Settings
 from kg_api.main import create_app
-from tests.integration.graph_state import wipe
 from tests.integration.support import API_KEYS
 
 
@@ -39,8 +39,8 @@ def driver(settings: Settings, running: server.ServerStatus) -> Iterator[neo4j.D
 @pytest.fixture(scope="module")
 def api_settings(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """A freshly loaded generated corpus (seed 5) and the API's test keys."""
-    from kg.tooling.generator import generate
-    from tests.integration.graph_state import wipe
+    from bench.graphs import wipe
+    from kg.ingestion.generator import generate
     from tests.integration.support import API_KEYS, load_corpus
 
     server.start(settings)

@@ -12,6 +12,7 @@ import neo4j
 
 from kg.graph.driver import run_query
 from kg.settings import Settings
+from kg_api.routes.customers import CUSTOMER_INTERACTIONS, CUSTOMER_VIEW
 
 CHANNELS = """
 MATCH (c:Customer {customerId: $customerId})-[:HAS_IDENTITY]->(:Identity)
@@ -146,15 +147,14 @@ def validated_view(driver: neo4j.Driver, settings: Settings, customer: str, *,
     """The 360° view as separate reads put it together, validated by its response model: the
     summary's row, the journey's page (``CUSTOMER_INTERACTIONS``, as the timeline reads it) and
     the permissions of ``customer_consents`` (the consents endpoint's reads); None if unknown."""
-    from kg.consent.service import customer_consents
     from kg.derivation.similarity import BUCKET_CAP, FIRST_CHECKED
-    from kg.graph import queries
+    from kg.services.consent import customer_consents
     from kg_api.deps import native
     from kg_api.models import Customer360
     from kg_api.routes.consents import permissions_view
     from kg_api.view_360 import SIMILAR_CUSTOMERS, lift
 
-    rows = run_query(driver, settings, queries.CUSTOMER_VIEW, {
+    rows = run_query(driver, settings, CUSTOMER_VIEW, {
         "customerId": customer, "bucketCap": BUCKET_CAP, "firstChecked": FIRST_CHECKED,
         "similar": SIMILAR_CUSTOMERS,
         "skip": 0, "limit": 1, "category": "none", "suggestions": 0})
@@ -162,7 +162,7 @@ def validated_view(driver: neo4j.Driver, settings: Settings, customer: str, *,
         return None
     row = native(rows[0])
     journey = [native(r["step"]) for r in run_query(
-        driver, settings, queries.CUSTOMER_INTERACTIONS,
+        driver, settings, CUSTOMER_INTERACTIONS,
         {"customerId": customer, "skip": journey_offset, "limit": journey_limit})]
     summary: dict[str, Any] = json.loads(row["summary"]) if row["summary"] else {}
     counts = {key: int(value) for key, value in row["counts"]}

@@ -16,8 +16,8 @@ from spacy.language import Language
 
 from kg.graph.driver import create_driver
 from kg.graph.schema import init_schema, seed_reference_data
-from kg.ingestion.service import LoadSummary, load
 from kg.ontology.mapping import load_mapping
+from kg.services.ingest import LoadSummary, load
 from kg.settings import Settings
 from kg_api.main import MAX_REQUEST_HEAD_BYTES
 

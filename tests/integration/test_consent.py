@@ -15,8 +15,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from kg.graph.driver import create_driver
-from kg.ingestion.service import load
 from kg.ontology.mapping import load_mapping
+from kg.services.ingest import load
 from kg.settings import Settings
 from kg_api.main import create_app
 
@@ -348,7 +348,7 @@ def test_erasure_removes_consent_events(client: TestClient) -> None:
 def test_identity_linking_honours_the_linking_purpose_when_the_policy_requires_it(
         client: TestClient, api_settings: Settings, tmp_path: Path) -> None:
     from kg.consent.models import ConsentChange
-    from kg.consent.service import record_consent
+    from kg.services.consent import record_consent
 
     required = api_settings.model_copy(update={"consent_linking_required": True})
     header = "customer_id,name,email,identity_linking_consent,consent_at\n"

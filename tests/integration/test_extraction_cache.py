@@ -9,18 +9,19 @@ import pyoxigraph as ox
 import pytest
 from spacy.language import Language
 
+from bench.extraction_cache import CachedExtractor, ExtractionCache, fill
+from bench.graphs import wipe
 from kg.extraction.pipeline import build_pipeline
 from kg.graph.driver import create_driver
 from kg.graph.schema import init_schema, seed_reference_data
+from kg.ingestion.generator import generate
 from kg.ingestion.loader import Extractor
-from kg.ingestion.service import LoadSummary, load
 from kg.neo4j_local import server
 from kg.ontology.mapping import load_mapping
 from kg.rdf.mirror import DATA_GRAPH
+from kg.services.ingest import LoadSummary, load
 from kg.settings import Settings
-from kg.tooling.extraction_cache import CachedExtractor, ExtractionCache, fill
-from kg.tooling.generator import generate
-from tests.integration.graph_state import fingerprint, wipe
+from tests.integration.graph_state import fingerprint
 
 pytestmark = pytest.mark.integration
 

@@ -21,7 +21,13 @@ import neo4j
 import pytest
 from spacy.language import Language
 
-from kg.derivation.refresh import RECORDS_PER_TRANSACTION, refresh
+from bench.graphs import READ_CUSTOMER_OF_IDENTITIES, wipe
+from kg.derivation.refresh import (
+    ALL_INTERACTION_IDS,
+    READ_PENDING_CHANGES,
+    RECORDS_PER_TRANSACTION,
+    refresh,
+)
 from kg.errors import GraphError
 from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
@@ -30,13 +36,12 @@ from kg.ingestion import writer as writer_module
 from kg.ingestion.group_commit import GroupWriter
 from kg.ingestion.records import CustomerRecord, IdentityRef
 from kg.ingestion.rows import GraphBatch, add_customer_record
-from kg.ingestion.service import Ingested, canonical_items, ingest
 from kg.ingestion.writer import write_batch
 from kg.ontology.mapping import load_mapping
+from kg.services.erasure import erase_customer
+from kg.services.ingest import Ingested, canonical_items, ingest
 from kg.settings import Settings
-from kg.stewardship.erasure import erase_customer
 from kg_api.main import create_app
-from tests.integration.graph_state import wipe
 from tests.integration.support import API_KEYS, serving
 
 pytestmark = pytest.mark.integration
@@ -119,7 +124,7 @@ def test_concurrent_posts_are_each_answered_and_visible_on_return(
     # Fewer change records than requests would show grouping, but that depends on timing;
     # what must hold is that every request's change is in the feed and derived.
     assert len(sequences) == THREADS and min(sequences) > 0
-    pending = run_query(driver, settings, queries.READ_PENDING_CHANGES, {"limit": 10})
+    pending = run_query(driver, settings, READ_PENDING_CHANGES, {"limit": 10})
     assert pending == []
 
 
@@ -194,13 +199,13 @@ def test_queued_requests_share_one_transaction_and_keep_their_own_rejections(
     assert [[(r.ref.position, r.field) for r in d.rejected] for d in done] == [
         [("record 1", "channel")], [], [("record 0", "author.email")], []]
     assert "suppressed" in done[2].rejected[0].reason
-    written = {r["id"] for r in run_query(driver, settings, queries.ALL_INTERACTION_IDS)}
+    written = {r["id"] for r in run_query(driver, settings, ALL_INTERACTION_IDS)}
     assert written == {"chat:g1", "chat:g3", "chat:g4", "chat:g5"}
     authors = run_query(driver, settings, """
         MATCH (i:Interaction)-[:AUTHORED_BY]->(:Identity)<-[:HAS_IDENTITY]-(c:Customer)
         RETURN i.interactionId AS i, c.customerId AS c""")
     assert sorted(row["i"] for row in authors) == sorted(written)
-    assert run_query(driver, settings, queries.READ_PENDING_CHANGES, {"limit": 10}) == []
+    assert run_query(driver, settings, READ_PENDING_CHANGES, {"limit": 10}) == []
 
 
 def test_a_batch_prepared_before_an_erasure_is_not_written_after_it(
@@ -240,7 +245,7 @@ def test_a_batch_prepared_before_an_erasure_is_not_written_after_it(
     assert done.loaded == 0
     assert [(r.ref.position, r.field) for r in done.rejected] == [("record 0", "author.email")]
     assert "suppressed" in done.rejected[0].reason
-    assert run_query(driver, settings, queries.ALL_INTERACTION_IDS) == []
+    assert run_query(driver, settings, ALL_INTERACTION_IDS) == []
     assert run_query(driver, settings, queries.READ_CUSTOMER_IDS) == []
 
 
@@ -323,9 +328,9 @@ def test_a_group_that_fails_is_written_again_request_by_request(
     finally:
         writer.stop()
     assert loaded == [1, 1]
-    written = {r["id"] for r in run_query(driver, settings, queries.ALL_INTERACTION_IDS)}
+    written = {r["id"] for r in run_query(driver, settings, ALL_INTERACTION_IDS)}
     assert written == {"chat:g8", "chat:g9"}
-    assert run_query(driver, settings, queries.READ_PENDING_CHANGES, {"limit": 10}) == []
+    assert run_query(driver, settings, READ_PENDING_CHANGES, {"limit": 10}) == []
 
 
 def _crm_batch(number: int) -> GraphBatch:
@@ -347,7 +352,7 @@ def test_a_write_derives_itself_and_a_backlog_too_long_for_its_transaction(
     backlog = RECORDS_PER_TRANSACTION + 5
     for number in range(backlog):
         write_batch(driver, settings, _crm_batch(number))
-    pending = run_query(driver, settings, queries.READ_PENDING_CHANGES, {"limit": 1000})
+    pending = run_query(driver, settings, READ_PENDING_CHANGES, {"limit": 1000})
     assert len(pending) == backlog
     writer = GroupWriter(driver, settings)
     writer.start()
@@ -357,9 +362,9 @@ def test_a_write_derives_itself_and_a_backlog_too_long_for_its_transaction(
     finally:
         writer.stop()
     assert done.loaded == 1
-    assert run_query(driver, settings, queries.READ_PENDING_CHANGES, {"limit": 1000}) == []
+    assert run_query(driver, settings, READ_PENDING_CHANGES, {"limit": 1000}) == []
     customers = {r["identityId"]: r["customerId"] for r in run_query(
-        driver, settings, queries.READ_CUSTOMER_OF_IDENTITIES)}
+        driver, settings, READ_CUSTOMER_OF_IDENTITIES)}
     assert {f"crm:crm:B{n}" for n in range(backlog)} <= customers.keys()
     assert any(identity.startswith("email:") for identity in customers)
 
@@ -383,5 +388,5 @@ def test_a_group_whose_derivation_fails_is_not_written(
                    settings=settings, nlp=nlp, mapping=load_mapping(), writer=writer)
     finally:
         writer.stop()
-    assert run_query(driver, settings, queries.ALL_INTERACTION_IDS) == []
-    assert run_query(driver, settings, queries.READ_PENDING_CHANGES, {"limit": 10}) == []
+    assert run_query(driver, settings, ALL_INTERACTION_IDS) == []
+    assert run_query(driver, settings, READ_PENDING_CHANGES, {"limit": 10}) == []

@@ -19,9 +19,9 @@ from spacy.language import Language
 
 from kg.graph.driver import create_driver
 from kg.ingestion.records import InteractionRecord
-from kg.ingestion.service import load
 from kg.ontology.mapping import load_mapping
 from kg.rdf.csv_safety import neutralise_csv, neutralised
+from kg.services.ingest import load
 from kg.settings import Settings
 from kg_api.main import create_app
 

@@ -9,30 +9,42 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Final, LiteralString
 
 import neo4j
 import pytest
 from fastapi.testclient import TestClient
 from spacy.language import Language
 
+from bench.graphs import wipe
 from kg.derivation.linkage import PROBABILISTIC_RULE
 from kg.derivation.refresh import derive_everything, refresh
 from kg.extraction.pipeline import build_pipeline
-from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
 from kg.graph.schema import init_schema, seed_reference_data
 from kg.ingestion.adapters import ADAPTERS, AdapterOptions, Loaded
 from kg.ingestion.records import CustomerRecord
 from kg.ingestion.rows import GraphBatch, add_customer_record
-from kg.ingestion.service import load
 from kg.ingestion.writer import write_batch
 from kg.ontology.mapping import load_mapping
 from kg.rdf.owner import owner_in_this_process
 from kg.rdf.sync import check_offline
+from kg.services.ingest import load
+from kg.services.suggestions import READ_SUGGESTIONS
 from kg.settings import Settings
 from kg_api.main import create_app
-from tests.integration.graph_state import wipe
+
+READ_IDENTITIES: Final[LiteralString] = """
+MATCH (x:Identity)
+RETURN x.identityId AS identityId, x.displayName AS displayName, x.postcode AS postcode
+"""
+
+READ_IDENTITY_ASSIGNMENTS: Final[LiteralString] = """
+MATCH (c:Customer)-[h:HAS_IDENTITY]->(x:Identity)
+RETURN x.identityId AS identityId, c.customerId AS customerId, h.linkRule AS linkRule,
+       h.linkScore AS linkScore
+"""
+
 
 pytestmark = pytest.mark.integration
 KEYS = {"r": "reader", "w": "writer"}
@@ -183,12 +195,12 @@ def test_the_refresh_path_scores_only_touched_identities_and_agrees_with_a_full_
     assert [link for link in after if "crm:crm:C9" not in (link["a"], link["b"])] == before
     assert counts.scored_pairs == len(added)
     assert counts.identities < len(run_query(driver, graph_settings,
-                                                queries.READ_IDENTITIES))  # one component
-    customers = run_query(driver, graph_settings, queries.READ_IDENTITY_ASSIGNMENTS)
+                                                READ_IDENTITIES))  # one component
+    customers = run_query(driver, graph_settings, READ_IDENTITY_ASSIGNMENTS)
     assert {"crm:crm:C9", "loyalty:loyalty:L-77"} <= {r["identityId"] for r in customers}
     derive_everything(driver, graph_settings)
     assert scored_links(driver, graph_settings) == after
-    assert sorted(run_query(driver, graph_settings, queries.READ_IDENTITY_ASSIGNMENTS),
+    assert sorted(run_query(driver, graph_settings, READ_IDENTITY_ASSIGNMENTS),
                   key=lambda r: r["identityId"]) == sorted(customers,
                                                            key=lambda r: r["identityId"])
     owner = owner_in_this_process(graph_settings)  # the test API's, when it is serving
@@ -198,5 +210,5 @@ def test_the_refresh_path_scores_only_touched_identities_and_agrees_with_a_full_
         MATCH (x:Identity {identityId: 'crm:crm:C9'})
         RETURN x.givenName AS given, x.birthDate AS born, x.blockOnName AS block""")
     assert person == [{"given": "Benn", "born": "1985-07-30", "block": "benn|nguyen"}]
-    assert run_query(driver, graph_settings, queries.READ_SUGGESTIONS, {
+    assert run_query(driver, graph_settings, READ_SUGGESTIONS, {
         "rule": PROBABILISTIC_RULE, "decided": [], "skip": 0, "limit": 10})[0]["total"] >= 1

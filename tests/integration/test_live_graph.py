@@ -20,20 +20,20 @@ from spacy.language import Language
 
 from kg.derivation.clock import NOW_RANK
 from kg.derivation.linkage import PROBABILISTIC_RULE
-from kg.derivation.refresh import INACTIVE_DAYS, derive_everything, refresh
+from kg.derivation.refresh import INACTIVE_DAYS, READ_PENDING_CHANGES, derive_everything, refresh
 from kg.graph import queries
 from kg.graph.driver import run_query
-from kg.ingestion import warm_up as warm_up_module
-from kg.ingestion.service import load
+from kg.ingestion.generator import generate
 from kg.ontology.mapping import load_mapping
 from kg.rdf.owner import MirrorOwner
 from kg.rdf.sink import OxigraphSink
-from kg.rdf.sync import check, last_sequence, open_store, sync
+from kg.rdf.sync import READ_CHANGES_AFTER, check, last_sequence, open_store, sync
+from kg.services import warm_up as warm_up_module
+from kg.services.erasure import erase_customer, erase_in
+from kg.services.ingest import load
+from kg.services.merge_split import READ_IDENTITIES_OF_CUSTOMER, merge_customers, split_identity
 from kg.settings import Settings
-from kg.stewardship.erasure import erase_customer, erase_in
-from kg.stewardship.manual import merge_customers, split_identity
-from kg.tooling.generator import generate
-from tests.integration.graph_state import fingerprint
+from tests.integration.graph_state import FORGET_DERIVED, fingerprint
 from tests.integration.support import free_port
 
 pytestmark = pytest.mark.integration
@@ -61,7 +61,7 @@ def _step(rng: random.Random, driver: neo4j.Driver, settings: Settings, nlp: Lan
     else:
         customer = rng.choice(customers)
         members = [r["identityId"] for r in run_query(
-            driver, settings, queries.READ_IDENTITIES_OF_CUSTOMER, {"customerId": customer})]
+            driver, settings, READ_IDENTITIES_OF_CUSTOMER, {"customerId": customer})]
         if len(members) < 2:
             return "nothing to split"
         split_identity(driver, settings, customer, rng.choice(members))
@@ -103,11 +103,11 @@ def test_incremental_refresh_equals_a_from_scratch_derivation(
         assert result.same, (steps, result.differences)
     assert {"load", "erase"} <= set(steps), steps
     assert set(steps) & {"merge", "split"}, steps
-    pending = run_query(driver, settings, queries.READ_PENDING_CHANGES, {"limit": 1})
+    pending = run_query(driver, settings, READ_PENDING_CHANGES, {"limit": 1})
     assert pending == []
     incremental = fingerprint(driver, settings)
     assert incremental["nodes"] > 100
-    run_query(driver, settings, queries.FORGET_DERIVED, {"scoredRule": PROBABILISTIC_RULE},
+    run_query(driver, settings, FORGET_DERIVED, {"scoredRule": PROBABILISTIC_RULE},
               write=True)
     assert fingerprint(driver, settings) != incremental
     derive_everything(driver, settings)
@@ -182,7 +182,7 @@ def test_a_sync_applies_big_records_in_moderate_steps_to_its_end(
     mapping = load_mapping()
     last = last_sequence(driver, settings)
     assert last - before >= 5
-    records = run_query(driver, settings, queries.READ_CHANGES_AFTER,
+    records = run_query(driver, settings, READ_CHANGES_AFTER,
                         {"after": before, "limit": 1_000})
     naming = [r for r in records if r["nodes"] or r["edges"]]
     assert records[0] in naming and len(naming) >= 5
@@ -237,7 +237,7 @@ def test_a_message_that_moves_time_on_makes_the_customers_it_passes_inactive(
     assert len(passed) > 5
     assert {after[c] for c in passed} == {"inactives"}
     # The mirror is told that only their segment edge changed, not to rewrite them whole.
-    records = run_query(driver, settings, queries.READ_CHANGES_AFTER,
+    records = run_query(driver, settings, READ_CHANGES_AFTER,
                         {"after": watermark, "limit": 1000})
     touched = {n for r in records for n in r["nodes"]}
     edges = {e for r in records for e in r["edges"]}
@@ -249,7 +249,7 @@ def test_a_message_that_moves_time_on_makes_the_customers_it_passes_inactive(
     sync(sink, driver, settings, mapping)
     assert check(sink, driver, settings, mapping).same
     live_state = fingerprint(driver, settings)
-    run_query(driver, settings, queries.FORGET_DERIVED, {"scoredRule": PROBABILISTIC_RULE},
+    run_query(driver, settings, FORGET_DERIVED, {"scoredRule": PROBABILISTIC_RULE},
               write=True)
     derive_everything(driver, settings)
     assert fingerprint(driver, settings) == live_state

@@ -11,20 +11,20 @@ import pyoxigraph as ox
 import pytest
 from spacy.language import Language
 
+from bench.graphs import READ_CUSTOMER_OF_IDENTITIES, wipe
 from kg.errors import GraphError, GraphUnavailable
-from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
+from kg.ingestion.generator import generate
 from kg.ingestion.rows import GraphBatch
-from kg.ingestion.service import LoadSummary
 from kg.ingestion.writer import write_batch
 from kg.ontology.mapping import load_mapping
 from kg.rdf import mirror
 from kg.rdf.sync import check_offline, open_store, rebuild
+from kg.services.ingest import LoadSummary
 from kg.settings import Settings
-from kg.tooling.generator import generate
-from kg.tooling.quality import pairwise_scores, read_truth
-from tests.integration.graph_state import fingerprint, wipe
+from tests.integration.graph_state import fingerprint
 from tests.integration.support import load_corpus
+from training.quality import pairwise_scores, read_truth
 
 pytestmark = pytest.mark.integration
 
@@ -101,7 +101,7 @@ def test_identity_resolution_against_ground_truth(
     load_settings_: Settings, driver: neo4j.Driver
 ) -> None:
     predicted = {r["identityId"]: r["customerId"] for r in
-                 run_query(driver, load_settings_, queries.READ_CUSTOMER_OF_IDENTITIES)}
+                 run_query(driver, load_settings_, READ_CUSTOMER_OF_IDENTITIES)}
     precision, recall = pairwise_scores(predicted,
                                         read_truth(corpus[0] / "truth" / "identities.csv"))
     # the generated corpus (seed 11) gives precision 1.0 and recall 0.995

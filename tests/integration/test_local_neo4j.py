@@ -2,19 +2,31 @@ import shutil
 import socket
 import uuid
 from pathlib import Path
+from typing import Final, LiteralString
 
 import neo4j
 import pytest
 from pydantic import SecretStr
 
+from kg.cli.db import MERGE_CUSTOMER_WITH_IDENTITY, READ_CUSTOMER_WITH_IDENTITIES
 from kg.errors import ConstraintViolation, DataDirLocked, GraphAuthError, PortInUse
-from kg.graph import queries
-from kg.graph.driver import create_driver, run_query
-from kg.graph.schema import init_schema
+from kg.graph.driver import PING, create_driver, run_query
+from kg.graph.schema import SHOW_CONSTRAINTS, init_schema
 from kg.neo4j_local import server
 from kg.neo4j_local.install import MANIFEST, install
 from kg.ontology.mapping import load_mapping
 from kg.settings import Settings
+
+CREATE_CUSTOMER: Final[LiteralString] = (
+    "CREATE (c:Customer {customerId: $customerId, displayName: $displayName})"
+)
+
+DELETE_CUSTOMER_EXAMPLE: Final[LiteralString] = """
+MATCH (c:Customer {customerId: $customerId})
+OPTIONAL MATCH (c)-[:HAS_IDENTITY]->(i:Identity)
+DETACH DELETE c, i
+"""
+
 
 pytestmark = pytest.mark.integration
 
@@ -30,7 +42,7 @@ def _customer(customer_id: str) -> dict[str, object]:
 def customer_id(driver: neo4j.Driver, settings: Settings) -> object:
     value = f"test-{uuid.uuid4()}"
     yield value
-    run_query(driver, settings, queries.DELETE_CUSTOMER_EXAMPLE, {"customerId": value}, write=True)
+    run_query(driver, settings, DELETE_CUSTOMER_EXAMPLE, {"customerId": value}, write=True)
 
 
 def test_install_is_idempotent(settings: Settings, running: server.ServerStatus) -> None:
@@ -43,9 +55,9 @@ def test_install_is_idempotent(settings: Settings, running: server.ServerStatus)
 
 
 def test_write_and_read_back(driver: neo4j.Driver, settings: Settings, customer_id: str) -> None:
-    run_query(driver, settings, queries.MERGE_CUSTOMER_WITH_IDENTITY, _customer(customer_id),
+    run_query(driver, settings, MERGE_CUSTOMER_WITH_IDENTITY, _customer(customer_id),
               write=True)
-    rows = run_query(driver, settings, queries.READ_CUSTOMER_WITH_IDENTITIES,
+    rows = run_query(driver, settings, READ_CUSTOMER_WITH_IDENTITIES,
                      {"customerId": customer_id})
     assert rows == [{
         "customerId": customer_id, "displayName": "Test Person",
@@ -60,7 +72,7 @@ def test_schema_init_is_idempotent(driver: neo4j.Driver, settings: Settings) -> 
     init_schema(driver, settings, mapping)
     second = init_schema(driver, settings, mapping)
     assert second.created == []
-    names = {row["name"] for row in run_query(driver, settings, queries.SHOW_CONSTRAINTS)}
+    names = {row["name"] for row in run_query(driver, settings, SHOW_CONSTRAINTS)}
     assert {c.name for c in mapping.constraints} <= names
 
 
@@ -69,9 +81,9 @@ def test_constraint_violation_is_the_products_error(
 ) -> None:
     init_schema(driver, settings, load_mapping())
     params = {"customerId": customer_id, "displayName": "First"}
-    run_query(driver, settings, queries.CREATE_CUSTOMER, params, write=True)
+    run_query(driver, settings, CREATE_CUSTOMER, params, write=True)
     with pytest.raises(ConstraintViolation, match="uniqueness constraint"):
-        run_query(driver, settings, queries.CREATE_CUSTOMER, params, write=True)
+        run_query(driver, settings, CREATE_CUSTOMER, params, write=True)
 
 
 def test_wrong_password_gives_a_clear_authentication_error(
@@ -79,7 +91,7 @@ def test_wrong_password_gives_a_clear_authentication_error(
 ) -> None:
     wrong = settings.model_copy(update={"neo4j_password": SecretStr("not-the-password")})
     with create_driver(wrong) as bad_driver, pytest.raises(GraphAuthError) as caught:
-        run_query(bad_driver, wrong, queries.PING)
+        run_query(bad_driver, wrong, PING)
     assert "KG_NEO4J_PASSWORD" in str(caught.value)
 
 
@@ -97,7 +109,7 @@ def test_second_start_is_a_no_op(settings: Settings, running: server.ServerStatu
 def test_data_survives_stop_and_start(settings: Settings, running: server.ServerStatus) -> None:
     customer_id = f"test-{uuid.uuid4()}"
     with create_driver(settings) as graph_driver:
-        run_query(graph_driver, settings, queries.MERGE_CUSTOMER_WITH_IDENTITY,
+        run_query(graph_driver, settings, MERGE_CUSTOMER_WITH_IDENTITY,
                   _customer(customer_id), write=True)
     stopped = server.stop(settings)
     assert not stopped.running
@@ -105,9 +117,9 @@ def test_data_survives_stop_and_start(settings: Settings, running: server.Server
     restarted = server.start(settings)
     assert restarted.running and restarted.pid != running.pid
     with create_driver(settings) as graph_driver:
-        rows = run_query(graph_driver, settings, queries.READ_CUSTOMER_WITH_IDENTITIES,
+        rows = run_query(graph_driver, settings, READ_CUSTOMER_WITH_IDENTITIES,
                          {"customerId": customer_id})
-        run_query(graph_driver, settings, queries.DELETE_CUSTOMER_EXAMPLE,
+        run_query(graph_driver, settings, DELETE_CUSTOMER_EXAMPLE,
                   {"customerId": customer_id}, write=True)
     assert rows[0]["displayName"] == "Test Person"
 

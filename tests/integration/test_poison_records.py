@@ -23,10 +23,10 @@ from kg.derivation.clock import NOW_RANK
 from kg.derivation.quarantine import quarantined, release
 from kg.derivation.refresh import derive_everything, refresh
 from kg.graph.driver import run_query
-from kg.ingestion.service import load
+from kg.ingestion.generator import generate
 from kg.ontology.mapping import load_mapping
+from kg.services.ingest import load
 from kg.settings import Settings
-from kg.tooling.generator import generate
 from kg_api.main import create_app
 from tests.integration.graph_state import fingerprint
 from tests.integration.support import API_KEYS, load_corpus

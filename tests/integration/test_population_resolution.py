@@ -20,26 +20,25 @@ import neo4j
 import pytest
 from spacy.language import Language
 
+from bench.graphs import READ_CUSTOMER_OF_IDENTITIES
 from kg.derivation import by_customer
 from kg.derivation.linkage import MERGE_RULE, PROBABILISTIC_RULE, SPLIT_RULE
-from kg.derivation.refresh import RefreshSummary, derive_everything, refresh
-from kg.graph import queries
+from kg.derivation.refresh import READ_PENDING_CHANGES, RefreshSummary, derive_everything, refresh
 from kg.graph.driver import run_query
+from kg.ingestion.generator import generate
 from kg.ingestion.records import CustomerRecord, IdentityRef
 from kg.ingestion.rows import GraphBatch, add_customer_record
-from kg.ingestion.service import load
 from kg.ingestion.writer import write_batch
 from kg.ontology.mapping import load_mapping
 from kg.rdf.sink import OxigraphSink
 from kg.rdf.sync import check, open_store, sync
-from kg.resolution.persons import person_attributes
-from kg.resolution.suggestions import decide, list_suggestions
-from kg.resolution.synthetic import people
+from kg.services.erasure import erase_customer
+from kg.services.ingest import load
+from kg.services.merge_split import READ_IDENTITIES_OF_CUSTOMER, merge_customers, split_identity
+from kg.services.suggestions import decide, list_suggestions
 from kg.settings import Settings
-from kg.stewardship.erasure import erase_customer
-from kg.stewardship.manual import merge_customers, split_identity
-from kg.tooling.generator import generate
-from tests.integration.graph_state import fingerprint
+from tests.integration.graph_state import FORGET_DERIVED, fingerprint
+from training.synthetic_people import people, person_attributes
 
 pytestmark = pytest.mark.integration
 
@@ -75,7 +74,7 @@ def _write_people(driver: neo4j.Driver, settings: Settings) -> None:
 
 def _state(driver: neo4j.Driver, settings: Settings) -> dict[str, Any]:
     customers = sorted((r["identityId"], r["customerId"]) for r in run_query(
-        driver, settings, queries.READ_CUSTOMER_OF_IDENTITIES))
+        driver, settings, READ_CUSTOMER_OF_IDENTITIES))
     links = run_query(driver, settings, SCORED_LINKS)
     suggestions = list_suggestions(driver, settings, limit=100_000)
     return {"graph": fingerprint(driver, settings), "customers": customers, "links": links,
@@ -83,7 +82,7 @@ def _state(driver: neo4j.Driver, settings: Settings) -> dict[str, Any]:
 
 
 def _forget_and_derive(driver: neo4j.Driver, settings: Settings) -> RefreshSummary:
-    run_query(driver, settings, queries.FORGET_DERIVED, {"scoredRule": PROBABILISTIC_RULE},
+    run_query(driver, settings, FORGET_DERIVED, {"scoredRule": PROBABILISTIC_RULE},
               write=True)
     return derive_everything(driver, settings)
 
@@ -139,7 +138,7 @@ def test_whole_population_and_incremental_resolution_agree(
         ORDER BY customerId""")]
     split_customer = rng.choice(crowded)
     members = sorted(r["identityId"] for r in run_query(
-        driver, base, queries.READ_IDENTITIES_OF_CUSTOMER, {"customerId": split_customer}))
+        driver, base, READ_IDENTITIES_OF_CUSTOMER, {"customerId": split_customer}))
     split_identity(driver, incremental, split_customer, rng.choice(members))
     offered = list_suggestions(driver, base, limit=10).items
     decide(driver, incremental, offered[0].a, offered[0].b, accept=True)
@@ -182,7 +181,7 @@ def test_a_whole_population_pass_killed_midway_ends_in_the_same_graph(
     assert erase_customer(driver, base, erased) is not None
     load("jsonl", [halves[1]], driver=driver, settings=base, nlp=nlp, mapping=load_mapping(),
          dead_letters=tmp_path / "dead-second.jsonl", derive_after=False)
-    pending_before = len(run_query(driver, base, queries.READ_PENDING_CHANGES,
+    pending_before = len(run_query(driver, base, READ_PENDING_CHANGES,
                                    {"limit": 10_000}))
     assert pending_before > 1
 
@@ -204,12 +203,12 @@ def test_a_whole_population_pass_killed_midway_ends_in_the_same_graph(
     with pytest.raises(Killed, match="killed"):
         refresh(driver, whole)
     assert calls == 3
-    still = run_query(driver, base, queries.READ_PENDING_CHANGES, {"limit": 10_000})
+    still = run_query(driver, base, READ_PENDING_CHANGES, {"limit": 10_000})
     assert len(still) == pending_before, "every record the pass covered must still be pending"
     monkeypatch.setattr(by_customer, "journeys_and_segments", real)
     finished = refresh(driver, whole)
     assert finished.population_identities > 0 and finished.changes == pending_before
-    assert run_query(driver, base, queries.READ_PENDING_CHANGES, {"limit": 1}) == []
+    assert run_query(driver, base, READ_PENDING_CHANGES, {"limit": 1}) == []
     assert run_query(driver, base, """
         MATCH (s:CustomerSummary {summaryOf: $c}) RETURN s""", {"c": erased}) == []
     resumed = _state(driver, base)

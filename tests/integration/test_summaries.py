@@ -13,10 +13,11 @@ from fastapi.testclient import TestClient
 
 from kg.derivation.refresh import derive_everything
 from kg.derivation.similarity import exact_top, jaccard
-from kg.derivation.summary_check import check_summaries
+from kg.derivation.summary_check import READ_CORPUS_COUNTS, check_summaries
 from kg.derivation.tallies import differences
 from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
+from kg.services.merge_split import READ_CUSTOMERS_OF_IDENTITY_LIST
 from kg.settings import Settings
 from kg_api.main import create_app
 from tests.integration.reference_views import (
@@ -46,7 +47,7 @@ def _customers(settings: Settings) -> list[str]:
 def _stored_counts(settings: Settings) -> dict[str, int]:
     with create_driver(settings) as driver:
         return {r["countId"]: r["countValue"]
-                for r in run_query(driver, settings, queries.READ_CORPUS_COUNTS)}
+                for r in run_query(driver, settings, READ_CORPUS_COUNTS)}
 
 
 def _view(client: TestClient, customer: str) -> dict[str, Any]:
@@ -173,7 +174,7 @@ def test_summaries_follow_ingest_merge_and_erasure(client: TestClient,
     merged = client.post(f"/customers/{second}/merge", json={"other": third}, headers=ADMIN)
     assert merged.status_code == 200, merged.text
     with create_driver(api_settings) as driver:
-        now = run_query(driver, api_settings, queries.READ_CUSTOMERS_OF_IDENTITY_LIST, {
+        now = run_query(driver, api_settings, READ_CUSTOMERS_OF_IDENTITY_LIST, {
             "identityIds": [i["identityId"] for view in views for i in view["identities"]]})
     [survivor] = {r["customerId"] for r in now}
     assert sum(c["interactions"] for c in _view(client, survivor)["channels"]) == total

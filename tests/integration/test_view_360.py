@@ -14,6 +14,7 @@ from kg.graph import queries
 from kg.graph.driver import create_driver, run_query
 from kg.settings import Settings
 from kg_api.main import create_app
+from kg_api.routes.customers import CUSTOMER_VIEW
 from tests.integration.reference_views import validated_view
 
 pytestmark = pytest.mark.integration
@@ -121,7 +122,7 @@ def test_a_permission_that_ran_out_drops_a_similar_customer_whatever_is_checked_
     settings = api_settings
     with create_driver(settings) as driver:
         def similar(customer: str, first_checked: int) -> list[str]:
-            [row] = run_query(driver, settings, queries.CUSTOMER_VIEW, {
+            [row] = run_query(driver, settings, CUSTOMER_VIEW, {
                 "customerId": customer, "bucketCap": BUCKET_CAP,
                 "firstChecked": first_checked, "similar": SIMILAR_CUSTOMERS, "skip": 0,
                 "limit": 1, "category": "none", "suggestions": 0})

@@ -28,13 +28,14 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
+from bench.browser import launch_chromium
+from bench.graphs import wipe
 from kg.extraction.pipeline import build_pipeline
 from kg.graph.driver import create_driver
 from kg.settings import Settings
-from kg_api.browser import free_port, launch_chromium, serve_in_thread
 from kg_api.main import create_app
 from kg_api.webapp import WEB_DIST
-from tests.integration.graph_state import wipe
+from tests.integration.support import free_port, serving
 from tests.integration.test_loading import load_corpus
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
@@ -46,8 +47,8 @@ PHONE = {"width": 390, "height": 844}
 
 @pytest.fixture(scope="module")
 def web_settings(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    from kg.ingestion.generator import generate
     from kg.neo4j_local import server
-    from kg.tooling.generator import generate
 
     if not (WEB_DIST / "index.html").is_file():
         pytest.fail("web/dist is not built: scripts/setup builds it (scripts/build_web)")
@@ -65,7 +66,7 @@ def web_settings(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -
 
 @pytest.fixture(scope="module")
 def base_url(web_settings: Settings) -> Iterator[str]:
-    with serve_in_thread(create_app(web_settings)) as url:
+    with serving(create_app(web_settings)) as url:
         yield url
 
 
@@ -363,7 +364,7 @@ def test_neo4j_down_is_a_clear_message(browser: Browser, web_settings: Settings,
     down = web_settings.model_copy(update={
         "neo4j_uri": f"bolt://127.0.0.1:{free_port()}", "neo4j_retry_seconds": 0.5,
         "api_graph_wait_seconds": 0.5})
-    with serve_in_thread(create_app(down)) as url:
+    with serving(create_app(down)) as url:
         page = open_page(browser, watch)
         sign_in(page, url, "reader-key")
         page.get_by_label("Search customers").fill("smith")

@@ -8,11 +8,9 @@ from pathlib import Path
 import pytest
 from spacy.language import Language
 
-from kg.extraction.models import ExtractionError, ExtractionResult
-from kg.extraction.pipeline import extract
-from kg.settings import Settings
-from kg.tooling import bench_timings
-from kg.tooling.extraction_cache import (
+from bench import phase_timings
+from bench.api import customer_groups, heaviest
+from bench.extraction_cache import (
     CachedExtractor,
     CorpusSpec,
     ExtractionCache,
@@ -20,8 +18,10 @@ from kg.tooling.extraction_cache import (
     fill,
     fingerprint,
 )
-from kg.tooling.generator import generate
-from kg_api.benchmark import customer_groups, heaviest
+from kg.extraction.models import ExtractionError, ExtractionResult
+from kg.extraction.pipeline import extract
+from kg.ingestion.generator import generate
+from kg.settings import Settings
 
 
 @pytest.fixture(scope="module")
@@ -110,15 +110,15 @@ def test_a_corpus_spec_names_one_corpus(tmp_path: Path) -> None:
 
 
 def test_one_size_extrapolates_linearly_two_by_their_power_law() -> None:
-    assert bench_timings.extrapolate({10_000: 60.0}, 1_000_000) == (6000.0, 1.0)
-    seconds, exponent = bench_timings.extrapolate({1_000: 10.0, 10_000: 400.0}, 100_000)
+    assert phase_timings.extrapolate({10_000: 60.0}, 1_000_000) == (6000.0, 1.0)
+    seconds, exponent = phase_timings.extrapolate({1_000: 10.0, 10_000: 400.0}, 100_000)
     assert exponent == pytest.approx(1.60206, rel=1e-4)
     assert seconds == pytest.approx(16_000.0, rel=1e-6)
     # a phase that got cheaper per interaction is still estimated as at least linear
-    assert bench_timings.extrapolate({1_000: 10.0, 10_000: 50.0}, 100_000) == (500.0, 1.0)
+    assert phase_timings.extrapolate({1_000: 10.0, 10_000: 50.0}, 100_000) == (500.0, 1.0)
     # a fixed amount of work: constant from one size, never below constant from two
-    assert bench_timings.extrapolate({10_000: 30.0}, 1_000_000, floor=0.0) == (30.0, 0.0)
-    seconds, exponent = bench_timings.extrapolate({1_000: 20.0, 10_000: 10.0}, 100_000,
+    assert phase_timings.extrapolate({10_000: 30.0}, 1_000_000, floor=0.0) == (30.0, 0.0)
+    seconds, exponent = phase_timings.extrapolate({1_000: 20.0, 10_000: 10.0}, 100_000,
                                                   floor=0.0)
     assert (seconds, exponent) == (10.0, 0.0)
 
@@ -127,18 +127,18 @@ def test_the_report_warns_of_a_phase_over_an_hour(tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     timings = tmp_path / "timings.jsonl"
     monkeypatch.setenv("KG_BENCH_TIMINGS", str(timings))
-    bench_timings.record("derive", 10_000, 56.0)
-    bench_timings.record("serve", 10_000, 2.0)
-    bench_timings.record("posts", 10_000, 3000.0, per_interaction=False)
-    bench_timings.record("posts", 100_000, 4000.0, per_interaction=False)
-    lines = bench_timings.report(timings, [100_000, 1_000_000])
+    phase_timings.record("derive", 10_000, 56.0)
+    phase_timings.record("serve", 10_000, 2.0)
+    phase_timings.record("posts", 10_000, 3000.0, per_interaction=False)
+    phase_timings.record("posts", 100_000, 4000.0, per_interaction=False)
+    lines = phase_timings.report(timings, [100_000, 1_000_000])
     assert len(lines) == 5
     warned = [line for line in lines if "WARNING" in line]
     assert len(warned) == 2
     assert "derive" in warned[0] and "1,000,000" in warned[0]
     assert "posts" in warned[1] and "exponent 0.12" in warned[1]
     monkeypatch.delenv("KG_BENCH_TIMINGS")
-    bench_timings.record("ignored", 10, 1.0)
+    phase_timings.record("ignored", 10, 1.0)
     assert "ignored" not in timings.read_text()
 
 

@@ -1,7 +1,8 @@
 """Change-record keys, and why rewriting one relationship type of a node in the mirror is sound."""
 
-from kg.derivation.changes import Change, edge_key, split_edge_key, split_node_key
+from kg.feed.changes import Change, edge_key, split_edge_key, split_node_key
 from kg.ontology.mapping import load_mapping
+from kg.rdf.sync import EXPORT_THESE_NODES
 
 
 def test_edge_keys_round_trip_keys_holding_separators() -> None:
@@ -37,11 +38,10 @@ def test_each_relationship_type_has_predicates_of_its_own() -> None:
 def test_the_export_query_finds_every_mirrored_label_on_its_key() -> None:
     """The mirror writer finds each node it exports again by one branch per keyed label; a
     label without its branch (or with a wrong key property) would vanish from the mirror."""
-    from kg.graph import queries
     from kg.rdf.mirror import mirrored_keys
 
     keys = mirrored_keys(load_mapping())
     assert len(keys) > 10
     for label, key in keys.items():
         branch = f"WITH row WHERE row.label = '{label}'\n  MATCH (n:{label} {{{key}: row.key}})"
-        assert branch in queries.EXPORT_THESE_NODES, label
+        assert branch in EXPORT_THESE_NODES, label

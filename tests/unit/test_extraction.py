@@ -89,7 +89,7 @@ SERVICE_COMPLAINTS = ["still waiting", "no response after 3 emails",
 
 @pytest.fixture(scope="module")
 def rules_nlp(settings: Settings) -> Language:
-    from kg.extraction.evaluation_real import build_previous
+    from training.extraction_eval_real import build_previous
 
     return build_previous(settings)
 

@@ -19,7 +19,7 @@ from kg.resolution.linker import blocking_requests, link_population, link_touche
 from kg.resolution.models import BLOCKING_KEYS, PERSON_FIELDS, PersonRow
 from kg.resolution.persons import person_row
 from kg.resolution.probabilistic import load_model
-from kg.resolution.synthetic import people
+from training.synthetic_people import people
 
 
 def test_a_name_alone_is_not_a_person_record() -> None:
@@ -160,13 +160,13 @@ def test_policy_links_probable_pairs_and_suggests_the_rest() -> None:
 
 def test_febrl1_development_set_through_the_crm_adapter(tmp_path: Path) -> None:
     from kg.derivation.linkage import person_rows_of
-    from kg.resolution.evaluation import (
+    from training.identity_eval import (
         clusters,
         febrl_frame,
         identity_rows,
         write_crm_csv,
     )
-    from kg.tooling.quality import pairwise_scores
+    from training.quality import pairwise_scores
 
     truth = write_crm_csv(febrl_frame(1), tmp_path / "febrl1.csv")
     identities, _ = identity_rows(ADAPTERS["crm"](tmp_path / "febrl1.csv", AdapterOptions()),

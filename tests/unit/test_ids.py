@@ -3,10 +3,10 @@
 import hashlib
 from pathlib import Path
 
-from kg.derivation.ids import installation_key
 from kg.derivation.linkage import customer_id_for
+from kg.feed.ids import installation_key
+from kg.ingestion.suppression import suppression_key
 from kg.settings import Settings
-from kg.stewardship.suppression import suppression_key
 
 
 def test_customer_ids_need_the_installation_secret() -> None:

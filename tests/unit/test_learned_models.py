@@ -16,9 +16,9 @@ from kg.extraction.concept_labels import top_concepts
 from kg.extraction.linear_text_model import LinearTextModel, counts, fit_idf, normalise
 from kg.extraction.models import ExtractionResult
 from kg.extraction.pipeline import build_pipeline, extract
-from kg.extraction.real_gold import GOLD, load_real_gold, parse, split_of, write_real_gold
 from kg.extraction.trained_models import SENTIMENT_MODEL, TOPIC_MODEL
 from kg.settings import Settings
+from training.real_gold import GOLD, load_real_gold, parse, split_of, write_real_gold
 
 
 def one(nlp: Language, settings: Settings, text: str) -> ExtractionResult:
@@ -170,7 +170,7 @@ def test_airline_complaints_reach_their_concepts_with_spans(
 def test_matcher_labels_customer_care_turns_by_specific_wording_only(
         tmp_path: Path, settings: Settings) -> None:
     from kg.extraction.pipeline import load_base_model
-    from kg.extraction.topic_corpora import matched_care_topics
+    from training.topic_corpora import matched_care_topics
 
     folder = tmp_path / "twitter_customer_care"
     folder.mkdir()
@@ -242,14 +242,14 @@ def test_bad_gold_line_names_the_field(tmp_path: Path) -> None:
 
 
 def test_real_gold_scoring_counts_concepts_areas_and_coarse_entities() -> None:
-    from kg.extraction.evaluation_real import RealGoldReport, score
     from kg.extraction.models import (
         ConceptMention,
         EntityMention,
         Provenance,
         Sentiment,
     )
-    from kg.extraction.real_gold import RealGoldRecord
+    from training.extraction_eval_real import RealGoldReport, score
+    from training.real_gold import RealGoldRecord
 
     record = RealGoldRecord("twcs", "1", "negative", frozenset({"delay", "no-response"}),
                             frozenset({("@Delta", "BRAND"), ("Boston", "PLACE")}), "test")

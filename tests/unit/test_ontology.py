@@ -1,3 +1,5 @@
+import ast
+import importlib
 import re
 import shutil
 from pathlib import Path
@@ -7,7 +9,6 @@ import rdflib
 
 from kg.analyst_questions import QUESTIONS
 from kg.errors import OntologyError
-from kg.graph import queries
 from kg.ontology.check import check_ontology
 from kg.ontology.docs import render_html, render_markdown
 from kg.ontology.files import OntologyFiles, default_ontology_dir, load_vocabulary, parse_turtle
@@ -17,6 +18,11 @@ from kg.ontology.reasoning import check_consistency
 from kg.ontology.shapes import validate_instances
 
 FILES = OntologyFiles(default_ontology_dir())
+ROOT = Path(__file__).resolve().parents[2]
+# Folders of Python in the checkout, with the package each is imported as.
+PYTHON_FOLDERS = {"kg": "kg", "api": "kg_api", "bench": "bench", "training": "training",
+                  "tests": "tests"}
+CYPHER_START = re.compile(r"\s*(MATCH|OPTIONAL MATCH|MERGE|CREATE|UNWIND|CALL|RETURN|WITH|SHOW)\b")
 
 
 @pytest.fixture
@@ -67,10 +73,62 @@ def test_unknown_names_are_refused() -> None:
         mapping.edge_iri("HAS_FRIEND")
 
 
-def _cypher_statements() -> list[str]:
-    """The named statements of the queries module and the analyst questions' Cypher."""
-    return [value for name, value in vars(queries).items()
-            if name.isupper() and isinstance(value, str)] + [q.cypher for q in QUESTIONS]
+def _module_of(path: Path) -> str:
+    folder, *rest = path.relative_to(ROOT).with_suffix("").parts
+    parts = [PYTHON_FOLDERS[folder], *rest]
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _python_files() -> list[Path]:
+    return sorted(p for folder in PYTHON_FOLDERS for p in (ROOT / folder).rglob("*.py"))
+
+
+def cypher_constants() -> dict[str, str]:
+    """Every module-level ``NAME: Final[LiteralString]`` of the checkout (shipped code, tooling
+    and tests), by ``module.NAME``, with its value as the module builds it (fragments joined)."""
+    found: dict[str, str] = {}
+    for path in _python_files():
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        names = [node.target.id for node in tree.body
+                 if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+                 and ast.unparse(node.annotation) == "Final[LiteralString]"]
+        if names:
+            module = importlib.import_module(_module_of(path))
+            found.update({f"{module.__name__}.{name}": getattr(module, name) for name in names})
+    return found
+
+
+def _cypher_statements() -> dict[str, str]:
+    """The named Cypher constants wherever they live, and the analyst questions' Cypher."""
+    return {**cypher_constants(), **{f"question {q.name}": q.cypher for q in QUESTIONS}}
+
+
+def test_the_scan_finds_cypher_wherever_it_lives() -> None:
+    names = set(cypher_constants())
+    for name in ("kg.feed.changes.LOCK_FEED", "kg.ingestion.statements.MERGE_INTERACTIONS",
+                 "kg_api.routes.insights.CONCEPT_EXISTS", "kg_api.routes.customers.CUSTOMER_VIEW",
+                 "training.similarity_eval.SUMMARY_CONCEPTS", "bench.graphs.DELETE_ALL",
+                 "tests.integration.graph_state.FORGET_DERIVED"):
+        assert name in names, name
+    assert len(names) > 150
+
+
+def test_no_cypher_is_written_inline() -> None:
+    """Cypher is a named ``Final[LiteralString]`` constant (which the vocabulary check reads),
+    never a string literal handed straight to a call. (An analyst question's ``cypher=`` is
+    read through :data:`~kg.analyst_questions.QUESTIONS`.)"""
+    inline = []
+    for path in _python_files():
+        if path.is_relative_to(ROOT / "tests"):
+            continue  # tests may write a statement where they assert on it
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):
+            keywords = [k.value for k in call.keywords if k.arg != "cypher"]
+            for argument in [*call.args, *keywords]:
+                if isinstance(argument, ast.Constant) and isinstance(argument.value, str) \
+                        and CYPHER_START.match(argument.value):
+                    inline.append(f"{path.relative_to(ROOT)}:{argument.lineno}")
+    assert inline == []
 
 
 def unknown_names(statement: str, mapping: GraphMapping) -> list[str]:
@@ -97,10 +155,12 @@ def unknown_names(statement: str, mapping: GraphMapping) -> list[str]:
 
 def test_cypher_in_code_uses_only_ontology_names() -> None:
     mapping = load_mapping()
-    statements = [s for s in _cypher_statements() if not s.lstrip().startswith("SHOW")]
-    assert len(statements) >= 20, "queries module has too few statements"
-    for statement in statements:
-        assert unknown_names(statement, mapping) == [], statement
+    statements = {name: s for name, s in _cypher_statements().items()
+                  if not s.lstrip().startswith("SHOW")}
+    assert len(statements) > 150, "the scan found too few statements"
+    unknown = {name: found for name, s in statements.items()
+               if (found := unknown_names(s, mapping))}
+    assert unknown == {}
 
 
 def test_vocabulary_check_catches_a_made_up_name() -> None:

@@ -1,7 +1,12 @@
 """The wheel installs the product's own namespaces only: ``kg`` and ``kg_api`` (from ``api/``),
 with the data the code reads at run time (the ontology, the trained models); installed into a
-fresh venv without extras, it runs from any folder."""
+fresh venv without extras, it runs from any folder.
 
+The boundary between the product and its tooling: ``training/`` (training, evaluation, corpora)
+and ``bench/`` (benchmarks, soak and fault runs, the browser helper) stay in the checkout, and
+nothing shipped imports them, nor anything only the ``[test]`` extra installs."""
+
+import ast
 import json
 import os
 import re
@@ -16,6 +21,46 @@ import pytest
 from kg.ingestion.records import InteractionRecord
 
 ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = {"kg": "kg", "api": "kg_api"}  # folder in the checkout -> package in the wheel
+TOOLING = ("training", "bench", "tools", "tests")  # top-level packages that never ship
+# Modules only the [test] extra installs (beside the runtime dependencies) and their names.
+TEST_ONLY = ("playwright", "pytest", "httpx2", "recordlinkage", "hypothesis", "schemathesis",
+             "requests", "SPARQLWrapper")
+
+
+def _shipped_sources() -> list[Path]:
+    return sorted(p for folder in SHIPPED for p in (ROOT / folder).rglob("*.py"))
+
+
+def _wheel_path(path: Path) -> str:
+    """Where a shipped source file is in the wheel: ``api/main.py`` is ``kg_api/main.py``."""
+    folder, *rest = path.relative_to(ROOT).parts
+    return "/".join([SHIPPED[folder], *rest])
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    """Every absolute import of a module (line, imported module), in functions too."""
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.append((node.lineno, node.module))
+    return found
+
+
+def test_nothing_shipped_imports_tooling_or_test_only_packages() -> None:
+    offending = [f"{path.relative_to(ROOT)}:{line} imports {module}"
+                 for path in _shipped_sources() for line, module in _imports(path)
+                 if module.split(".", 1)[0] in TOOLING + TEST_ONLY]
+    assert offending == []
+
+
+def test_the_import_scan_sees_a_tooling_import(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text("def f():\n    from bench.serving import start_server\n"
+                      "import playwright.sync_api\n", encoding="utf-8")
+    assert sorted(_imports(sample)) == [(2, "bench.serving"), (3, "playwright.sync_api")]
 
 
 def _build_wheel(tmp_path: Path) -> Path:
@@ -36,9 +81,13 @@ def test_the_wheel_holds_only_the_products_packages(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     tops = {name.split("/", 1)[0] for name in names}
     assert {t for t in tops if not t.endswith(".dist-info")} == {"kg", "kg_api"}
+    # every module of kg/ and api/ (a package missing from pyproject.toml's list fails here),
+    # and nothing else: no training, evaluation, corpora or benchmark module
     modules = {name for name in names if name.endswith(".py")}
-    on_disk = {str(p.relative_to(ROOT)) for p in (ROOT / "api").rglob("*.py")}
-    assert {"kg_api/" + m.removeprefix("api/") for m in on_disk} <= modules
+    on_disk = {_wheel_path(p) for p in _shipped_sources()}
+    assert modules == on_disk
+    tooling = re.compile(r"bench|evaluat|training|train_models|corpora|real_gold|browser")
+    assert [m for m in modules if tooling.search(m)] == []
     assert "kg_api/routes/query.py" in modules and "kg/py.typed" in names
     assert "kg/extraction/pipeline.cfg" in names
     # every Turtle file of the ontology, the check's sample too: the product reads them from the

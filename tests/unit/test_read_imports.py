@@ -27,7 +27,7 @@ def test_building_a_pipeline_still_imports_it() -> None:
 def test_the_start_up_rehearsal_builds_its_batch_without_the_extraction_stack() -> None:
     """``kg serve`` rehearses a write when it starts; its extraction result is fixed, so a
     server that never ingests still never loads spaCy."""
-    probe = ("import sys; from kg.ingestion.warm_up import conversation; "
+    probe = ("import sys; from kg.services.warm_up import conversation; "
              "from kg.ontology.mapping import load_mapping; from kg.settings import Settings; "
              "batch = conversation(Settings(), load_mapping()); assert batch.records == 2; "
              f"print(','.join(m for m in {EXTRACTION_STACK!r} if m in sys.modules))")

@@ -3,10 +3,10 @@
 import neo4j
 import pytest
 
-from kg.graph import queries
 from kg.graph.driver import create_driver
-from kg.ingestion.warm_up import conversation, warm_up
+from kg.ingestion.statements import BATCH_STATEMENTS
 from kg.ontology.mapping import load_mapping
+from kg.services.warm_up import conversation, warm_up
 from kg.settings import Settings
 from tests.integration.support import free_port
 
@@ -14,7 +14,7 @@ from tests.integration.support import free_port
 def test_the_rehearsed_conversation_runs_every_batch_statement() -> None:
     """A batch statement the rehearsal leaves out would be planned by the first real write."""
     batch = conversation(Settings(), load_mapping())
-    names = [name for name, _ in queries.BATCH_STATEMENTS]
+    names = [name for name, _ in BATCH_STATEMENTS]
     assert len(names) >= 15
     assert [name for name in names if not batch.rows.get(name)] == []
     assert batch.records == 2
