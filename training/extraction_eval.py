@@ -21,9 +21,9 @@ from spacy.language import Language
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from kg.extraction.components.sentiment import label_of
-from kg.extraction.concept_labels import top_concepts
 from kg.extraction.models import ExtractionResult
 from kg.extraction.pipeline import extract
+from kg.ontology.concept_labels import top_concepts
 from kg.settings import Settings
 
 LABELS = ("negative", "neutral", "positive")

@@ -22,9 +22,9 @@ from pathlib import Path
 from spacy.language import Language
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from kg.extraction.concept_labels import top_concepts
 from kg.extraction.models import ExtractionResult
 from kg.extraction.pipeline import extract, load_base_model
+from kg.ontology.concept_labels import top_concepts
 from kg.settings import Settings
 from training.corpora import LabelledText, real_message_texts
 from training.extraction_eval import Counts, accuracy, macro_f1, vader_label

@@ -25,8 +25,8 @@ from kg.semantic.encoder import shared_encoder
 from kg.semantic.fitting import TrainingRows, fit_heads
 from kg.semantic.heads import SemanticHeads
 from kg.semantic.labels import read_label_file
-from kg.semantic.training import Embeddings, LabelledText, figures_of, train_model
 from kg.semantic.versions import base_version, load_heads
+from kg.services.model_training import Embeddings, LabelledText, figures_of, train_model
 from training.semantic_base import generic_rows, message_rows
 from training.semantic_data import DEFAULT_DATA, SOURCES, LabelledMessage, labelled_messages
 

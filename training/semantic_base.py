@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from kg.extraction.service_features import cue_rows
 from kg.semantic.encoder import shared_encoder
 from kg.semantic.features import LabelSpace, build_label_space, feature_rows
 from kg.semantic.fitting import TrainingRows, fit_heads
@@ -43,7 +44,7 @@ GOEMOTIONS_SENTIMENT = {"1": "negative", "2": "neutral", "3": "positive"}
 
 def message_rows(messages: Sequence[LabelledMessage], labels: LabelSpace) -> TrainingRows:
     texts = [m.text for m in messages]
-    features = feature_rows(shared_encoder().embed(texts), texts, labels)
+    features = feature_rows(shared_encoder().embed(texts), cue_rows(texts), labels)
     return TrainingRows(features=features, sentiment=[m.sentiment for m in messages],
                         area=[m.area for m in messages],
                         concepts=[m.concepts for m in messages])
@@ -70,7 +71,7 @@ def generic_rows(data: Path, labels: LabelSpace, excluded: set[str]) -> Training
     chosen = sorted(tweets, key=lambda r: _stable_order(r[0]))[:GENERIC_TWEETS] + sorted(
         comments, key=lambda r: _stable_order(r[0]))[:GENERIC_COMMENTS]
     texts = [text for _, text, _ in chosen]
-    features = feature_rows(shared_encoder().embed(texts), texts, labels)
+    features = feature_rows(shared_encoder().embed(texts), cue_rows(texts), labels)
     return TrainingRows(features=features, sentiment=[s for _, _, s in chosen],
                         area=[""] * len(chosen), concepts=[None] * len(chosen),
                         weights=np.full(len(chosen), GENERIC_WEIGHT, np.float32))

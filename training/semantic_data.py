@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kg.errors import ConfigError
-from kg.extraction.concept_labels import top_concepts
+from kg.ontology.concept_labels import top_concepts
 from training.real_gold import load_real_gold
 
 LABELS = Path(__file__).resolve().parent / "labels"

@@ -17,11 +17,11 @@ from pathlib import Path
 from spacy.language import Language
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from kg.extraction.concept_labels import top_concepts
+from kg.extraction.pipeline import build_pipeline
+from kg.ontology.concept_labels import top_concepts
+from kg.settings import Settings
 from training.extraction_eval import accuracy, macro_f1, vader_label
 from training.extraction_eval_real import run
-from kg.extraction.pipeline import build_pipeline
-from kg.settings import Settings
 from training.semantic_data import NO_AREA, LabelledMessage
 
 PREVIOUS_COMPONENTS = ("ckg_language", "ckg_social", "ckg_entities", "ckg_concepts",
@@ -67,6 +67,7 @@ def score_messages(nlp: Language | None, messages: Sequence[LabelledMessage],
     """data set (and ``all``) → scores of one system; ``nlp=None`` is plain VADER."""
     tops = top_concepts()
     texts = [m.text for m in messages]
+    found: list[tuple[str, set[str] | None]]
     if nlp is None:
         analyzer = SentimentIntensityAnalyzer()
         found = [(vader_label(analyzer, t), None) for t in texts]

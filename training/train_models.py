@@ -13,8 +13,8 @@ import random
 import time
 from pathlib import Path
 
-from kg.extraction.concept_labels import top_concepts
 from kg.extraction.trained_models import SENTIMENT_MODEL, TOPIC_MODEL
+from kg.ontology.concept_labels import top_concepts
 from training.corpora import LabelledText, tweet_sentiment
 from training.extraction_eval import accuracy, macro_f1
 from training.fitting import (

@@ -16,7 +16,9 @@ from kg.cli import (
     extract,
     fuseki,
     generate,
+    labels,
     load,
+    model,
     neo4j_server,
     ontology,
     rdf,
@@ -40,6 +42,8 @@ app.add_typer(fuseki.app, name="fuseki")
 app.add_typer(customers.app, name="customers")
 app.add_typer(suppression.app, name="suppression")
 app.add_typer(consent.app, name="consent")
+app.add_typer(labels.app, name="labels")
+app.add_typer(model.app, name="model")
 
 
 def main() -> None:

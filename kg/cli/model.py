@@ -8,9 +8,8 @@ import orjson
 import typer
 
 from kg.errors import ConfigError
-from kg.semantic.label_store import graph_labelled_texts
+from kg.graph.driver import create_driver
 from kg.semantic.labels import read_label_file
-from kg.semantic.training import LabelledText, train_model
 from kg.semantic.versions import (
     BASE_NAME,
     activate,
@@ -18,6 +17,8 @@ from kg.semantic.versions import (
     base_version,
     trained_versions,
 )
+from kg.services.labels import graph_labelled_texts
+from kg.services.model_training import LabelledText, train_model
 from kg.settings import load_settings
 
 app = typer.Typer(no_args_is_help=True, help="Semantic model versions (KG_MODEL_DIR).")
@@ -46,7 +47,8 @@ def train(labels_file: Path | None = typer.Option(
     with its figures and activate it unless it is worse than the active one."""
     settings = load_settings()
     if labels_file is None:
-        labels = graph_labelled_texts(settings)
+        with create_driver(settings) as driver:
+            labels = graph_labelled_texts(driver, settings)
     else:
         labels = labelled_texts(labels_file)
     if not labels:

@@ -22,6 +22,7 @@ from kg.extraction.components import (  # noqa: F401 - importing registers the f
     identifiers,
     language,
     learned_sentiment,
+    semantic,
     sentiment,
     signals,
     social,
@@ -44,7 +45,6 @@ from kg.extraction.models import (
     Span,
 )
 from kg.extraction.tokenizer import BoundedTokenizer
-from kg.semantic import reader  # noqa: F401 - importing registers the ckg_semantic factory
 from kg.settings import Settings
 
 CONFIG = Path(__file__).with_name("pipeline.cfg")

@@ -61,3 +61,8 @@ def dense_features(texts: Sequence[str]) -> NDArray[np.float64]:
     if not texts:
         return np.zeros((0, len(COLUMNS)))
     return np.array([lexicon_scores(t) for t in texts], dtype=np.float64) * SCALE
+
+
+def cue_rows(texts: Sequence[str]) -> NDArray[np.float32]:
+    """The lexicon cues as the semantic heads read them: :data:`COLUMNS`, unscaled."""
+    return (dense_features(texts) / SCALE).astype(np.float32)

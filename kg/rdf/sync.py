@@ -78,6 +78,9 @@ CALL (row) {
   WITH row WHERE row.label = 'Consent'
   MATCH (n:Consent {consentId: row.key}) RETURN n
   UNION
+  WITH row WHERE row.label = 'AnalystLabel'
+  MATCH (n:AnalystLabel {labelId: row.key}) RETURN n
+  UNION
   WITH row WHERE row.label = 'Segment'
   MATCH (n:Segment {segmentId: row.key}) RETURN n
   UNION

@@ -1,7 +1,7 @@
 """What the heads read: the embedding, the lexicon cues and the closeness to each area's labels.
 
 - the embedding (384 numbers, unit length): what the message means;
-- the lexicon cues (VADER and the service cues of :mod:`kg.extraction.service_features`,
+- the lexicon cues (VADER and the service cues of ``kg.extraction.service_features``,
   4 numbers): opinion words and complaint wording the embedding weighs lightly; on the dev
   parts they raised sentiment macro-F1 by about 0.01;
 - per top-level area, the highest cosine between the message and any label of that area's
@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -21,8 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 from rdflib import RDF, URIRef
 
-from kg.extraction.concept_labels import top_concepts
-from kg.extraction.service_features import SCALE, dense_features
+from kg.ontology.concept_labels import top_concepts
 from kg.ontology.files import OntologyFiles, default_ontology_dir, parse_turtle
 from kg.ontology.mapping import local_name
 from kg.ontology.namespaces import CKC, SKOS
@@ -90,8 +88,8 @@ def cached_label_space(encoder: SentenceEncoder) -> LabelSpace:
     return build_label_space(encoder)
 
 
-def feature_rows(embeddings: Matrix, texts: Sequence[str], labels: LabelSpace) -> Matrix:
-    """The heads' input: embedding, lexicon cues and area similarities, one row per text."""
-    cues = (dense_features(texts) / SCALE).astype(np.float32)
+def feature_rows(embeddings: Matrix, cues: Matrix, labels: LabelSpace) -> Matrix:
+    """The heads' input: embedding, lexicon cues (computed by the caller, which knows the
+    lexicons: :func:`kg.extraction.service_features.cue_rows`) and area similarities."""
     areas = labels.area_similarities(embeddings) * AREA_SIMILARITY_SCALE
     return np.hstack([embeddings, cues, areas]).astype(np.float32)

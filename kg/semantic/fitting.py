@@ -18,10 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from numpy.typing import NDArray
 from joblib import Parallel, delayed
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression
+from numpy.typing import NDArray
 
 from kg.semantic.features import LabelSpace
 from kg.semantic.heads import LinearHead, SemanticHeads
@@ -66,6 +64,11 @@ class TrainingRows:
 
 def _fit(features: NDArray[np.float32], targets: Sequence[str], weights: NDArray[np.float32],
          strength: float) -> LinearHead:
+    # scikit-learn (with SciPy) is imported only when a model is fitted: the `kg` command and
+    # a server that only reads never load it (tests/unit/test_read_imports.py)
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+
     model = LogisticRegression(C=strength, max_iter=3000, class_weight="balanced")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from kg.extraction.concept_labels import top_concepts
+from kg.ontology.concept_labels import top_concepts
 from kg.semantic.heads import NO_AREA, SENTIMENTS
 
 LABEL_FIELDS = ("sentiment", "area", "concept")
@@ -32,6 +32,7 @@ class AnalystLabel:
     sentiment: str | None
     area: str | None
     concepts: tuple[str, ...] | None
+    line: int = 0  # its line in the label file (0: not from a file)
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ def parse_row(row: dict[str, str | None], line: int, known: dict[str, str]
             return RejectedLabel(line, "concept", problem)
     return AnalystLabel(interaction_id=values["interaction_id"] or None,
                         text=values["text"] or None, sentiment=sentiment, area=area,
-                        concepts=concepts)
+                        concepts=concepts, line=line)
 
 
 def parse_labels(handle: Iterable[str]) -> tuple[list[AnalystLabel], list[RejectedLabel]]:

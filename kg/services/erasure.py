@@ -2,7 +2,8 @@
 
 The customer, their identities, the interactions they wrote and the company's answers to them,
 what extraction made of those (mentions, opinions, intents, emotions, and entities no other
-interaction mentions), the consent events given through their identities, their journey and
+interaction mentions), analysts' labels of those messages, the consent events given through
+their identities, their journey and
 the cases left empty go in one transaction. Its change
 record names every removed node, so the RDF mirror drops them, and marks the interactions that
 shared a case with or replied to the removed ones for derivation, so their cases are regrouped.
@@ -87,6 +88,12 @@ CALL (identities) {
   MATCH (e:Consent)-[:CONSENT_OF]->(x)
   RETURN collect(DISTINCT e) AS consents
 }
+CALL (interactions) {
+  UNWIND interactions AS i
+  MATCH (l:AnalystLabel)-[:LABEL_OF]->(i)
+  RETURN collect(DISTINCT l) AS labels
+}
+FOREACH (n IN labels | DETACH DELETE n)
 WITH c, identities, interactions, derived, journeys, cases, consents,
      [x IN identities | x.identityId] AS identityIds,
      [i IN interactions | i.interactionId] AS interactionIds
@@ -115,7 +122,9 @@ RETURN [x IN identities | x.identityId] AS identityIds,
          [(i)<-[:REPLY_TO]-(o:Interaction) | o.interactionId]) AS around,
        [(j:Journey)-[:JOURNEY_OF]->(c) | j.journeyId] AS journeyIds,
        reduce(all = [], x IN identities | all +
-         [(x)<-[:CONSENT_OF]-(e:Consent) | e.consentId]) AS consentIds
+         [(x)<-[:CONSENT_OF]-(e:Consent) | e.consentId]) AS consentIds,
+       reduce(all = [], i IN interactions | all +
+         [(i)<-[:LABEL_OF]-(l:AnalystLabel) | l.labelId]) AS labelIds
 """
 
 SUPPRESS: Final[LiteralString] = """
@@ -191,6 +200,7 @@ def erase_in(tx: neo4j.ManagedTransaction, customer_id: str, key: bytes) -> Eras
     change.touch("Case", removed["caseIds"])
     change.touch("Entity", set(scope["entityIds"]))
     change.touch("Consent", scope["consentIds"])
+    change.touch("AnalystLabel", scope["labelIds"])
     change.nodes.update(scope["derived"])
     move(tx, Tallies().minus(gone), change)
     sequence = append_change(tx, change, pending=True)

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from kg.extraction.concept_labels import concept_labels, top_concepts
+from kg.ontology.concept_labels import concept_labels, top_concepts
 from kg.ontology.files import OntologyFiles, default_ontology_dir, parse_turtle
 from kg.ontology.namespaces import CKG
 from training.extraction_eval import Counts, accuracy, load_gold, macro_f1

@@ -23,6 +23,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("the ontology: the vocabulary every other layer names", ("kg.ontology",)),
     ("the local Neo4j; the change feed's records and ids", ("kg.neo4j_local", "kg.feed")),
     ("the driver, schema and shared Cypher; the local Fuseki", ("kg.graph", "kg.fuseki_local")),
+    ("the sentence encoder, its heads, model versions and label files", ("kg.semantic",)),
     ("domain: consent rules and flags, identity linkage, text to facts",
      ("kg.consent", "kg.resolution", "kg.extraction")),
     ("derived facts; the RDF mirror; the analysts' questions",

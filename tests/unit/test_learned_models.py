@@ -12,11 +12,11 @@ from kg.errors import ConfigError
 from kg.extraction.components.learned_sentiment import scores_of
 from kg.extraction.components.sentiment import label_of
 from kg.extraction.components.topics import Thresholds, combine
-from kg.extraction.concept_labels import top_concepts
 from kg.extraction.linear_text_model import LinearTextModel, counts, fit_idf, normalise
 from kg.extraction.models import ExtractionResult
 from kg.extraction.pipeline import build_pipeline, extract
 from kg.extraction.trained_models import SENTIMENT_MODEL, TOPIC_MODEL
+from kg.ontology.concept_labels import top_concepts
 from kg.settings import Settings
 from training.real_gold import GOLD, load_real_gold, parse, split_of, write_real_gold
 

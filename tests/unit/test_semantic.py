@@ -14,7 +14,6 @@ from kg.semantic.encoder import WINDOW, shared_encoder
 from kg.semantic.fitting import TrainingRows, fit_heads
 from kg.semantic.heads import LinearHead, SemanticHeads
 from kg.semantic.labels import parse_labels, read_label_file
-from kg.semantic.training import LabelledText, held_back, train_model
 from kg.semantic.versions import (
     activate,
     active_name,
@@ -24,6 +23,7 @@ from kg.semantic.versions import (
     trained_versions,
 )
 from kg.semantic.weights import check_sha256, verified_files
+from kg.services.model_training import LabelledText, held_back, train_model
 
 
 def test_a_weight_file_that_is_not_the_pinned_one_is_refused(tmp_path: Path) -> None:

@@ -62,7 +62,7 @@ def test_ontology_dir_setting_points_every_reader_at_another_folder(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import shutil
 
-    from kg.extraction.concept_labels import concept_labels
+    from kg.ontology.concept_labels import concept_labels
     from kg.ontology.files import default_ontology_dir
 
     shipped = default_ontology_dir()

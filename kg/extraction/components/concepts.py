@@ -15,8 +15,8 @@ from spacy.tokens import Doc
 
 from kg.extraction.components.language import is_supported
 from kg.extraction.components.social import split_hashtag
-from kg.extraction.concept_labels import concept_labels
 from kg.extraction.spans import DisjointSpans
+from kg.ontology.concept_labels import concept_labels
 from kg.ontology.namespaces import CKC
 
 if not Doc.has_extension("concepts"):

@@ -74,7 +74,7 @@ def make_social(nlp: Language, name: str) -> SocialText:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     known = set(SentimentIntensityAnalyzer().lexicon)
-    from kg.extraction.concept_labels import concept_labels
+    from kg.ontology.concept_labels import concept_labels
 
     for labels in concept_labels().values():
         for label in labels:

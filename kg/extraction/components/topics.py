@@ -27,9 +27,9 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from kg.extraction.components.language import is_supported
-from kg.extraction.concept_labels import top_concepts
 from kg.extraction.linear_text_model import LinearTextModel, batches, counts
 from kg.extraction.trained_models import TOPIC_MODEL, load_model
+from kg.ontology.concept_labels import top_concepts
 
 if not Doc.has_extension("inferred_concepts"):
     Doc.set_extension("inferred_concepts", default=None)

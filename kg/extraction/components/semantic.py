@@ -40,6 +40,7 @@ from kg.extraction.components.learned_sentiment import (
 from kg.extraction.components.sentiment import clause_ranges
 from kg.extraction.components.topics import Thresholds, combine
 from kg.extraction.linear_text_model import batches
+from kg.extraction.service_features import cue_rows
 from kg.semantic.encoder import Reading, SentenceEncoder, shared_encoder
 from kg.semantic.features import feature_rows
 from kg.semantic.heads import SENTIMENTS, SemanticHeads
@@ -89,8 +90,8 @@ class SemanticReader:
             return
         texts = [docs[p].text for p in readable]
         readings = dict(zip(readable, self.encoder.read(texts), strict=True))
-        features = feature_rows(np.stack([readings[p].embedding for p in readable]), texts,
-                                self.heads.labels)
+        embeddings = np.stack([readings[p].embedding for p in readable])
+        features = feature_rows(embeddings, cue_rows(texts), self.heads.labels)
         sentiment = self.heads.sentiment.probabilities(features)
         areas = self.heads.area.probabilities(features)
         concepts = self.heads.concepts.probabilities(features)
@@ -139,7 +140,8 @@ class SemanticReader:
         embeddings = np.stack([readings[c.doc].span_embedding(c.start, c.end)
                                for c in clauses])
         rows = self.heads.sentiment.probabilities(feature_rows(
-            embeddings, [texts[c.doc][c.start:c.end] for c in clauses], self.heads.labels))
+            embeddings, cue_rows([texts[c.doc][c.start:c.end] for c in clauses]),
+            self.heads.labels))
         return [self._ordered(row) for row in rows]
 
     def _concepts(self, doc: Doc, text: str, reading: Reading, areas: NDArray[np.float32],

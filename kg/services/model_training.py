@@ -23,6 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from kg.errors import ConfigError
+from kg.extraction.service_features import cue_rows
 from kg.semantic.encoder import shared_encoder
 from kg.semantic.features import feature_rows
 from kg.semantic.fitting import TrainingRows, fit_heads
@@ -31,8 +32,8 @@ from kg.semantic.rows import load_rows
 from kg.semantic.versions import (
     BASE_ROWS,
     ModelVersion,
-    active_version,
     activate,
+    active_version,
     base_version,
     load_heads,
     save_version,
@@ -113,7 +114,7 @@ class Embeddings:
 def predictions(heads: SemanticHeads, texts: Sequence[str], embeddings: Embeddings
                 ) -> tuple[list[str], list[str]]:
     """Message-level sentiment and area of each text under ``heads``."""
-    features = feature_rows(embeddings.of(texts), texts, heads.labels)
+    features = feature_rows(embeddings.of(texts), cue_rows(texts), heads.labels)
     sentiment = heads.sentiment.probabilities(features).argmax(axis=1)
     area = heads.area.probabilities(features).argmax(axis=1)
     return ([heads.sentiment.classes[i] for i in sentiment],
@@ -135,14 +136,14 @@ def figures_of(heads: SemanticHeads, labels: Sequence[LabelledText], embeddings:
         if judged else None,
         sentiment_macro_f1=round(macro_f1([g for g, _ in judged], [f for _, f in judged]), 4)
         if judged else None,
-        area_macro_f1=round(macro_f1([g for g, _ in areas], [f for _, f in areas]), 4)  # type: ignore[misc]
+        area_macro_f1=round(macro_f1([g for g, _ in areas], [f for _, f in areas]), 4)
         if areas else None)
 
 
 def deployment_rows(heads: SemanticHeads, labels: Sequence[LabelledText],
                     embeddings: Embeddings) -> TrainingRows:
     texts = [label.text for label in labels]
-    features = feature_rows(embeddings.of(texts), texts, heads.labels) if texts \
+    features = feature_rows(embeddings.of(texts), cue_rows(texts), heads.labels) if texts \
         else np.zeros((0, heads.sentiment.weights.shape[1]), np.float32)
     return TrainingRows(features=features, sentiment=[label.sentiment or "" for label in labels],
                         area=[label.area or "" for label in labels],

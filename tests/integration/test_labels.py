@@ -1,0 +1,116 @@
+"""Analysts' labels are facts in the graph: written with provenance, kept across reloads,
+mirrored, read back for training, and erased with their customer."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import neo4j
+from fastapi.testclient import TestClient
+
+from kg.graph.driver import run_query
+from kg.rdf.owner import owner_in_this_process
+from kg.semantic.labels import parse_labels
+from kg.services.labels import graph_labelled_texts, import_labels
+from kg.settings import Settings
+
+WRITER, ADMIN = {"X-API-Key": "w"}, {"X-API-Key": "adm"}
+
+
+def _message(source_id: str, email: str, text: str) -> dict[str, Any]:
+    return {"source": "lab", "source_id": source_id, "kind": "EmailMessage",
+            "channel": "email", "occurred_at": "2025-03-01T10:00:00Z", "text": text,
+            "author": {"kind": "email", "value": email}}
+
+
+def _interaction(driver: neo4j.Driver, settings: Settings, source_id: str) -> dict[str, Any]:
+    [row] = run_query(driver, settings, """
+        MATCH (i:Interaction) WHERE i.interactionId ENDS WITH $suffix
+        MATCH (i)-[:AUTHORED_BY]->(:Identity)<-[:HAS_IDENTITY]-(c:Customer)
+        RETURN i.interactionId AS id, i.sentimentLabel AS sentiment, c.customerId AS customer
+        """, {"suffix": f":{source_id}"})
+    return row
+
+
+def _mirrored_label_subjects(settings: Settings) -> set[str]:
+    owner = owner_in_this_process(settings)
+    assert owner is not None  # the test API owns the mirror
+    check = owner.check()
+    assert check.same, check.differences
+    return {str(t.subject) for t in owner.sink.data_triples()
+            if t.predicate.value.endswith("#labelledBy")}
+
+
+def test_labels_are_facts_that_survive_reloads_and_leave_with_their_customer(
+        live: tuple[neo4j.Driver, Settings], live_client: TestClient) -> None:
+    driver, settings = live
+    posted = live_client.post("/interactions", headers=WRITER, json=[
+        _message("a1", "ann.label@example.com", "My parcel never arrived, order 5512."),
+        _message("b1", "bob.label@example.com", "Thanks, the refund came through quickly!")])
+    assert posted.status_code == 200 and posted.json()["loaded"] == 2
+    ann, bob = _interaction(driver, settings, "a1"), _interaction(driver, settings, "b1")
+    csv_text = (
+        "interaction_id,text,sentiment,area,concept\n"
+        f"{ann['id']},,negative,delivery-logistics,lost-package\n"
+        "lab:missing,,neutral,,\n"
+        f"{bob['id']},,positive,returns-refunds,refund\n"
+        ",The app logs me out every day,negative,website-app,login-problem\n"
+        ",Fine thanks,angry,,\n")
+    labels, rejected = parse_labels(io.StringIO(csv_text, newline=""))
+    outcome = import_labels(driver, settings, labels, rejected, "analyst:ana")
+    assert outcome.written == 3
+    assert sorted((r.line, r.field) for r in outcome.rejected) == [
+        (3, "interaction_id"), (6, "sentiment")]
+    stored = run_query(driver, settings, """
+        MATCH (l:AnalystLabel)
+        OPTIONAL MATCH (l)-[:LABEL_OF]->(i:Interaction)
+        RETURN l.labelId AS id, i.interactionId AS interaction, l.labelSentiment AS sentiment,
+               l.labelArea AS area, l.labelledBy AS by, l.labelledAt IS NOT NULL AS dated,
+               l.modelSentiment AS model, l.modelVersion AS version, l.labelText AS text,
+               [(l)-[:LABEL_CONCEPT]->(k:Concept) | k.conceptId] AS concepts
+        ORDER BY id""")
+    by_interaction = {row["interaction"]: row for row in stored}
+    assert set(by_interaction) == {ann["id"], bob["id"], None}
+    assert by_interaction[ann["id"]]["concepts"] == ["lost-package"]
+    assert by_interaction[ann["id"]]["model"] == ann["sentiment"]  # what the model had said
+    assert "+semantic." in by_interaction[ann["id"]]["version"]  # which model said it
+    assert all(row["by"] == "analyst:ana" and row["dated"] for row in stored)
+    assert by_interaction[None]["text"] == "The app logs me out every day"
+    assert ann["customer"] not in str(stored)  # labels name messages, never a customer key
+
+    # Reloading a message replaces what extraction made of it, never the analyst's label.
+    again = live_client.post("/interactions", headers=WRITER, json=_message(
+        "a1", "ann.label@example.com", "My parcel never arrived, order 5512."))
+    assert again.status_code == 200
+    training = graph_labelled_texts(driver, settings)
+    assert sorted((t.text, t.sentiment, t.area, t.concepts) for t in training) == [
+        ("My parcel never arrived, order 5512.", "negative", "delivery-logistics",
+         ("lost-package",)),
+        ("Thanks, the refund came through quickly!", "positive", "returns-refunds",
+         ("refund",)),
+        ("The app logs me out every day", "negative", "website-app", ("login-problem",))]
+    mirrored = _mirrored_label_subjects(settings)
+    assert len(mirrored) == 3
+
+    # Labelling the same message again replaces the judgement (one label per analyst).
+    relabel, _ = parse_labels(io.StringIO(
+        f"interaction_id,sentiment,concept\n{ann['id']},neutral,late-delivery\n", newline=""))
+    assert import_labels(driver, settings, relabel, [], "analyst:ana").written == 1
+    [ann_label] = run_query(driver, settings, """
+        MATCH (l:AnalystLabel)-[:LABEL_OF]->(:Interaction {interactionId: $id})
+        RETURN l.labelSentiment AS sentiment,
+               [(l)-[:LABEL_CONCEPT]->(k) | k.conceptId] AS concepts""", {"id": ann["id"]})
+    assert ann_label == {"sentiment": "neutral", "concepts": ["late-delivery"]}
+
+    erased = live_client.delete(f"/customers/{ann['customer']}", headers=ADMIN)
+    assert erased.status_code == 200 and erased.json()["mirrored"] is True
+    left = run_query(driver, settings, """
+        MATCH (l:AnalystLabel) OPTIONAL MATCH (l)-[:LABEL_OF]->(i)
+        RETURN i.interactionId AS interaction ORDER BY interaction""")
+    assert left == [{"interaction": bob["id"]}, {"interaction": None}]
+    after = _mirrored_label_subjects(settings)
+    assert len(after) == 2 and after < mirrored
+    assert not [name for name in run_query(driver, settings, """
+        MATCH (r:ChangeRecord) UNWIND coalesce(r.touchedNodes, []) AS name
+        RETURN name""") if ann["id"] in name["name"]]
