@@ -9,6 +9,8 @@ import typer
 
 from kg.errors import ConfigError
 from kg.graph.driver import create_driver
+from kg.ontology.mapping import load_mapping
+from kg.rdf.owner import sync_if_free
 from kg.semantic.labels import read_label_file
 from kg.semantic.versions import (
     BASE_NAME,
@@ -81,8 +83,36 @@ def status() -> None:
 
 @app.command("activate")
 def activate_command(version: str = typer.Argument(
-        ..., help="a version name (v0001), latest, or base")) -> None:
-    """Switch the active version (or roll back); processes started afterwards use it."""
+        ..., help="a version name (v0001), latest, or base"),
+        no_reread: bool = typer.Option(
+        False, "--no-reread", help="only switch; re-read the graph later (`kg model reread`)")
+) -> None:
+    """Switch the active version (or roll back), then re-read what the graph holds with it.
+    Processes started afterwards use it; restart a running `kg serve`."""
     settings = load_settings()
     chosen = activate(settings.model_dir, version)
     typer.echo(f"active: {chosen.name}")
+    if not no_reread:
+        reread_command()
+
+
+@app.command("reread")
+def reread_command() -> None:
+    """Re-read every interaction the active model has not read yet, page by page through the
+    change feed (resumable: run it again after an interruption)."""
+    # imported here: every kg command (kg serve too) loads this module, spaCy only re-reading
+    from kg.extraction.pipeline import build_pipeline
+    from kg.services.reread import Reread, reread
+
+    settings = load_settings()
+    nlp = build_pipeline(settings)
+    mapping = load_mapping()
+
+    def report(done: Reread) -> None:
+        typer.echo(f"re-read {done.reread:,} of {done.stale_at_start:,} "
+                   f"({done.failed:,} kept their reading: text no longer extractable)")
+
+    with create_driver(settings) as driver:
+        done = reread(driver, settings, nlp, mapping, progress=report)
+        sync_if_free(driver, settings, mapping)
+    typer.echo(f"done: {done.reread:,} interactions now read by {done.version}")

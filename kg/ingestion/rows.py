@@ -202,6 +202,20 @@ def add_interaction(batch: GraphBatch, record: InteractionRecord,
     batch.records += 1
 
 
+def add_reading(batch: GraphBatch, iid: str, labels: list[str], channel_id: str,
+                result: ExtractionResult, mapping: GraphMapping) -> None:
+    """A stored interaction read again (a new reading model): its sentiment and language, and
+    what extraction makes of its text replace the previous reading; nothing else changes."""
+    props: dict[str, Any] = {**message_sentiment(result)}
+    if result.language:
+        props["language"] = result.language
+    batch.add("interactions", {"interactionId": iid, "props": props, "labels": labels,
+                               "channelId": channel_id})
+    batch.add("derived", {"interactionId": iid})
+    _add_extraction(batch, iid, result, mapping)
+    batch.records += 1
+
+
 def message_sentiment(result: ExtractionResult | None) -> dict[str, Any]:
     """The text's whole-message sentiment as properties of the interaction itself.
 

@@ -1,18 +1,25 @@
 """Analysts' labels are facts in the graph: written with provenance, kept across reloads,
-mirrored, read back for training, and erased with their customer."""
+mirrored, read back for training, and erased with their customer; activating a model re-reads
+the graph through the change feed."""
 
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 import neo4j
+import pytest
 from fastapi.testclient import TestClient
 
+from kg.extraction.pipeline import build_pipeline, provenance
 from kg.graph.driver import run_query
+from kg.ontology.mapping import load_mapping
 from kg.rdf.owner import owner_in_this_process
 from kg.semantic.labels import parse_labels
+from kg.semantic.versions import activate, base_version, load_heads, save_version
 from kg.services.labels import graph_labelled_texts, import_labels
+from kg.services.reread import Reread, reread, stale_count
 from kg.settings import Settings
 
 WRITER, ADMIN = {"X-API-Key": "w"}, {"X-API-Key": "adm"}
@@ -114,3 +121,45 @@ def test_labels_are_facts_that_survive_reloads_and_leave_with_their_customer(
     assert not [name for name in run_query(driver, settings, """
         MATCH (r:ChangeRecord) UNWIND coalesce(r.touchedNodes, []) AS name
         RETURN name""") if ann["id"] in name["name"]]
+
+
+class Interrupted(Exception):
+    """Stands in for a re-read killed midway."""
+
+
+def test_activating_a_model_re_reads_the_graph_through_the_feed_and_resumes(
+        live: tuple[neo4j.Driver, Settings], live_client: TestClient, tmp_path: Path) -> None:
+    driver, settings = live
+    posted = live_client.post("/interactions", headers=WRITER, json=[
+        _message(f"r{n}", f"reader{n}@example.com", text) for n, text in enumerate([
+            "My parcel is lost and nobody answers.", "Great service, thank you!",
+            "How do I change my PIN?", "Charged twice for one order."])])
+    assert posted.status_code == 200 and posted.json()["loaded"] == 4
+    # a second version (the base heads under a new name): what changes is who read what
+    save_version(tmp_path, load_heads(base_version()), {"note": "re-read test"})
+    activate(tmp_path, "latest")
+    configured = settings.model_copy(update={"model_dir": tmp_path})
+    nlp = build_pipeline(configured)
+    version = provenance(nlp).version
+    assert version.endswith("+semantic.v0001")
+    assert stale_count(driver, configured, version) == 4
+
+    def stop_after_first_page(done: Reread) -> None:
+        raise Interrupted
+
+    with pytest.raises(Interrupted):
+        reread(driver, configured, nlp, load_mapping(), page=1,
+               progress=stop_after_first_page)
+    assert stale_count(driver, configured, version) == 3  # one page was committed
+    resumed = reread(driver, configured, nlp, load_mapping(), page=2)
+    assert (resumed.stale_at_start, resumed.reread, resumed.failed) == (3, 3, 0)
+    assert reread(driver, configured, nlp, load_mapping()).reread == 0  # nothing left
+    versions = run_query(driver, settings, """
+        MATCH (i:Interaction)-[:HAS_OPINION]->(o:Opinion)
+        RETURN DISTINCT o.extractorVersion AS version""")
+    assert versions == [{"version": version}]
+    assert run_query(driver, settings, """
+        MATCH (r:ChangeRecord) WHERE r.derivationPending = true RETURN count(r) AS n""") == [
+        {"n": 0}]  # summaries, tallies and pain points followed the new reading
+    owner = owner_in_this_process(settings)
+    assert owner is not None and owner.check().same
