@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy import sparse
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 
@@ -75,32 +76,75 @@ def rule_labelled(turns: Iterable[LabelledText]) -> list[LabelledText]:
     return labelled
 
 
-def fit_softmax(texts: Sequence[str], labels: Sequence[str], weights: Sequence[float],
-                classes: tuple[str, ...], c: float, seed: int, *, lexicon: bool = False
-                ) -> LinearTextModel:
+@dataclass(frozen=True)
+class Original:
+    """What scikit-learn fitted, before it becomes a shipped :class:`LinearTextModel` (float16
+    arrays, the topic model's weights pruned): the classifiers, one for the softmax model and
+    one per class for the topic model, and the features they read. The parity test compares
+    the shipped models with these."""
+
+    classes: tuple[str, ...]
+    idf: NDArray[np.float32]
+    classifiers: tuple[LogisticRegression | SGDClassifier, ...]
+    lexicon: bool = False
+
+    def features(self, texts: Sequence[str], matrix: sparse.csr_matrix | None = None
+                 ) -> sparse.csr_matrix:
+        """What the classifiers read: weighted n-gram counts (``matrix``, when the caller has
+        counted ``texts`` already), and the lexicon columns when the model has them."""
+        features = weigh(counts(texts) if matrix is None else matrix, self.idf)
+        if self.lexicon:
+            features = sparse.hstack([features, sparse.csr_matrix(dense_features(texts))],
+                                     format="csr")
+        return features
+
+    def probabilities(self, texts: Sequence[str]) -> NDArray[np.float64]:
+        """(texts, classes): the softmax model's class probabilities, or each topic class's
+        own probability."""
+        features = self.features(texts)
+        if len(self.classifiers) == 1:
+            return np.asarray(self.classifiers[0].predict_proba(features), dtype=np.float64)
+        return np.column_stack([c.predict_proba(features)[:, 1] for c in self.classifiers])
+
+
+def fit_softmax_original(texts: Sequence[str], labels: Sequence[str], weights: Sequence[float],
+                         classes: tuple[str, ...], c: float, seed: int, *,
+                         lexicon: bool = False) -> Original:
     matrix = counts(texts)
-    idf = fit_idf(matrix)
-    features = weigh(matrix, idf)
-    extra = 0
-    if lexicon:
-        dense = dense_features(texts)
-        extra = dense.shape[1]
-        features = sparse.hstack([features, sparse.csr_matrix(dense)], format="csr")
+    original = Original(classes=classes, idf=fit_idf(matrix), classifiers=(), lexicon=lexicon)
+    features = original.features(texts, matrix)
     target = np.array([classes.index(label) for label in labels])
     classifier = LogisticRegression(C=c, max_iter=300, random_state=seed, tol=1e-4)
     classifier.fit(features, target, sample_weight=np.asarray(weights))
-    return LinearTextModel(classes=classes, idf=idf,
+    return Original(classes=classes, idf=original.idf, classifiers=(classifier,), lexicon=lexicon)
+
+
+def fit_softmax(texts: Sequence[str], labels: Sequence[str], weights: Sequence[float],
+                classes: tuple[str, ...], c: float, seed: int, *, lexicon: bool = False
+                ) -> LinearTextModel:
+    return softmax_model(fit_softmax_original(texts, labels, weights, classes, c, seed,
+                                              lexicon=lexicon))
+
+
+def softmax_model(original: Original) -> LinearTextModel:
+    """The shipped form of a fitted softmax model (float32 here, float16 once saved)."""
+    [classifier] = original.classifiers
+    return LinearTextModel(classes=original.classes, idf=original.idf,
                            coef=classifier.coef_.T.astype(np.float32),
                            intercept=classifier.intercept_.astype(np.float32),
-                           dense_features=extra)
+                           dense_features=classifier.coef_.shape[1] - len(original.idf))
+
+
+def sentiment_original(rows: Iterable[LabelledText], settings: SentimentSettings) -> Original:
+    weights = dict(settings.weights)
+    chosen = [r for r in rows if r.split == "train" and r.source in settings.sources]
+    return fit_softmax_original([r.text for r in chosen], [r.label for r in chosen],
+                                [weights[r.source] for r in chosen], SENTIMENTS, settings.c,
+                                settings.seed, lexicon=settings.lexicon_features)
 
 
 def fit_sentiment(rows: Iterable[LabelledText], settings: SentimentSettings) -> LinearTextModel:
-    weights = dict(settings.weights)
-    chosen = [r for r in rows if r.split == "train" and r.source in settings.sources]
-    return fit_softmax([r.text for r in chosen], [r.label for r in chosen],
-                       [weights[r.source] for r in chosen], SENTIMENTS, settings.c,
-                       settings.seed, lexicon=settings.lexicon_features)
+    return softmax_model(sentiment_original(rows, settings))
 
 
 def label_counts(rows: Iterable[LabelledText]) -> dict[str, Counter[str]]:
@@ -125,8 +169,8 @@ def topic_targets(concepts: frozenset[str], tops: dict[str, str]) -> set[str]:
     return set(concepts) | {tops.get(c, c) for c in concepts}
 
 
-def fit_topics(items: Sequence[TopicText], background: Sequence[str], tops: dict[str, str],
-               settings: TopicSettings) -> LinearTextModel:
+def topic_original(items: Sequence[TopicText], background: Sequence[str], tops: dict[str, str],
+                   settings: TopicSettings) -> Original:
     """One logistic regression per concept and per area (independent sigmoids), fitted by SGD.
 
     ``background`` texts are about none of the concepts (general chatter) and teach the model
@@ -141,12 +185,26 @@ def fit_topics(items: Sequence[TopicText], background: Sequence[str], tops: dict
     matrix = counts(texts)
     idf = fit_idf(matrix)
     features = weigh(matrix, idf)
-    columns, intercepts = [], []
+    classifiers = []
     for concept in classes:
         target = np.array([concept in t for t in targets], dtype=int)
         classifier = SGDClassifier(loss="log_loss", alpha=settings.alpha, max_iter=settings.epochs,
                                    tol=None, random_state=settings.seed)
         classifier.fit(features, target, sample_weight=weights)
+        classifiers.append(classifier)
+    return Original(classes=classes, idf=idf, classifiers=tuple(classifiers))
+
+
+def fit_topics(items: Sequence[TopicText], background: Sequence[str], tops: dict[str, str],
+               settings: TopicSettings) -> LinearTextModel:
+    return topic_model(topic_original(items, background, tops, settings), settings)
+
+
+def topic_model(original: Original, settings: TopicSettings) -> LinearTextModel:
+    """The shipped form of a fitted topic model: each class keeps its ``settings.keep_weights``
+    largest weights (float32 here, float16 once saved)."""
+    columns, intercepts = [], []
+    for classifier in original.classifiers:
         weight = classifier.coef_[0]
         keep = np.argsort(-np.abs(weight))[:settings.keep_weights]
         column = np.zeros_like(weight)
@@ -154,5 +212,5 @@ def fit_topics(items: Sequence[TopicText], background: Sequence[str], tops: dict
         columns.append(sparse.csc_matrix(column.reshape(-1, 1)))
         intercepts.append(classifier.intercept_[0])
     coef = sparse.hstack(columns, format="csc").astype(np.float32)
-    return LinearTextModel(classes=classes, idf=idf, coef=coef,
+    return LinearTextModel(classes=original.classes, idf=original.idf, coef=coef,
                            intercept=np.array(intercepts, dtype=np.float32), multi_label=True)

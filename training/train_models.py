@@ -13,17 +13,28 @@ import random
 import time
 from pathlib import Path
 
+from kg.extraction.linear_text_model import LinearTextModel
 from kg.extraction.trained_models import SENTIMENT_MODEL, TOPIC_MODEL
 from kg.ontology.concept_labels import top_concepts
 from training.corpora import LabelledText, tweet_sentiment
 from training.extraction_eval import accuracy, macro_f1
 from training.fitting import (
+    Original,
     SentimentSettings,
     TopicSettings,
-    fit_sentiment,
     fit_topics,
     label_counts,
+    sentiment_original,
     sentiment_rows,
+    softmax_model,
+    topic_model,
+    topic_original,
+)
+from training.model_parity import (
+    reference_path,
+    sentiment_dev,
+    topic_dev_texts,
+    write_reference,
 )
 from training.real_gold import gold_keys, load_real_gold
 from training.topic_corpora import (
@@ -45,10 +56,12 @@ def train_sentiment(data: Path, out: Path, seed: int) -> None:
     for name, counts in sorted(label_counts(rows).items()):
         print(f"  {name:<28}{dict(sorted(counts.items()))}")
     started = time.perf_counter()
-    model = fit_sentiment(rows, SentimentSettings(seed=seed))
+    original = sentiment_original(rows, SentimentSettings(seed=seed))
+    model = softmax_model(original)
     print(f"fitted in {time.perf_counter() - started:.0f} s")
     model.save(out)
     print(f"saved {out} ({out.stat().st_size / 1e6:.1f} MB)")
+    _record_parity("sentiment", original, model, sentiment_dev(rows), out)
     dev: dict[str, list[LabelledText]] = {}
     for row in rows:
         if row.split == "dev" and not row.weak:
@@ -99,12 +112,25 @@ def train_topics(data: Path, out: Path, seed: int) -> None:
     items = [*weak_topics(data), *gold_topics(data, dev_half)]
     background = background_texts(data, seed)
     started = time.perf_counter()
-    model = fit_topics(items, background, top_concepts(),
-                       TopicSettings(seed=seed))
+    settings = TopicSettings(seed=seed)
+    original = topic_original(items, background, top_concepts(), settings)
+    model = topic_model(original, settings)
     print(f"{len(items)} labelled texts, {BACKGROUND_TEXTS} background; {len(model.classes)} "
           f"classes; fitted in {time.perf_counter() - started:.0f} s")
     model.save(out)
     print(f"saved {out} ({out.stat().st_size / 1e6:.1f} MB)")
+    _record_parity("topics", original, model, topic_dev_texts(data), out)
+
+
+def _record_parity(name: str, original: Original, model: LinearTextModel, dev_texts: list[str],
+                   out: Path) -> None:
+    """The original's dev-split probabilities, for the parity test of the shipped model (only
+    when the shipped model itself was written: another file has no test)."""
+    if out.resolve() != {"sentiment": SENTIMENT_MODEL, "topics": TOPIC_MODEL}[name].resolve():
+        return
+    path = reference_path(name)
+    write_reference(path, original, model, dev_texts, out)
+    print(f"saved {path} (the scikit-learn original on {len(dev_texts)} dev texts)")
 
 
 def tune_topics(data: Path, seed: int, folds: int = 3) -> None:
