@@ -33,6 +33,7 @@ from kg_api.routes import (
     consents,
     customers,
     insights,
+    labels,
     query,
     records,
     session,
@@ -163,7 +164,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return json_response({"status": "ok", "neo4j": "ok", "version": __version__})
 
     for router in (customers.router, consents.router, records.router, concepts.router,
-                   insights.router, query.router, suggestions.router, session.router):
+                   insights.router, query.router, suggestions.router, session.router,
+                   labels.router):
         app.include_router(router)
     mount_web_app(app)
     return app

@@ -65,6 +65,30 @@ ORDER BY labelId
 """
 
 
+# The labelling queue: customers' messages not labelled yet, the ones the model is least sure
+# about first (uncertainty sampling: the lowest confidence of the whole-message opinion).
+LABEL_QUEUE: Final[LiteralString] = """
+MATCH (i:Interaction {direction: 'inbound'})-[:HAS_OPINION]->(o:Opinion)
+WHERE o.opinionId = i.interactionId + ':message' AND i.text IS NOT NULL
+  AND NOT EXISTS { MATCH (:AnalystLabel)-[:LABEL_OF]->(i) }
+WITH i, o ORDER BY o.confidence, i.interactionId LIMIT $limit
+RETURN i.interactionId AS interactionId, i.text AS text, o.polarity AS sentiment,
+       o.confidence AS confidence,
+       [(i)-[:ABOUT_CONCEPT]->(k:Concept) | k.conceptId] AS concepts
+"""
+
+
+@dataclass(frozen=True)
+class QueuedMessage:
+    """A message waiting for a label, with what the model said about it."""
+
+    interaction_id: str
+    text: str
+    sentiment: str | None
+    confidence: float | None
+    concepts: list[str]
+
+
 @dataclass
 class LabelImport:
     """What an import did: labels written, and every row set aside with its reason."""
@@ -132,3 +156,11 @@ def graph_labelled_texts(driver: neo4j.Driver, settings: Settings) -> list[Label
     return [LabelledText(text=row["text"], sentiment=row["sentiment"], area=row["area"],
                          concepts=tuple(sorted(row["concepts"])) if row["judged"] else None)
             for row in run_query(driver, settings, LABELLED_TEXTS)]
+
+
+def label_queue(driver: neo4j.Driver, settings: Settings, limit: int) -> list[QueuedMessage]:
+    """The next messages to label, least sure first."""
+    return [QueuedMessage(interaction_id=row["interactionId"], text=row["text"],
+                          sentiment=row["sentiment"], confidence=row["confidence"],
+                          concepts=sorted(row["concepts"]))
+            for row in run_query(driver, settings, LABEL_QUEUE, {"limit": limit})]

@@ -163,3 +163,32 @@ def test_activating_a_model_re_reads_the_graph_through_the_feed_and_resumes(
         {"n": 0}]  # summaries, tallies and pain points followed the new reading
     owner = owner_in_this_process(settings)
     assert owner is not None and owner.check().same
+
+
+def test_the_label_api_checks_roles_and_values(
+        live: tuple[neo4j.Driver, Settings], live_client: TestClient) -> None:
+    driver, settings = live
+    assert live_client.post("/interactions", headers=WRITER, json=_message(
+        "q1", "quinn@example.com", "Where is my order?")).status_code == 200
+    interaction = _interaction(driver, settings, "q1")["id"]
+    analyst, reader = {"X-API-Key": "a"}, {"X-API-Key": "r"}
+    queued = live_client.get("/labels/queue", headers=analyst).json()["items"]
+    assert [item["interactionId"] for item in queued] == [interaction]
+    assert live_client.get("/labels/queue", headers=reader).status_code == 403
+    assert live_client.post("/labels", headers=reader, json={
+        "interactionId": interaction, "sentiment": "neutral"}).status_code == 403
+    bad = live_client.post("/labels", headers=analyst, json={
+        "interactionId": interaction, "sentiment": "furious"})
+    assert bad.status_code == 422 and "sentiment" in bad.text
+    unknown = live_client.post("/labels", headers=analyst, json={
+        "interactionId": interaction, "concepts": ["teleportation"]})
+    assert unknown.status_code == 422 and "teleportation" in unknown.text
+    missing = live_client.post("/labels", headers=analyst, json={
+        "interactionId": "lab:nowhere", "sentiment": "neutral"})
+    assert missing.status_code == 404 and "lab:nowhere" in missing.text
+    written = live_client.post("/labels", headers=analyst, json={
+        "interactionId": interaction, "sentiment": "neutral", "concepts": []})
+    assert written.status_code == 200 and written.json()["labelledBy"].startswith("api:analyst:")
+    assert live_client.get("/labels/queue", headers=analyst).json()["items"] == []
+    [judged] = graph_labelled_texts(driver, settings)
+    assert (judged.sentiment, judged.concepts) == ("neutral", ())  # judged: about no concept

@@ -317,6 +317,38 @@ def test_sparql_in_the_console_as_a_table_and_csv(browser: Browser, base_url: st
     watch.assert_clean()
 
 
+def test_the_labelling_queue_takes_one_key_per_label_least_sure_first(
+        browser: Browser, base_url: str, api: httpx.Client, watch: Watch) -> None:
+    queue = api.get("/labels/queue", params={"limit": 20}).json()["items"]
+    assert len(queue) >= 2
+    confidences = [item["modelConfidence"] for item in queue]
+    assert confidences == sorted(confidences)  # the model's least sure first
+    first, second = queue[0], queue[1]
+    page = open_page(browser, watch)
+    sign_in(page, base_url, "analyst-key")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Label").click()
+    card = page.get_by_test_id("label-card")
+    expect(card).to_have_attribute("data-interaction", first["interactionId"])
+    expect(page.get_by_test_id("model-guess")).to_contain_text(str(first["modelSentiment"]))
+    shot(page, "labelling-queue")
+    page.keyboard.press("1")
+    expect(page.get_by_test_id("labelled-count")).to_contain_text("1 labelled")
+    expect(card).to_have_attribute("data-interaction", second["interactionId"])
+    page.keyboard.press("3")
+    expect(page.get_by_test_id("labelled-count")).to_contain_text("2 labelled")
+    stored = api.post("/query/cypher", json={"query": """
+        MATCH (l:AnalystLabel)-[:LABEL_OF]->(i:Interaction)
+        RETURN i.interactionId AS id, l.labelSentiment AS sentiment, l.labelledBy AS by
+        ORDER BY id"""}).json()["rows"]
+    assert {(row["id"], row["sentiment"]) for row in stored} == {
+        (first["interactionId"], "negative"), (second["interactionId"], "positive")}
+    assert all(row["by"].startswith("api:analyst:") for row in stored)
+    left = {item["interactionId"] for item in
+            api.get("/labels/queue", params={"limit": 200}).json()["items"]}
+    assert not left & {first["interactionId"], second["interactionId"]}
+    watch.assert_clean()
+
+
 def test_a_reader_does_not_see_the_console(browser: Browser, base_url: str,
                                            watch: Watch) -> None:
     page = open_page(browser, watch)

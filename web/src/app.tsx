@@ -7,6 +7,7 @@ import { ApiError, onUnauthorised } from "./api";
 import { InspectorProvider } from "./components/Inspector";
 import { ErrorBox, Loading } from "./components/States";
 import { Customer360Page } from "./pages/Customer360";
+import { LabelsPage } from "./pages/Labels";
 import { PainPointsPage } from "./pages/PainPoints";
 import { SearchPage } from "./pages/Search";
 import { SignInPage } from "./pages/SignIn";
@@ -23,6 +24,7 @@ const NAV: NavItem[] = [
   { href: "#/insights/channels", label: "Channels", minimum: "reader",
     matches: (r) => r.path[1] === "channels" },
   { href: "#/concepts", label: "Concepts", minimum: "reader", matches: (r) => r.path[0] === "concepts" },
+  { href: "#/labels", label: "Label", minimum: "analyst", matches: (r) => r.path[0] === "labels" },
   { href: "#/console", label: "Query console", minimum: "analyst", matches: (r) => r.path[0] === "console" },
 ];
 
@@ -53,6 +55,17 @@ function Page({ route, session }: { route: Route; session: Session }) {
   if (first === "insights" && second === "pain-points") return <PainPointsPage />;
   if (first === "insights" && second === "channels") return <ChannelsPage />;
   if (first === "concepts") return <ConceptsPage selected={second ?? null} />;
+  if (first === "labels") {
+    if (!allows(session.role, "analyst")) {
+      return (
+        <div class="page">
+          <h1>Label messages</h1>
+          <ErrorBox error={new ApiError("forbidden", `Labelling needs the analyst role; your key has ${session.role}.`, 403)} />
+        </div>
+      );
+    }
+    return <LabelsPage />;
+  }
   if (first === "console") {
     if (!allows(session.role, "analyst")) {
       return (
