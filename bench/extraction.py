@@ -18,21 +18,25 @@ from pathlib import Path
 from kg.extraction.pipeline import build_pipeline, extract, load_base_model
 from kg.settings import load_settings
 from training.extraction_eval import shared_texts
+from training.semantic_eval import PREVIOUS_COMPONENTS
 
 ROOT = Path(__file__).resolve().parents[1]
-CONFIGURATIONS = (("bare", 1), ("full", 1), ("bare", 2), ("full", 2))
+CONFIGURATIONS = (("bare", 1), ("previous", 1), ("full", 1), ("bare", 2), ("full", 2))
+SOCIAL = ("twcs (customer tweets)", "twitter customer care (customer turns)")
 
 
-def texts(data: Path, count: int) -> list[str]:
-    """Real customer text, repeated to reach ``count`` messages."""
-    pool = [text for _, text, _ in shared_texts(data)]
+def texts(data: Path, count: int, social: bool = False) -> list[str]:
+    """Real customer text, repeated to reach ``count`` messages (``social``: only short social
+    messages, the customers' tweets)."""
+    pool = [text for name, text, _ in shared_texts(data) if not social or name in SOCIAL]
     if not pool:
         raise SystemExit(f"no texts found under {data}")
     return [pool[i % len(pool)] for i in range(count)]
 
 
-def run_one(kind: str, processes: int, data: Path, count: int, batch_size: int) -> dict[str, float]:
-    corpus = texts(data, count)
+def run_one(kind: str, processes: int, data: Path, count: int, batch_size: int,
+            social: bool = False) -> dict[str, float]:
+    corpus = texts(data, count, social)
     settings = load_settings(extraction_processes=processes, extraction_batch_size=batch_size,
                              extraction_max_chars=10**7)
     # Loading is left out of the timing: it happens once per process, not per message.
@@ -42,7 +46,8 @@ def run_one(kind: str, processes: int, data: Path, count: int, batch_size: int) 
         for _ in nlp.pipe(corpus, batch_size=batch_size, n_process=processes):
             pass
     else:
-        nlp = build_pipeline(settings)
+        # "previous": the pipeline before the sentence encoder (hashed n-gram models)
+        nlp = build_pipeline(settings, PREVIOUS_COMPONENTS if kind == "previous" else None)
         records: Iterator[tuple[str, object]] = ((str(i), t) for i, t in enumerate(corpus))
         started = time.perf_counter()
         for _ in extract(nlp, records, settings):
@@ -51,6 +56,7 @@ def run_one(kind: str, processes: int, data: Path, count: int, batch_size: int) 
     words = sum(len(text.split()) for text in corpus)
     return {
         "words_per_second": words / seconds,
+        "messages_per_second": len(corpus) / seconds,
         "seconds": seconds,
         "words": float(words),
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -88,13 +94,16 @@ def main() -> None:
     parser.add_argument("--adversarial", type=int, nargs="*", metavar="TOKENS",
                         help="only time adversarial texts of these sizes (default 4000 8000 "
                              "16000 32000)")
+    parser.add_argument("--social", action="store_true",
+                        help="only short social messages (customers' tweets)")
     parser.add_argument("--one", nargs=2, metavar=("KIND", "PROCESSES"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.adversarial is not None:
         adversarial(args.adversarial or [4000, 8000, 16000, 32000])
         return
     if args.one:
-        result = run_one(args.one[0], int(args.one[1]), args.data, args.messages, args.batch_size)
+        result = run_one(args.one[0], int(args.one[1]), args.data, args.messages, args.batch_size,
+                         args.social)
         print(json.dumps(result))
         return
     results = {}
@@ -102,16 +111,18 @@ def main() -> None:
         output = subprocess.run(
             [sys.executable, "-m", "bench.extraction", "--one", kind, str(processes),
              "--data", str(args.data), "--messages", str(args.messages),
-             "--batch-size", str(args.batch_size)],
+             "--batch-size", str(args.batch_size), *(["--social"] if args.social else [])],
             capture_output=True, text=True, check=True)
         results[(kind, processes)] = json.loads(output.stdout.strip().splitlines()[-1])
-    print(f"{args.messages} messages from {args.data}, batch size {args.batch_size}")
-    print(f"{'configuration':<24}{'words/s':>10}{'seconds':>9}{'peak RSS MiB':>14}"
-          f"{'worker RSS MiB':>16}")
+    what = "short social messages" if args.social else "messages"
+    print(f"{args.messages} {what} from {args.data}, batch size {args.batch_size}")
+    print(f"{'configuration':<24}{'messages/s':>11}{'words/s':>10}{'seconds':>9}"
+          f"{'peak RSS MiB':>14}{'worker RSS MiB':>16}")
     for (kind, processes), r in results.items():
         worker = f"{r['peak_worker_rss_mib']:.0f}" if processes > 1 else "-"
-        print(f"{kind + ' n_process=' + str(processes):<24}{r['words_per_second']:>10.0f}"
-              f"{r['seconds']:>9.1f}{r['peak_rss_mib']:>14.0f}{worker:>16}")
+        print(f"{kind + ' n_process=' + str(processes):<24}{r['messages_per_second']:>11.0f}"
+              f"{r['words_per_second']:>10.0f}{r['seconds']:>9.1f}{r['peak_rss_mib']:>14.0f}"
+              f"{worker:>16}")
     full1, bare1 = results[("full", 1)], results[("bare", 1)]
     full2 = results[("full", 2)]
     print(f"full / bare, one process: {full1['words_per_second'] / bare1['words_per_second']:.2f}x"
