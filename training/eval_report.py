@@ -127,7 +127,7 @@ def main() -> None:
             rows = rows[:args.limit] if args.limit else rows
             scores = sentiment_scores(current, previous, rows, settings)
             sentiment_line(name, scores.scores, scores.messages)
-    else:
+    elif not args.components_only:
         print(f"  {args.data} not found: TweetEval, GoEmotions and real messages skipped")
 
     for half, reports in real_reports.items():
