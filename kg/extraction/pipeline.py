@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import weakref
 from collections.abc import Iterable, Iterator, Sequence
@@ -82,7 +83,9 @@ def build_pipeline(settings: Settings, components: Sequence[str] | None = None) 
 def component_settings(component: str, settings: Settings) -> dict[str, object]:
     """The settings a component takes from ``KG_*`` (most take none)."""
     if component == "ckg_semantic":
-        return {"model_dir": str(settings.model_dir)}
+        # the cores shared among the extraction processes (n_process): no oversubscription
+        cores = max(1, (os.cpu_count() or 1) // settings.extraction_processes)
+        return {"model_dir": str(settings.model_dir), "encoder_threads": cores}
     if component == "ckg_entities":
         return {"brand_accounts": list(settings.brand_accounts),
                 "ner_organisations": settings.ner_organisations}

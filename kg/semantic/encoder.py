@@ -16,6 +16,7 @@ little time goes to padding.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ DIMENSIONS = 384
 WINDOW = 128  # word pieces per window, special tokens included
 STRIDE = 32  # word pieces two neighbouring windows share
 MAX_WINDOWS = 16  # a text longer than this many windows is read up to there
-BATCH = 64
+BATCH = 16  # texts per ONNX run: sorted by length, small batches waste little on padding
 
 Vector = NDArray[np.float32]
 
@@ -73,10 +74,13 @@ class SentenceEncoder:
 
     def __init__(self, files: EncoderFiles, threads: int = 1) -> None:
         options = onnxruntime.SessionOptions()
-        # Measured on 2 cores: one intra-op thread per process is as fast as two for batches of
-        # short texts, and leaves the other core to spaCy or a second worker.
+        # spaCy and the encoder take turns in a process, so the encoder may use every core the
+        # process has (see docs/figures.md for the measured effect of threads and batch size)
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        # no arena: it keeps the largest batch's buffers for good (a long complaint read in 16
+        # windows), which a server that runs for weeks should give back
+        options.enable_cpu_mem_arena = False
         self.session = onnxruntime.InferenceSession(
             str(files.model), options, providers=["CPUExecutionProvider"])
         self.tokenizer = Tokenizer.from_file(str(files.tokenizer))
@@ -141,7 +145,12 @@ class SentenceEncoder:
         return [state for state in states if state is not None]
 
 
+def shared_encoder(threads: int = 0) -> SentenceEncoder:
+    """The process's encoder, built on first use (the weights are verified then); ``threads``
+    0 means one per core."""
+    return _encoder_with(threads or os.cpu_count() or 1)
+
+
 @cache
-def shared_encoder() -> SentenceEncoder:
-    """The process's encoder, built on first use (the weights are verified then)."""
-    return SentenceEncoder(verified_files())
+def _encoder_with(threads: int) -> SentenceEncoder:
+    return SentenceEncoder(verified_files(), threads=threads)
