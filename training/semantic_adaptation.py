@@ -26,7 +26,7 @@ from kg.semantic.fitting import TrainingRows, fit_heads
 from kg.semantic.heads import SemanticHeads
 from kg.semantic.labels import read_label_file
 from kg.semantic.versions import base_version, load_heads
-from kg.services.model_training import Embeddings, LabelledText, figures_of, train_model
+from kg.services.adaptation import Embeddings, LabelledText, figures_of, train_model
 from training.semantic_base import generic_rows, message_rows
 from training.semantic_data import DEFAULT_DATA, SOURCES, LabelledMessage, labelled_messages
 

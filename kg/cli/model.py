@@ -19,8 +19,8 @@ from kg.semantic.versions import (
     base_version,
     trained_versions,
 )
+from kg.services.adaptation import LabelledText, train_model
 from kg.services.labels import graph_labelled_texts
-from kg.services.model_training import LabelledText, train_model
 from kg.settings import load_settings
 
 app = typer.Typer(no_args_is_help=True, help="Semantic model versions (KG_MODEL_DIR).")

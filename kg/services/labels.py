@@ -20,7 +20,7 @@ import neo4j
 from kg.feed.changes import Change, append_change, lock_feed
 from kg.graph.driver import graph_errors, run_query
 from kg.semantic.labels import AnalystLabel, RejectedLabel
-from kg.services.model_training import LabelledText
+from kg.services.adaptation import LabelledText
 from kg.settings import Settings
 
 READ_INTERACTIONS: Final[LiteralString] = """

@@ -23,7 +23,7 @@ from kg.semantic.versions import (
     trained_versions,
 )
 from kg.semantic.weights import check_sha256, verified_files
-from kg.services.model_training import LabelledText, held_back, train_model
+from kg.services.adaptation import LabelledText, held_back, train_model
 
 
 def test_a_weight_file_that_is_not_the_pinned_one_is_refused(tmp_path: Path) -> None:
