@@ -1,6 +1,7 @@
 """The documentation site: it builds with ``mkdocs build --strict``, so a broken link, a link to
 a missing heading, a page under ``docs/`` left out of the navigation or a generator that fails
-stops the suite; and its generated references cover what the product has."""
+stops the suite; its generated references cover what the product has; and the README stays a
+landing page that points into it."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from tools.openapi_markdown import METHODS, anchor, render
 from tools.settings_markdown import render as render_settings
 
 ROOT = Path(__file__).resolve().parents[2]
+README_MAX_LINES = 400
 
 
 @pytest.mark.slow
@@ -63,6 +65,17 @@ def test_the_settings_reference_lists_every_setting() -> None:
         assert f"| `KG_{name.upper()}` |" in page, name
     # a developer's home folder never reaches the page
     assert str(Path.home()) not in page
+
+
+def test_the_readme_is_a_landing_page_that_points_into_the_docs() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(readme.splitlines()) <= README_MAX_LINES
+    commands = readme[readme.index("## Two commands"):]
+    commands = commands[:commands.index("\n## ", 1)]
+    assert "scripts/demo " in commands and "scripts/test " in commands
+    for target in re.findall(r"\]\((docs/[^)#\s]+)", readme):
+        assert (ROOT / target).is_file(), target
+    assert "(docs/choices.md)" in readme
 
 
 def test_every_page_under_docs_is_in_the_navigation() -> None:
