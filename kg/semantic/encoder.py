@@ -73,8 +73,8 @@ class SentenceEncoder:
 
     def __init__(self, files: EncoderFiles, threads: int = 1) -> None:
         options = onnxruntime.SessionOptions()
-        # Measured on 2 cores: one intra-op thread per process is as fast as two for batches of
-        # short texts, and leaves the other core to spaCy or a second worker.
+        # One intra-op thread per process is as fast as two for batches of short texts
+        # (docs/figures.md), and leaves the other core to spaCy or a second worker.
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         self.session = onnxruntime.InferenceSession(
