@@ -85,4 +85,7 @@ def test_every_page_under_docs_is_in_the_navigation() -> None:
     pages = {str(p.relative_to(ROOT / "docs")) for p in (ROOT / "docs").rglob("*.md")}
     generated = {"ontology-reference.md", "api-reference.md", "settings-reference.md"}
     assert pages - listed == set()
-    assert listed - pages == generated
+    # the generated pages are listed but not in git (a local `kg ontology docs --out docs`
+    # copy, which git ignores, gives way to the generated one)
+    assert listed - pages <= generated
+    assert listed - generated <= pages
