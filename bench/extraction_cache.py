@@ -4,7 +4,7 @@ Extraction is deterministic: the same text through the same pipeline (code, spaC
 learned models, ontology labels, extraction settings) gives the same result. The benchmarks
 load the same generated corpus many times (``scripts/bench_load``, ``scripts/bench_ingest``,
 each size of ``scripts/bench_scale``), and at a million interactions extraction alone takes
-about 40 minutes, so its results are kept in a cache and the loads read them instead.
+long (docs/figures.md), so its results are kept in a cache and the loads read them instead.
 
 - A corpus is named by its generator parameters (interactions, customers, seed) and a digest of
   the generator's code; it is generated once under ``KG_BENCH_CACHE`` (default

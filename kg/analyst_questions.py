@@ -1,6 +1,7 @@
 """Five everyday analyst questions, each asked in SPARQL (the RDF mirror) and Cypher (Neo4j).
 
-They are the README's worked examples, the questions ``scripts/bench_api`` times on the
+They are the analysts' guide's worked examples (``docs/guides/analysts.md``), the questions
+``scripts/bench_api`` times on the
 Oxigraph mirror, on rdflib in memory and on Neo4j, and the twins the integration tests hold
 to the same answer. Every question reads the model as the ontology states it: a message's
 sentiment is the interaction's own ``sentimentLabel`` / ``sentimentScore``, and nodes are found
@@ -13,10 +14,10 @@ The four whole-graph questions read tallies in SPARQL (``ckg:interactionCount``,
 ``ckg:meanSentimentScore``, ``ckg:negativeOpinionCount``, ``ckg:openCaseCount``: counts every
 write keeps in step, :mod:`kg.derivation.tallies`), so the mirror reads one node per concept,
 channel or customer instead of scanning every interaction; their Cypher twins count from the
-facts, which makes the twins' agreement a check of the tallies. The README gives both speeds.
-"Open cases per customer" first finds the tenth-highest count and sorts only the customers at
-or above it by key: sorting every customer with an open case by a string took Oxigraph 13 s at
-a million interactions (130,000 customers), this form 0.5 s.
+facts, which makes the twins' agreement a check of the tallies. ``docs/figures.md`` gives both
+speeds. "Open cases per customer" first finds the tenth-highest count and sorts only the
+customers at or above it by key: sorting every customer with an open case by a string is what
+costs on a large graph (measured in ``docs/figures.md``).
 """
 
 from __future__ import annotations

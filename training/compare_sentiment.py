@@ -2,7 +2,7 @@
 
 Both learn from the same rows (``training.sentiment_rows``, train split); both are scored on the
 same dev splits (tweet-sentiment fold 0, GoEmotions dev, the real-message dev half) and timed
-on the same texts. The README's Choices table records the outcome.
+on the same texts. docs/choices.md and docs/figures.md record the outcome.
 """
 
 from __future__ import annotations

@@ -16,9 +16,9 @@ def _with_few_malloc_arenas() -> None:
     glibc gives each thread that allocates an arena of its own, up to eight per core, and keeps
     what is freed in it for that arena's next use. The API runs requests in a pool of threads,
     each extracting (spaCy, numpy) and building rows, so every thread's arena grows to its own
-    high-water mark and the process holds the sum (a soak run showed eleven 64 MiB arenas and
-    2.4 GiB resident). Two arenas hold it to one or two high-water marks; the requests contend
-    little for them, since extraction holds the GIL. The limit is read when the first thread
+    high-water mark and the process holds the sum (a soak run's resident memory, with and
+    without: docs/figures.md). Two arenas hold it to one or two high-water marks; the requests
+    contend little for them, since extraction holds the GIL. The limit is read when the first thread
     arena is made, and importing numpy starts threads, so setting it from Python (``mallopt``)
     comes too late: the process starts again with the variable set (same process id)."""
     if "MALLOC_ARENA_MAX" in os.environ or not sys.platform.startswith("linux"):

@@ -4,7 +4,7 @@ The record-by-record path (:func:`kg.derivation.refresh.refresh`) regroups, in e
 the cases of every customer its records' identities moved, reading all their interactions.
 After a first load or ``kg derive --all`` nearly every customer moved, and one customer's
 interactions are spread over many records, so each history would be read again for every
-record naming it (a measured 100k-interaction load examined 942,591 interactions for 99,121).
+record naming it (a measured load: docs/figures.md, "Timings behind design choices").
 This pass takes each concerned customer once instead:
 
 1. the concerned customers: those the covered records' identities, interactions and customers

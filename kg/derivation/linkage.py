@@ -1,6 +1,6 @@
 """Identity resolution: which identities are one customer, and by what evidence.
 
-Linking policy (also in the README):
+Linking policy (also in docs/identity-resolution.md):
 
 - Deterministic, hard evidence: the same normalised email, phone, CRM id, loyalty number, or
   handle on the same network is the same Identity node, so the same customer. Identifiers that

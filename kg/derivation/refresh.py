@@ -66,9 +66,8 @@ log = logging.getLogger(__name__)
 
 RECORDS_PER_TRANSACTION = 20
 # A transaction stops taking pending records once they name this many nodes: the cost of one
-# transaction grows faster than its size (on this project's 2-core machine, under load, new
-# identities took about 10 ms each in one 200,000-identity transaction and about 2 ms each in
-# transactions of 20,000), so a big write is derived in several moderate transactions.
+# transaction grows faster than its size (measured: docs/figures.md, "Timings behind design
+# choices"), so a big write is derived in several moderate transactions.
 NODES_PER_TRANSACTION = 20_000
 IDS_PER_RECORD = 2_000
 # Rows per round trip of the whole-population reads (the driver's default is 1,000).

@@ -187,8 +187,8 @@ def check_text(record_id: str, text: object, max_chars: int) -> str | Extraction
 
 # thinc keeps its backend in a context variable, which every API worker thread starts without;
 # it then chooses the backend again on each request, retrying two optional imports that fail
-# (about 0.5 ms, under Python's import lock, so concurrent requests queue on it: 4% of each
-# request thread's time in a sustained-ingest profile). The backend is chosen once instead.
+# under Python's import lock, so concurrent requests queue on it (a sustained-ingest profile:
+# docs/figures.md, "Timings behind design choices"). The backend is chosen once instead.
 _OPS = get_current_ops()
 
 

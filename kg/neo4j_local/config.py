@@ -69,7 +69,7 @@ def render_conf(settings: Settings) -> str:
         f"db.memory.transaction.max={per_transaction}",
         f"db.memory.transaction.total.max={all_transactions}",
         # Transaction logs serve recovery here, not incremental backups: keep about 2 GiB
-        # (Neo4j's default keeps two days of them, tens of GiB after a million-record load).
+        # (Neo4j's default keeps two days of them, far more after a large load: docs/figures.md).
         "db.tx_log.rotation.retention_policy=2G size",
         "dbms.security.procedures.unrestricted=apoc.*",
         f"dbms.security.procedures.allowlist={procedures_allowlist()}",

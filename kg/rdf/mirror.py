@@ -80,8 +80,8 @@ def _named(iri: str) -> ox.NamedNode:
 def node_quads(mapping: GraphMapping, labels: list[str], key: str, props: dict[str, Any],
                edges: Iterable[dict[str, Any]]) -> Iterator[ox.Quad]:
     """One node's facts in the data graph: its types, properties, outgoing relationships and
-    their properties. Made as quads at once: a million-interaction rebuild writes 83 million of
-    them, and turning triples into quads afterwards took a third of its time."""
+    their properties. Made as quads at once: a large rebuild writes tens of millions of them,
+    and turning triples into quads afterwards was a large share of its time (docs/figures.md)."""
     labels = [label for label in labels if label in mapping.labels]
     if not labels:
         return

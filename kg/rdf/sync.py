@@ -203,8 +203,8 @@ def sync(sink: MirrorSink, driver: neo4j.Driver, settings: Settings, mapping: Gr
 def _moderate(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The first records, in order, up to :data:`NODES_PER_STEP` named nodes and edges (always
     at least one record): a step's update is one SPARQL Update text and one Oxigraph
-    transaction, held in memory whole (one step over 130,000 customers at a million
-    interactions grew past 12 GB before it was stopped)."""
+    transaction, held in memory whole (one step over every customer of a large graph grew
+    past the machine's memory: docs/figures.md)."""
     taken: list[dict[str, Any]] = []
     named = 0
     for record in records:

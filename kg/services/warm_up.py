@@ -2,13 +2,13 @@
 
 Neo4j plans a statement the first time it sees its text and keeps the plan in its query cache,
 which a restart empties. A live write runs about fifty statements and an erasure about twenty;
-planning them made the first ``POST /interactions`` after ``kg serve`` started take 10 to 20 s on
-the million-interaction benchmark graph, and the first erasure 2 to 6 s. So a server writes a
-made-up conversation (a customer's message and the brand's reply), derives it, exports it as
-the mirror would, erases the customer and derives that, all in one transaction that it rolls
-back: every statement of both paths is planned, and nothing reaches the graph, the change feed
-or the mirror. Extraction is not warmed: its result is fixed here, so a server that only reads
-never loads spaCy.
+planning them made the first ``POST /interactions`` after ``kg serve`` started, and the first
+erasure, wait seconds on a large graph (docs/figures.md, "Timings behind design choices"). So
+a server writes a made-up conversation (a customer's message and the brand's reply), derives
+it, exports it as the mirror would, erases the customer and derives that, all in one
+transaction that it rolls back: every statement of both paths is planned, and nothing reaches
+the graph, the change feed or the mirror. Extraction is not warmed: its result is fixed here,
+so a server that only reads never loads spaCy.
 """
 
 from __future__ import annotations

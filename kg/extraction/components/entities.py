@@ -18,7 +18,7 @@ gazetteer) and after ``ckg_social``:
 - organisations from the statistical NER (ORG) are dropped unless ``KG_NER_ORGANISATIONS`` is
   true: on the dev half of the real-message gold set they were right less than half the time
   (products, agencies, shouted words), while brands come from the accounts, names and
-  gazetteers above; dropping them took entity precision from 0.78 to 0.84;
+  gazetteers above; dropping them raised entity precision (docs/figures.md);
 - PERSON entities need a capitalised first and last name: on reviews and tweets the news-trained
   NER calls most capitalised words (foods, pets, "Kudos") people;
 - names must look like names: every word capitalised (bar "of", "and", "&", …), no shouted
