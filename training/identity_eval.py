@@ -40,12 +40,12 @@ from kg.ingestion.generator import generate
 from kg.ingestion.records import CustomerRecord, InteractionRecord
 from kg.ingestion.rows import GraphBatch, add_customer_record, add_interaction
 from kg.ontology.mapping import GraphMapping, load_mapping
-from kg.resolution.baseline import fuzzy_name_postcode_pairs
 from kg.resolution.linker import link_population
 from kg.resolution.models import PersonRow
 from kg.resolution.probabilistic import load_model, train
 from kg.settings import load_settings
 from kg.unionfind import UnionFind
+from training.identity_baseline import fuzzy_name_postcode_pairs
 from training.quality import pairwise_scores, read_truth
 
 DEVELOP, REPORT = (1, 2), (3, 4)

@@ -84,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--sizes", default="0,100,300,1000")
+    parser.add_argument("--sources", nargs="*", default=[], help="only these sources")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     started = time.perf_counter()
@@ -95,11 +96,13 @@ def main(argv: list[str] | None = None) -> int:
     print("| source left out of the base | labels used (n) | test messages | accuracy | "
           "macro-F1 |")
     print("|---|---:|---:|---:|---:|")
+    without_tweets = generic_rows(args.data, labels, excluded, tweets_too=False)
     with tempfile.TemporaryDirectory() as folder:
-        for source in SOURCES:
+        for source in [s for s in SOURCES if not args.sources or s in args.sources]:
             test_size = sum(1 for m in messages if m.dataset == source and m.split == "test")
-            for n, accuracy, f1 in learning_curve(source, messages, generic, sizes,
-                                                  Path(folder)):
+            # a source left out is left out of the generic rows too
+            rows = without_tweets if source == "tweet_sentiment_extraction" else generic
+            for n, accuracy, f1 in learning_curve(source, messages, rows, sizes, Path(folder)):
                 print(f"| {source} | {n} | {test_size} | {accuracy:.3f} | {f1:.3f} |",
                       flush=True)
     print(f"\n({time.perf_counter() - started:.0f} s)")

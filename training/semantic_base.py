@@ -54,8 +54,11 @@ def _stable_order(key: str) -> str:
     return hashlib.sha256(f"semantic-generic:{key}".encode()).hexdigest()
 
 
-def generic_rows(data: Path, labels: LabelSpace, excluded: set[str]) -> TrainingRows:
-    """Generic sentiment rows: people's labels, but not about a company's service."""
+def generic_rows(data: Path, labels: LabelSpace, excluded: set[str], *, tweets_too: bool = True
+                 ) -> TrainingRows:
+    """Generic sentiment rows: people's labels, but not about a company's service
+    (``tweets_too=False``: GoEmotions only, for a curve that leaves tweet_sentiment_extraction
+    out of everything)."""
     tweets = []
     path = data / "tweet_sentiment_extraction" / "train_10fold.csv"
     with path.open(encoding="utf-8", newline="") as handle:
@@ -68,6 +71,8 @@ def generic_rows(data: Path, labels: LabelSpace, excluded: set[str]) -> Training
             text, ids, comment_id = [*line.rstrip("\n").split("\t"), "", ""][:3]
             if ids in GOEMOTIONS_SENTIMENT and text.strip():
                 comments.append((comment_id, text.strip(), GOEMOTIONS_SENTIMENT[ids]))
+    if not tweets_too:
+        tweets = []
     chosen = sorted(tweets, key=lambda r: _stable_order(r[0]))[:GENERIC_TWEETS] + sorted(
         comments, key=lambda r: _stable_order(r[0]))[:GENERIC_COMMENTS]
     texts = [text for _, text, _ in chosen]

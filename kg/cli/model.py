@@ -44,7 +44,10 @@ def train(labels_file: Path | None = typer.Option(
         help="train on this label file (CSV with text) instead of the labels in the graph"),
         force: bool = typer.Option(
         False, "--force", help="activate the new version even if it is worse than the "
-                               "active one on the held-back labels")) -> None:
+                               "active one on the held-back labels"),
+        no_reread: bool = typer.Option(
+        False, "--no-reread", help="when activated, leave the re-read for later "
+                                   "(`kg model reread`)")) -> None:
     """Fit the heads on the shipped base rows plus the deployment's labels; record a version
     with its figures and activate it unless it is worse than the active one."""
     settings = load_settings()
@@ -64,6 +67,8 @@ def train(labels_file: Path | None = typer.Option(
     typer.echo(outcome.reason)
     if not outcome.activated:
         raise typer.Exit(1)
+    if not no_reread:
+        reread_command()
 
 
 @app.command("status")

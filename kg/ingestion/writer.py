@@ -80,6 +80,12 @@ def _write(tx: neo4j.ManagedTransaction, batch: GraphBatch, key: bytes) -> int:
     return append_change(tx, change, pending=True)
 
 
+def write_in(tx: neo4j.ManagedTransaction, batch: GraphBatch, key: bytes) -> int:
+    """Write the batch and its change record in this transaction (the caller holds or takes
+    the feed's lock and commits); returns the record's sequence number."""
+    return _write(tx, batch, key)
+
+
 def write_and_derive_in(tx: neo4j.ManagedTransaction, batch: GraphBatch, key: bytes,
                         settings: Settings) -> tuple[int, bool]:
     """Write the batch and derive the first pending records in this transaction (see

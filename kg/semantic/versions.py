@@ -14,9 +14,13 @@ writes names that version, so re-reading after an activation knows what is stale
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -103,15 +107,27 @@ def next_name(model_dir: Path) -> str:
     return f"v{number:04d}"
 
 
+@contextmanager
+def model_lock(model_dir: Path) -> Iterator[None]:
+    """Held while versions are numbered, compared and activated: two `kg model train` or
+    `activate` runs at once take turns instead of mixing their files or their decisions."""
+    model_dir.mkdir(parents=True, exist_ok=True)
+    with (model_dir / ".lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def save_version(model_dir: Path, heads: SemanticHeads, info: dict[str, object]
                  ) -> ModelVersion:
     """Writes a new version (not yet active); written to a temporary folder and renamed, so a
-    killed run leaves no half-written version."""
+    killed run leaves no half-written version. Call it holding :func:`model_lock`."""
     name = next_name(model_dir)
     folder = versions_dir(model_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    staging = folder / f".{name}.partial"
-    staging.mkdir(exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=folder))
     heads.save(staging / "heads.npz")
     info = {**info, "name": name, "created_at": datetime.now(UTC).isoformat()}
     (staging / "version.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
@@ -121,10 +137,15 @@ def save_version(model_dir: Path, heads: SemanticHeads, info: dict[str, object]
 
 def activate(model_dir: Path, name: str) -> ModelVersion:
     """Makes ``name`` (a version, ``latest`` or ``base``) the active version, atomically."""
+    with model_lock(model_dir):
+        return activate_locked(model_dir, name)
+
+
+def activate_locked(model_dir: Path, name: str) -> ModelVersion:
+    """:func:`activate` for a caller that holds :func:`model_lock`."""
     version = find_version(model_dir, name)
-    model_dir.mkdir(parents=True, exist_ok=True)
-    marker = model_dir / "active"
-    temporary = model_dir / ".active.partial"
-    temporary.write_text(version.name + "\n", encoding="utf-8")
-    os.replace(temporary, marker)
+    descriptor, temporary = tempfile.mkstemp(prefix=".active.", dir=model_dir)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(version.name + "\n")
+    os.replace(temporary, model_dir / "active")
     return version

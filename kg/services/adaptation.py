@@ -32,10 +32,11 @@ from kg.semantic.rows import load_rows
 from kg.semantic.versions import (
     BASE_ROWS,
     ModelVersion,
-    activate,
+    activate_locked,
     active_version,
     base_version,
     load_heads,
+    model_lock,
     save_version,
 )
 
@@ -168,25 +169,26 @@ def train_model(model_dir: Path, labels: Sequence[LabelledText], *, force: bool 
     training = [label for label in labels if not held_back(label.text)]
     fitted = fit_heads(TrainingRows.joined([rows, deployment_rows(base, training, embeddings)]),
                        base.labels, meta={})
-    current = active_version(model_dir)
-    current_heads = load_heads(current) if base_heads is None or current.name != "base" \
-        else base
     figures = figures_of(fitted, holdout, embeddings)
-    previous = figures_of(current_heads, holdout, embeddings)
-    worse = bool(holdout) and figures.key() < previous.key()
-    fitted = replace(fitted, meta={"labels": len(labels), "held_back": len(holdout),
-                                   "figures": figures.as_dict(),
-                                   "compared_with": current.name,
-                                   "compared_figures": previous.as_dict()})
-    version = save_version(model_dir, fitted, dict(fitted.meta))
-    if worse and not force:
-        reason = (f"not activated: worse than the active version {current.name} on the "
-                  f"{len(holdout)} held-back labels (use --force to activate anyway)")
-        activated = False
-    else:
-        activate(model_dir, version.name)
-        activated = True
-        reason = "activated" + (" (forced)" if worse else "")
+    with model_lock(model_dir):  # compare, record and activate as one step
+        current = active_version(model_dir)
+        current_heads = load_heads(current) if base_heads is None or current.name != "base" \
+            else base
+        previous = figures_of(current_heads, holdout, embeddings)
+        worse = bool(holdout) and figures.key() < previous.key()
+        fitted = replace(fitted, meta={"labels": len(labels), "held_back": len(holdout),
+                                       "figures": figures.as_dict(),
+                                       "compared_with": current.name,
+                                       "compared_figures": previous.as_dict()})
+        version = save_version(model_dir, fitted, dict(fitted.meta))
+        if worse and not force:
+            reason = (f"not activated: worse than the active version {current.name} on the "
+                      f"{len(holdout)} held-back labels (use --force to activate anyway)")
+            activated = False
+        else:
+            activate_locked(model_dir, version.name)
+            activated = True
+            reason = "activated" + (" (forced)" if worse else "")
     return TrainOutcome(version=version, activated=activated, reason=reason, figures=figures,
                         previous=previous, previous_name=current.name,
                         seconds=round(time.perf_counter() - started, 2))

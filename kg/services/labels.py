@@ -119,12 +119,25 @@ def _row(label: AnalystLabel, labelled_by: str, model: dict[str, Any] | None
             "concepts": list(label.concepts or ()), "props": props}
 
 
-def _write(tx: neo4j.ManagedTransaction, rows: list[dict[str, Any]]) -> int:
+def _write(tx: neo4j.ManagedTransaction, labels: list[AnalystLabel], labelled_by: str
+           ) -> tuple[int | None, list[AnalystLabel], list[AnalystLabel]]:
+    """Under the feed's lock: find the named interactions (an erasure may have just removed
+    one), write the labels of those that exist and of texts; returns (sequence, written,
+    labels naming no interaction)."""
     lock_feed(tx)
+    named = sorted({label.interaction_id for label in labels if label.interaction_id})
+    found = {record["interactionId"]: record.data()
+             for record in tx.run(READ_INTERACTIONS, ids=named)}
+    missing = [label for label in labels
+               if label.interaction_id is not None and label.interaction_id not in found]
+    kept = [label for label in labels if label not in missing]
+    if not kept:
+        return None, [], missing
+    rows = [_row(label, labelled_by, found.get(label.interaction_id or "")) for label in kept]
     tx.run(MERGE_LABELS, rows=rows).consume()
     change = Change()
     change.touch("AnalystLabel", [row["labelId"] for row in rows])
-    return append_change(tx, change, pending=False)
+    return append_change(tx, change, pending=False), kept, missing
 
 
 def import_labels(driver: neo4j.Driver, settings: Settings, labels: list[AnalystLabel],
@@ -132,22 +145,15 @@ def import_labels(driver: neo4j.Driver, settings: Settings, labels: list[Analyst
     """Write parsed labels in one transaction; a label naming an unknown interaction is set
     aside with its line."""
     outcome = LabelImport(rejected=list(rejected))
-    named = sorted({label.interaction_id for label in labels if label.interaction_id})
-    found = {row["interactionId"]: row
-             for row in run_query(driver, settings, READ_INTERACTIONS, {"ids": named})}
-    rows = []
-    for label in labels:
-        if label.interaction_id is not None and label.interaction_id not in found:
-            outcome.rejected.append(RejectedLabel(
-                label.line, "interaction_id",
-                f"no interaction {label.interaction_id!r} in the graph"))
-            continue
-        rows.append(_row(label, labelled_by, found.get(label.interaction_id or "")))
-    if rows:
-        with graph_errors(settings.neo4j_uri), driver.session(
-                database=settings.neo4j_database) as session:
-            outcome.sequence = session.execute_write(_write, rows)
-        outcome.written = len(rows)
+    if not labels:
+        return outcome
+    with graph_errors(settings.neo4j_uri), driver.session(
+            database=settings.neo4j_database) as session:
+        sequence, written, missing = session.execute_write(_write, labels, labelled_by)
+    outcome.sequence, outcome.written = sequence, len(written)
+    outcome.rejected += [RejectedLabel(label.line, "interaction_id",
+                                       f"no interaction {label.interaction_id!r} in the graph")
+                         for label in missing]
     return outcome
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final, LiteralString
+from typing import Any, Final, LiteralString
 
 import neo4j
 from spacy.language import Language
@@ -21,9 +21,11 @@ from spacy.language import Language
 from kg.derivation.refresh import refresh
 from kg.extraction.models import ExtractionResult
 from kg.extraction.pipeline import extract, provenance
-from kg.graph.driver import run_query
+from kg.feed.changes import lock_feed
+from kg.feed.ids import installation_key
+from kg.graph.driver import graph_errors, run_query
 from kg.ingestion.rows import GraphBatch, add_reading
-from kg.ingestion.writer import write_batch
+from kg.ingestion.writer import write_in
 from kg.ontology.mapping import GraphMapping
 from kg.settings import Settings
 
@@ -41,6 +43,14 @@ MATCH (i)-[:VIA_CHANNEL]->(c:Channel)
 RETURN i.interactionId AS id, i.text AS text, labels(i) AS labels, c.channelId AS channel
 """
 
+# Inside the write, under the feed's lock: the interactions that still hold the text that was
+# read (an erasure or a reload with new text in between leaves them out).
+STILL_THE_SAME: Final[LiteralString] = """
+UNWIND $rows AS row
+MATCH (i:Interaction {interactionId: row.id}) WHERE i.text = row.text
+RETURN i.interactionId AS id
+"""
+
 COUNT_STALE: Final[LiteralString] = """
 MATCH (i:Interaction) WHERE i.text IS NOT NULL
   AND NOT EXISTS {
@@ -48,6 +58,23 @@ MATCH (i:Interaction) WHERE i.text IS NOT NULL
     WHERE o.extractorVersion = $version }
 RETURN count(i) AS stale
 """
+
+
+def _write_current(tx: neo4j.ManagedTransaction,
+                   read: list[tuple[dict[str, Any], ExtractionResult]], mapping: GraphMapping,
+                   key: bytes) -> int:
+    """Write the new readings of the interactions that still hold the text that was read;
+    checked under the feed's lock, so an erasure or a reload in between is never undone."""
+    lock_feed(tx)
+    still = {record["id"] for record in tx.run(
+        STILL_THE_SAME, rows=[{"id": row["id"], "text": row["text"]} for row, _ in read])}
+    batch = GraphBatch()
+    for row, result in read:
+        if row["id"] in still:
+            add_reading(batch, row["id"], row["labels"], row["channel"], result, mapping)
+    if batch.records:
+        write_in(tx, batch, key)
+    return batch.records
 
 
 @dataclass
@@ -67,7 +94,8 @@ def reread(driver: neo4j.Driver, settings: Settings, nlp: Language, mapping: Gra
            *, page: int = PAGE, progress: Callable[[Reread], None] | None = None) -> Reread:
     """Re-read every interaction the current extractor version has not read; returns counts.
 
-    A text that cannot be extracted any more keeps its previous reading (counted as failed)."""
+    A text that cannot be extracted any more keeps its previous reading (counted as failed); an
+    interaction erased or reloaded with new text while its page was read is left alone."""
     version = provenance(nlp).version
     done = Reread(version=version, stale_at_start=stale_count(driver, settings, version))
     after = ""
@@ -77,17 +105,20 @@ def reread(driver: neo4j.Driver, settings: Settings, nlp: Language, mapping: Gra
         if not rows:
             break
         after = rows[-1]["id"]
-        batch = GraphBatch()
+        read: list[tuple[dict[str, Any], ExtractionResult]] = []
         results = extract(nlp, [(row["id"], row["text"]) for row in rows], settings)
         for row, result in zip(rows, results, strict=True):
             if isinstance(result, ExtractionResult):
-                add_reading(batch, row["id"], row["labels"], row["channel"], result, mapping)
+                read.append((row, result))
             else:
                 done.failed += 1
-        if batch.records:
-            write_batch(driver, settings, batch)
+        if read:
+            with graph_errors(settings.neo4j_uri), driver.session(
+                    database=settings.neo4j_database) as session:
+                written = session.execute_write(_write_current, read, mapping,
+                                                installation_key(settings))
             refresh(driver, settings)
-        done.reread += batch.records
+            done.reread += written
         done.pages += 1
         if progress is not None:
             progress(done)

@@ -12,14 +12,16 @@ import neo4j
 import pytest
 from fastapi.testclient import TestClient
 
-from kg.extraction.pipeline import build_pipeline, provenance
+from kg.extraction.models import ExtractionResult
+from kg.extraction.pipeline import build_pipeline, extract, provenance
+from kg.feed.ids import installation_key
 from kg.graph.driver import run_query
 from kg.ontology.mapping import load_mapping
 from kg.rdf.owner import owner_in_this_process
 from kg.semantic.labels import parse_labels
 from kg.semantic.versions import activate, base_version, load_heads, save_version
 from kg.services.labels import graph_labelled_texts, import_labels
-from kg.services.reread import Reread, reread, stale_count
+from kg.services.reread import STALE_PAGE, Reread, _write_current, reread, stale_count
 from kg.settings import Settings
 
 WRITER, ADMIN = {"X-API-Key": "w"}, {"X-API-Key": "adm"}
@@ -192,3 +194,42 @@ def test_the_label_api_checks_roles_and_values(
     assert live_client.get("/labels/queue", headers=analyst).json()["items"] == []
     [judged] = graph_labelled_texts(driver, settings)
     assert (judged.sentiment, judged.concepts) == ("neutral", ())  # judged: about no concept
+    only_concepts = live_client.post("/labels", headers=analyst, json={
+        "interactionId": interaction, "concepts": []})
+    assert only_concepts.status_code == 200, only_concepts.text  # "about none" alone is a label
+    [again] = graph_labelled_texts(driver, settings)
+    assert (again.sentiment, again.concepts) == (None, ())  # the new judgement replaced it
+
+
+def test_a_re_read_never_brings_back_an_erased_message_nor_overwrites_a_reload(
+        live: tuple[neo4j.Driver, Settings], live_client: TestClient) -> None:
+    """The page is read, then the message is erased (or reloaded with new text) before the
+    re-read writes: the write checks under the feed's lock and leaves both alone."""
+    driver, settings = live
+    assert live_client.post("/interactions", headers=WRITER, json=[
+        _message("e1", "erased.reader@example.com", "Lost my bag at the airport."),
+        _message("n1", "new.text@example.com", "The app crashed again.")]).status_code == 200
+    erased, reloaded = (_interaction(driver, settings, "e1"),
+                        _interaction(driver, settings, "n1"))
+    nlp = build_pipeline(settings)
+    pages = run_query(driver, settings, STALE_PAGE, {"after": "", "version": "none",
+                                                     "limit": 10})
+    results = list(extract(nlp, [(row["id"], row["text"]) for row in pages], settings))
+    read = [(row, result) for row, result in zip(pages, results, strict=True)
+            if isinstance(result, ExtractionResult)]
+    assert {row["id"] for row, _ in read} == {erased["id"], reloaded["id"]}
+    assert live_client.delete(f"/customers/{erased['customer']}",
+                              headers=ADMIN).status_code == 200
+    assert live_client.post("/interactions", headers=WRITER, json=_message(
+        "n1", "new.text@example.com", "All good now, thanks!")).status_code == 200
+    with driver.session(database=settings.neo4j_database) as session:
+        written = session.execute_write(_write_current, read, load_mapping(),
+                                        installation_key(settings))
+    assert written == 0
+    assert run_query(driver, settings, "MATCH (i:Interaction {interactionId: $id}) "
+                     "RETURN count(i) AS n", {"id": erased["id"]}) == [{"n": 0}]
+    [kept] = run_query(driver, settings, """
+        MATCH (i:Interaction {interactionId: $id})-[:HAS_OPINION]->(o:Opinion)
+        WHERE o.opinionId ENDS WITH ':message'
+        RETURN i.text AS text, o.polarity AS polarity""", {"id": reloaded["id"]})
+    assert kept["text"] == "All good now, thanks!" and kept["polarity"] == "positive"
