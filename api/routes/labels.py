@@ -7,13 +7,12 @@ parser as `kg labels import`; `kg model train` learns from them.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
 from kg.ontology.concept_labels import top_concepts
-from kg.semantic.labels import AnalystLabel, RejectedLabel, parse_row
+from kg.semantic.labels import NO_CONCEPT, RejectedLabel, parse_row
 from kg.services.labels import import_labels, label_queue
 from kg_api.deps import DriverDep, SettingsDep
 from kg_api.security import Analyst
@@ -69,17 +68,11 @@ def queue(driver: DriverDep, settings: SettingsDep, _: Analyst,
                      "replaces your label")
 def label(body: LabelRequest, driver: DriverDep, settings: SettingsDep, request: Request,
           role: Analyst) -> LabelWritten:
-    about_none = body.concepts == [] and not body.sentiment and not body.area
-    concepts = None if body.concepts is None else "|".join(body.concepts)
+    concepts = None if body.concepts is None else "|".join(body.concepts) or NO_CONCEPT
     parsed = parse_row({"interaction_id": body.interactionId, "sentiment": body.sentiment,
                         "area": body.area, "concept": concepts}, 1, top_concepts())
-    if about_none:  # the one judgement: the message is about no concept
-        parsed = AnalystLabel(interaction_id=body.interactionId, text=None, sentiment=None,
-                              area=None, concepts=())
     if isinstance(parsed, RejectedLabel):
         raise HTTPException(422, f"{parsed.field}: {parsed.reason}")
-    if body.concepts == [] and parsed.concepts is None:  # judged: about no concept
-        parsed = replace(parsed, concepts=())
     who = labeller(request, role)
     outcome = request.app.state.writer.exclusive(
         lambda: import_labels(driver, settings, [parsed], [], who))

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import numpy as np
@@ -42,11 +42,14 @@ class LabelSpace:
     def area_similarities(self, embeddings: Matrix) -> Matrix:
         """(texts x areas): the highest cosine to any label of the area's concepts."""
         cosines = embeddings @ self.vectors.T
-        columns = []
+        return np.stack([cosines[:, columns].max(axis=1) for columns in self._area_columns],
+                        axis=1).astype(np.float32)
+
+    @cached_property
+    def _area_columns(self) -> list[NDArray[np.bool_]]:
+        """Per area, which label rows belong to its concepts (worked out once, not per batch)."""
         owner_areas = np.array([self.tops.get(owner, owner) for owner in self.owners])
-        for area in self.areas:
-            columns.append(cosines[:, owner_areas == area].max(axis=1))
-        return np.stack(columns, axis=1).astype(np.float32)
+        return [owner_areas == area for area in self.areas]
 
     def concept_similarities(self, embeddings: Matrix) -> dict[str, NDArray[np.float32]]:
         """concept id → (texts,) highest cosine to any of its labels."""

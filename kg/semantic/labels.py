@@ -2,9 +2,10 @@
 
 A label file is CSV with a header: ``interaction_id`` or ``text`` (one of them per row), and
 one or more of ``sentiment`` (negative, neutral, positive), ``area`` (a top-level concept id,
-or ``none``) and ``concept`` (concept ids, several separated by ``|``). A bad row is set aside
-with its line, field and reason; the others are read. Nothing here touches the graph or a
-model: it is the one parser the CLI, the API and the evaluation use.
+or ``none``) and ``concept`` (concept ids, several separated by ``|``; ``none`` says the
+message is about no concept, where an empty cell says the concepts were not judged). A bad
+row is set aside with its line, field and reason; the others are read. Nothing here touches
+the graph or a model: it is the one parser the CLI, the API and the evaluation use.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from kg.ontology.concept_labels import top_concepts
 from kg.semantic.heads import NO_AREA, SENTIMENTS
 
 LABEL_FIELDS = ("sentiment", "area", "concept")
+NO_CONCEPT = "none"  # in the concept column: the analyst says the message is about no concept
 KEY_FIELDS = ("interaction_id", "text")
 MAX_TEXT_CHARS = 100_000
 
@@ -69,7 +71,9 @@ def parse_row(row: dict[str, str | None], line: int, known: dict[str, str]
     if area is not None and area != NO_AREA and area not in areas:
         return RejectedLabel(line, "area", f"{area!r} is not a top-level concept id or 'none'")
     concepts: tuple[str, ...] | None = None
-    if values["concept"]:
+    if values["concept"].lower() == NO_CONCEPT:
+        concepts = ()  # judged: about no concept
+    elif values["concept"]:
         concepts, problem = _concepts_of(values["concept"], known)
         if problem:
             return RejectedLabel(line, "concept", problem)

@@ -320,7 +320,7 @@ def test_sparql_in_the_console_as_a_table_and_csv(browser: Browser, base_url: st
 def test_the_labelling_queue_takes_one_key_per_label_least_sure_first(
         browser: Browser, base_url: str, api: httpx.Client, watch: Watch) -> None:
     queue = api.get("/labels/queue", params={"limit": 20}).json()["items"]
-    assert len(queue) >= 2
+    assert len(queue) == 20  # the demo corpus holds far more unlabelled customer messages
     confidences = [item["modelConfidence"] for item in queue]
     assert confidences == sorted(confidences)  # the model's least sure first
     first, second = queue[0], queue[1]

@@ -124,6 +124,7 @@ def test_a_label_file_sets_bad_rows_aside_with_line_field_and_reason() -> None:
         ",fine,,,lost-package|teleportation\n",
         ",nothing judged,,,\n",
         ",charged twice,,none,overcharge|refund\n",
+        ",hello there,,,none\n",
     ])
     assert [(r.line, r.field) for r in rejected] == [
         (4, "interaction_id"), (5, "sentiment"), (6, "area"), (7, "concept"), (8, "sentiment")]
@@ -132,7 +133,8 @@ def test_a_label_file_sets_bad_rows_aside_with_line_field_and_reason() -> None:
             for label in labels] == [
         ("my parcel is lost", None, "negative", "delivery-logistics", ("lost-package",)),
         (None, "i-42", "positive", None, None),
-        ("charged twice", None, None, "none", ("overcharge", "refund"))]
+        ("charged twice", None, None, "none", ("overcharge", "refund")),
+        ("hello there", None, None, None, ())]  # "none": judged about no concept
 
 
 def test_a_label_file_without_a_usable_header_is_refused(tmp_path: Path) -> None:
