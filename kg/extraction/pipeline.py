@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import weakref
 from collections.abc import Iterable, Iterator, Sequence
@@ -83,9 +82,8 @@ def build_pipeline(settings: Settings, components: Sequence[str] | None = None) 
 def component_settings(component: str, settings: Settings) -> dict[str, object]:
     """The settings a component takes from ``KG_*`` (most take none)."""
     if component == "ckg_semantic":
-        # the cores shared among the extraction processes (n_process): no oversubscription
-        cores = max(1, (os.cpu_count() or 1) // settings.extraction_processes)
-        return {"model_dir": str(settings.model_dir), "encoder_threads": cores}
+        # one encoder thread: forked extraction workers hang on more (kg/semantic/encoder.py)
+        return {"model_dir": str(settings.model_dir), "encoder_threads": 1}
     if component == "ckg_entities":
         return {"brand_accounts": list(settings.brand_accounts),
                 "ner_organisations": settings.ner_organisations}

@@ -16,7 +16,6 @@ little time goes to padding.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -74,8 +73,10 @@ class SentenceEncoder:
 
     def __init__(self, files: EncoderFiles, threads: int = 1) -> None:
         options = onnxruntime.SessionOptions()
-        # spaCy and the encoder take turns in a process, so the encoder may use every core the
-        # process has (see docs/figures.md for the measured effect of threads and batch size)
+        # One thread: ONNX Runtime's intra-op thread pool does not survive fork (spaCy's
+        # n_process and the benchmark's workers fork after the pipeline is built): a forked
+        # worker then hangs, in the parent's session or a new one. Two threads read about 1.75x
+        # as fast (docs/figures.md), but only for a process that never forks.
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         # no arena: it keeps the largest batch's buffers for good (a long complaint read in 16
@@ -145,10 +146,10 @@ class SentenceEncoder:
         return [state for state in states if state is not None]
 
 
-def shared_encoder(threads: int = 0) -> SentenceEncoder:
-    """The process's encoder, built on first use (the weights are verified then); ``threads``
-    0 means one per core."""
-    return _encoder_with(threads or os.cpu_count() or 1)
+def shared_encoder(threads: int = 1) -> SentenceEncoder:
+    """The process's encoder, built on first use (the weights are verified then). More than
+    one thread only for a process that never forks (see :class:`SentenceEncoder`)."""
+    return _encoder_with(threads)
 
 
 @cache

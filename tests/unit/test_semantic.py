@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
 from pathlib import Path
 
 import numpy as np
@@ -190,3 +191,17 @@ def test_training_records_versions_and_refuses_a_worse_one_unless_forced(
     assert activate(tmp_path, "v0001").name == "v0001" and active_name(tmp_path) == "v0001"
     info = find_version(tmp_path, "v0002").info
     assert info["compared_with"] == "v0001" and info["labels"] == 120
+
+
+def _embed_in_child(text: str) -> list[float]:
+    return [float(x) for x in shared_encoder().embed([text])[0]]
+
+
+def test_a_forked_worker_reads_with_the_pipelines_encoder() -> None:
+    """spaCy's n_process forks workers after the pipeline's encoder has run in the parent;
+    the worker must read, not wait forever (it did with two intra-op threads)."""
+    text = "my order never arrived and nobody answers"
+    in_parent = shared_encoder().embed([text])[0]
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        in_child = pool.apply_async(_embed_in_child, (text,)).get(timeout=120)
+    assert np.allclose(in_child, in_parent, atol=1e-5)

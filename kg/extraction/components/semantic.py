@@ -178,11 +178,11 @@ class SemanticReader:
         return spans[best] if similarities[best] >= self.heads.label_similarity else None
 
 
-@Language.factory("ckg_semantic", default_config={"model_dir": "", "encoder_threads": 0})
+@Language.factory("ckg_semantic", default_config={"model_dir": "", "encoder_threads": 1})
 def make_semantic_reader(nlp: Language, name: str, model_dir: str, encoder_threads: int
                          ) -> SemanticReader:
     """The reader with the active model of ``model_dir`` (the shipped base model if empty);
-    ``encoder_threads`` 0 is one per core."""
+    ``encoder_threads``: see :class:`kg.semantic.encoder.SentenceEncoder` (1 is fork-safe)."""
     version = active_version(Path(model_dir)) if model_dir else base_version()
     reader = SemanticReader(load_heads(version), shared_encoder(encoder_threads), version.name)
     nlp.meta["ckg_semantic_model"] = version.name
