@@ -515,8 +515,11 @@ def test_one_key_cannot_hold_the_api_while_others_are_served(api_settings: Setti
                                json={"query": slow}) for _ in range(2)]
         try:
             deadline = time.monotonic() + 60
-            while len(_running_queries(held, marker)) < 2 and time.monotonic() < deadline:
+            while (len(_running_queries(held, marker)) < 2 and time.monotonic() < deadline
+                   and not any(future.done() for future in running)):
                 time.sleep(0.1)
+            answered = [future.result().text for future in running if future.done()]
+            assert answered == [], f"a held query answered before it was stopped: {answered}"
             assert len(_running_queries(held, marker)) == 2, "both slots are held"
             third = client.post("/query/cypher", headers=h("a"), json={"query": "RETURN 1"})
             assert third.status_code == 429, third.text
