@@ -7,7 +7,7 @@ from typing import Annotated, Any, LiteralString
 import neo4j
 from fastapi import Depends, Request
 
-from kg.graph.driver import run_query
+from kg.graph.driver import native, run_query
 from kg.settings import Settings
 
 
@@ -26,16 +26,6 @@ async def get_driver(request: Request) -> neo4j.Driver:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DriverDep = Annotated[neo4j.Driver, Depends(get_driver)]
 
-
-def native(value: Any) -> Any:
-    """Neo4j temporal values as Python ones, so responses serialise."""
-    if hasattr(value, "to_native"):
-        return value.to_native()
-    if isinstance(value, list):
-        return [native(v) for v in value]
-    if isinstance(value, dict):
-        return {k: native(v) for k, v in value.items()}
-    return value
 
 
 class Graph:

@@ -36,6 +36,7 @@ from kg_api.routes import (
     labels,
     query,
     records,
+    search,
     session,
     suggestions,
 )
@@ -165,7 +166,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in (customers.router, consents.router, records.router, concepts.router,
                    insights.router, query.router, suggestions.router, session.router,
-                   labels.router):
+                   labels.router, search.router):
         app.include_router(router)
     mount_web_app(app)
     return app

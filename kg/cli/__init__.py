@@ -22,6 +22,7 @@ from kg.cli import (
     neo4j_server,
     ontology,
     rdf,
+    search,
     serve,
     suppression,
 )
@@ -44,6 +45,8 @@ app.add_typer(suppression.app, name="suppression")
 app.add_typer(consent.app, name="consent")
 app.add_typer(labels.app, name="labels")
 app.add_typer(model.app, name="model")
+app.command(name="search")(search.search_command)
+app.command(name="similar-cases")(search.similar_cases_command)
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from kg.derivation.tallies import differences
 from kg.graph.driver import create_driver
 from kg.ontology.mapping import load_mapping
 from kg.rdf.owner import sync_if_free
+from kg.services.embeddings import embed_stored_messages
 from kg.settings import Settings, load_settings
 
 
@@ -29,7 +30,7 @@ def command(everything: bool = typer.Option(
                                      "sequence, error, what they name) and exit")
 ) -> None:
     """Derive customers, cases, journeys, segments and summaries for pending changes (or
-    all)."""
+    all; then also embed the stored messages that lack the embedding search reads)."""
     settings = load_settings()
     if check:
         _check(settings)
@@ -43,9 +44,12 @@ def command(everything: bool = typer.Option(
         if retry:
             typer.echo(f"released from quarantine: {release(driver, settings):,}")
         done = derive_everything(driver, settings) if everything else refresh(driver, settings)
+        embedded = embed_stored_messages(driver, settings) if everything else None
         synced = sync_if_free(driver, settings, load_mapping())
     for name, value in done.as_dict().items():
         typer.echo(f"{name}: {value:,}")
+    if embedded is not None:
+        typer.echo(f"messages embedded for search: {embedded:,}")
     typer.echo("RDF mirror: " + ("owned by a running server" if synced is None
                                  else f"at change {synced.applied_to}"))
 

@@ -29,6 +29,8 @@ def command(
     id_field: str = typer.Option("id", "--id-field", help="field holding the record id"),
     out: Path | None = typer.Option(None, "--out", help="output JSONL (default: stdout)"),
     processes: int | None = typer.Option(None, "--processes", help="spaCy n_process"),
+    embeddings: bool = typer.Option(False, "--embeddings",
+                                    help="include each message's sentence embedding (384 floats)"),
 ) -> None:
     """Extract concepts, entities, identifiers, sentiment, intents and emotions per record.
 
@@ -50,7 +52,9 @@ def command(
         for result in extract(nlp, read, settings):
             total += 1
             rejected += isinstance(result, ExtractionError)
-            handle.write(orjson.dumps(result.model_dump(exclude_none=True)) + b"\n")
+            left_out = set() if embeddings else {"embedding"}
+            handle.write(orjson.dumps(result.model_dump(exclude_none=True, exclude=left_out))
+                         + b"\n")
     finally:
         if out:
             handle.close()

@@ -78,6 +78,9 @@ class ExtractionResult(BaseModel):
     language_confidence: float | None = None
     warnings: list[str] = []
     provenance: Provenance
+    embedding: list[float] | None = Field(
+        default=None, description="the message's sentence embedding (unit length; "
+                                  "kg.semantic.encoder), stored for search and grouping")
 
 
 class ExtractionError(BaseModel):

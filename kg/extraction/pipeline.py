@@ -45,6 +45,7 @@ from kg.extraction.models import (
     Span,
 )
 from kg.extraction.tokenizer import BoundedTokenizer
+from kg.semantic.encoder import stored
 from kg.settings import Settings
 
 CONFIG = Path(__file__).with_name("pipeline.cfg")
@@ -148,8 +149,8 @@ def to_result(doc: Doc, record_id: str, source: Provenance, *, redact_pii: bool
         language_confidence=language_confidence,
         warnings=warnings,
         provenance=source,
+        embedding=None if doc._.embedding is None else stored(doc._.embedding),
     )
-
 
 def _inside_identifier(start: int, end: int, found: list[tuple[str, int, int, str]]
                        ) -> bool:

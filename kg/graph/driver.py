@@ -107,3 +107,15 @@ def write_rows(tx: neo4j.ManagedTransaction, statement: LiteralString,
     ((name, values),) = rows.items()
     if values:
         tx.run(statement, {name: values}).consume()
+
+
+def native(value: Any) -> Any:
+    """A Neo4j temporal value as Python's (``datetime``, ``date``, ``timedelta``), nested
+    lists and maps too; anything else as it is."""
+    if hasattr(value, "to_native"):
+        return value.to_native()
+    if isinstance(value, list):
+        return [native(item) for item in value]
+    if isinstance(value, dict):
+        return {key: native(item) for key, item in value.items()}
+    return value

@@ -10,6 +10,7 @@ from rdflib import RDF, URIRef
 
 from kg.feed.changes import Change, append_change, lock_feed
 from kg.graph.driver import graph_errors, run_query
+from kg.graph.search_indexes import SEARCH_INDEX_STATEMENTS, TEXT_INDEX, VECTOR_INDEX
 from kg.ontology.files import OntologyFiles, default_ontology_dir, load_vocabulary
 from kg.ontology.mapping import Constraint, GraphMapping, Index, local_name
 from kg.ontology.namespaces import CKC, CKG, SKOS
@@ -21,7 +22,7 @@ SHOW_CONSTRAINTS: Final[LiteralString] = (
 
 SHOW_INDEXES: Final[LiteralString] = (
     "SHOW INDEXES YIELD name, type, labelsOrTypes, properties "
-    "WHERE type = 'RANGE' RETURN name, labelsOrTypes, properties"
+    "WHERE type IN ['RANGE', 'VECTOR', 'FULLTEXT'] RETURN name, labelsOrTypes, properties"
 )
 
 MERGE_CONCEPTS: Final[LiteralString] = """
@@ -81,10 +82,12 @@ def init_schema(driver: neo4j.Driver, settings: Settings, mapping: GraphMapping)
             # Schema statements take no parameters; names come from the ontology, checked
             # against a strict identifier pattern when the mapping was built.
             s.run(item.cypher).consume()
+        for statement in SEARCH_INDEX_STATEMENTS:
+            s.run(statement).consume()
     after = _existing_names(driver, settings)
     return SchemaReport(
         constraints=[c.name for c in mapping.constraints],
-        indexes=[i.name for i in mapping.indexes],
+        indexes=[*(i.name for i in mapping.indexes), VECTOR_INDEX, TEXT_INDEX],
         created=sorted(after - before),
     )
 

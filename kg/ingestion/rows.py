@@ -217,17 +217,18 @@ def add_reading(batch: GraphBatch, iid: str, labels: list[str], channel_id: str,
 
 
 def message_sentiment(result: ExtractionResult | None) -> dict[str, Any]:
-    """The text's whole-message sentiment as properties of the interaction itself.
+    """The text's whole-message sentiment (and its sentence embedding, which the vector index
+    of :mod:`kg.graph.search_indexes` reads) as properties of the interaction itself.
 
     Analysts ask "how did this message feel" far more often than anything else about an
     opinion; as a property it is one triple pattern in SPARQL and no hop in Cypher. The same
     values stay on the whole-message Opinion, with its algorithm and confidence. Without an
-    extraction result both keys are null, so a reloaded record never keeps a stale sentiment.
+    extraction result every key is null, so a reloaded record never keeps a stale reading.
     """
     if result is None:
-        return {"sentimentLabel": None, "sentimentScore": None}
+        return {"sentimentLabel": None, "sentimentScore": None, "embedding": None}
     return {"sentimentLabel": result.sentiment.label,
-            "sentimentScore": result.sentiment.score}
+            "sentimentScore": result.sentiment.score, "embedding": result.embedding}
 
 
 def _add_extraction(batch: GraphBatch, iid: str, result: ExtractionResult,

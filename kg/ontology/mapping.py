@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import rdflib
-from rdflib import OWL, RDF, RDFS, URIRef
+from rdflib import OWL, RDF, RDFS, Literal, URIRef
 
 from kg.errors import OntologyError
 from kg.ontology.files import OntologyFiles, default_ontology_dir, line_of, load_vocabulary
@@ -93,6 +93,9 @@ class GraphMapping:
     aligned_edges: dict[str, URIRef] = field(default_factory=dict, repr=False)
     aligned_properties: dict[str, URIRef] = field(default_factory=dict, repr=False)
     value_iris: dict[tuple[str, str], URIRef] = field(default_factory=dict, repr=False)
+    # Property keys Neo4j stores for its own indexes and the RDF mirror leaves out
+    # (ckg:graphOnly): a message's sentence embedding.
+    graph_only: frozenset[str] = field(default_factory=frozenset, repr=False)
     _keyed_label: dict[str, str] = field(default_factory=dict, init=False, repr=False,
                                          compare=False)
 
@@ -200,7 +203,9 @@ def build_mapping(graph: rdflib.Graph, source: Path | None = None) -> GraphMappi
                        if iri in aligned},
         aligned_properties={name: aligned[iri] for name, iri in property_keys.items()
                             if iri in aligned},
-        value_iris=value_iris)
+        value_iris=value_iris,
+        graph_only=frozenset(local_name(p) for p in graph.subjects(CKG.graphOnly, Literal(True))
+                             if isinstance(p, URIRef)))
 
 
 def _own(graph: rdflib.Graph, kind: URIRef) -> list[URIRef]:

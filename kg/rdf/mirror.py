@@ -39,11 +39,13 @@ from kg.settings import Settings
 
 # $keyOf maps each keyed label to its key property (from the ontology mapping) and $keyed lists
 # those labels: a list parameter, because ``keys($keyOf)`` is evaluated again for every row.
+# An interaction's sentence embedding (384 floats) is not a fact of the mirror: not read.
 EXPORT_NODES: Final[LiteralString] = """
 MATCH (n)
 WITH n, [label IN labels(n) WHERE label IN $keyed] AS keyed
 WHERE size(keyed) > 0
-RETURN labels(n) AS labels, n[$keyOf[keyed[0]]] AS key, properties(n) AS props
+RETURN labels(n) AS labels, n[$keyOf[keyed[0]]] AS key,
+       n {.*, embedding: null} AS props
 """
 
 # Relationships grouped by their start node, so each node's edges are translated together.
@@ -118,7 +120,7 @@ def node_quads(mapping: GraphMapping, labels: list[str], key: str, props: dict[s
 
 def _values(subject: ox.NamedNode, name: str, value: object, mapping: GraphMapping
             ) -> Iterator[ox.Quad]:
-    if name not in mapping.property_keys:
+    if name not in mapping.property_keys or name in mapping.graph_only:
         return
     predicate = _named(mapping.property_keys[name])
     range_iri = str(mapping.ranges[name]) if name in mapping.ranges else None

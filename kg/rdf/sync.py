@@ -65,7 +65,7 @@ RETURN count(*) AS pruned
 # outgoing relationships (with the end node's keyed labels and key), only those of ``row.type``
 # when the row names one. One UNION branch per keyed label keeps every lookup on its uniqueness
 # constraint; a unit test checks the branches cover every keyed label of the ontology. A node
-# that no longer exists returns no row.
+# that no longer exists returns no row. An interaction's embedding is not mirrored: not read.
 EXPORT_THESE_NODES: Final[LiteralString] = """
 UNWIND $rows AS row
 CALL (row) {
@@ -130,7 +130,7 @@ CALL (row) {
   MATCH (n:Intent {intentId: row.key}) RETURN n
 }
 RETURN row.label AS label, row.key AS key, row.type AS type, labels(n) AS labels,
-       properties(n) AS props,
+       n {.*, embedding: null} AS props,
        [(n)-[r]->(m) WHERE (row.type IS NULL OR type(r) = row.type)
                          AND any(l IN labels(m) WHERE l IN $keyed)
         | {type: type(r), props: properties(r), endLabels: labels(m),

@@ -26,9 +26,10 @@ import onnxruntime
 from numpy.typing import NDArray
 from tokenizers import Encoding, Tokenizer
 
+from kg.graph.search_indexes import EMBEDDING_DIMENSIONS
 from kg.semantic.weights import EncoderFiles, verified_files
 
-DIMENSIONS = 384
+DIMENSIONS = EMBEDDING_DIMENSIONS  # the vector index's width is this model's
 WINDOW = 128  # word pieces per window, special tokens included
 STRIDE = 32  # word pieces two neighbouring windows share
 MAX_WINDOWS = 16  # a text longer than this many windows is read up to there
@@ -61,6 +62,13 @@ class Reading:
             return self.embedding
         total = self._running_sums[last] - self._running_sums[first]
         return unit((total / (last - first)).astype(np.float32))
+
+
+def stored(vector: Vector) -> list[float]:
+    """An embedding as the graph stores it: five decimals move a cosine by less than 1e-4,
+    and a cached or exported result is a third the size of float32's round-trip digits."""
+    result: list[float] = np.round(vector.astype(np.float64), 5).tolist()
+    return result
 
 
 def unit(vector: NDArray[np.float32]) -> Vector:

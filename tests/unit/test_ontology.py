@@ -143,8 +143,9 @@ def unknown_names(statement: str, mapping: GraphMapping) -> list[str]:
                     if rel not in mapping.relationship_types]
     for variable, key in re.findall(r"\b([a-z]\w*)\.([a-z]\w*)\b", statement):
         # row.x reads a parameter field; duration.x and friends are Cypher functions,
-        # apoc.x and db.x procedure namespaces
-        if variable not in {"row", "duration", "datetime", "date", "apoc", "db"} \
+        # apoc.x and db.x procedure namespaces, vector.x and fulltext.x index settings
+        if variable not in {"row", "duration", "datetime", "date", "apoc", "db", "vector",
+                            "fulltext"} \
                 and key not in mapping.property_keys:
             unknown.append(f"property {key}")
     for key in re.findall(r"[{,]\s*([a-z]\w*):\s*(?:\$|row\.)", statement):

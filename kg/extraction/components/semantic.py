@@ -48,7 +48,7 @@ from kg.semantic.versions import active_version, base_version, load_heads
 
 MAX_INFERRED_CONCEPTS = 2  # on the dev parts, two concepts at most per message scored best
 
-for name in ("clauses", "sentiment", "inferred_concepts"):
+for name in ("clauses", "sentiment", "inferred_concepts", "embedding"):
     if not Doc.has_extension(name):
         Doc.set_extension(name, default=None)
 
@@ -85,12 +85,16 @@ class SemanticReader:
     def _read(self, docs: Sequence[Doc]) -> None:
         for doc in docs:
             doc._.clauses, doc._.sentiment, doc._.inferred_concepts = [], 0.0, []
+            doc._.embedding = None
         readable = [position for position, doc in enumerate(docs) if is_supported(doc)]
         if not readable:
             return
         texts = [docs[p].text for p in readable]
         readings = dict(zip(readable, self.encoder.read(texts), strict=True))
         embeddings = np.stack([readings[p].embedding for p in readable])
+        for p in readable:  # kept for search and grouping; a text with no word piece has none
+            if readings[p].embedding.any():
+                docs[p]._.embedding = readings[p].embedding
         features = feature_rows(embeddings, cue_rows(texts), self.heads.labels)
         sentiment = self.heads.sentiment.probabilities(features)
         areas = self.heads.area.probabilities(features)

@@ -1,0 +1,32 @@
+"""The two indexes message search reads: Neo4j's vector index over each interaction's sentence
+embedding (HNSW, cosine) and its full-text index (Lucene) over the message text.
+
+They are physical indexes, not facts of the ontology: nothing in the mirror corresponds to
+them, and they are created beside the ontology's constraints by :func:`kg.graph.schema.init_schema`
+(both ``IF NOT EXISTS``, so running it again creates nothing).
+"""
+
+from __future__ import annotations
+
+from typing import Final, LiteralString
+
+# all-MiniLM-L6-v2's width; kg.semantic.encoder.DIMENSIONS must equal it (a unit test checks)
+EMBEDDING_DIMENSIONS: Final = 384
+VECTOR_INDEX: Final = "interaction_embedding"
+TEXT_INDEX: Final = "interaction_text"
+
+CREATE_VECTOR_INDEX: Final[LiteralString] = """
+CREATE VECTOR INDEX interaction_embedding IF NOT EXISTS
+FOR (i:Interaction) ON i.embedding
+OPTIONS {indexConfig: {`vector.dimensions`: 384, `vector.similarity_function`: 'cosine'}}
+"""
+
+# The standard analyser (lower case, word tokens, English stop words kept out).
+CREATE_TEXT_INDEX: Final[LiteralString] = """
+CREATE FULLTEXT INDEX interaction_text IF NOT EXISTS
+FOR (i:Interaction) ON EACH [i.text]
+OPTIONS {indexConfig: {`fulltext.analyzer`: 'english'}}
+"""
+
+SEARCH_INDEX_STATEMENTS: Final[tuple[LiteralString, ...]] = (CREATE_VECTOR_INDEX,
+                                                             CREATE_TEXT_INDEX)
