@@ -48,3 +48,16 @@ def reset_graph(driver: neo4j.Driver, settings: Settings, *, mirror: bool = Fals
     seed_reference_data(driver, settings)
     if mirror:
         shutil.rmtree(settings.rdf_store, ignore_errors=True)
+
+
+if __name__ == "__main__":  # python -m bench.graphs wipe: empty the graph of KG_NEO4J_URI
+    import sys
+
+    from kg.graph.driver import create_driver
+    from kg.settings import load_settings
+
+    if sys.argv[1:] != ["wipe"]:
+        raise SystemExit("usage: python -m bench.graphs wipe")
+    configured = load_settings()
+    with create_driver(configured) as graph_driver:
+        wipe(graph_driver, configured)

@@ -94,8 +94,16 @@ class SearchRequest:
     limit: int = 20
 
 
-def search(driver: neo4j.Driver, settings: Settings, request: SearchRequest) -> SearchPage:
-    """The page of ``request``: each index's candidates (filtered), fused by rank, read back."""
+@dataclass(frozen=True)
+class Rankings:
+    """Each index's filtered candidates, best first (empty for a mode that leaves it out)."""
+
+    by_meaning: list[str]
+    by_words: list[str]
+
+
+def rankings(driver: neo4j.Driver, settings: Settings, request: SearchRequest) -> Rankings:
+    """The candidates each index gives for ``request``, enough for its page, filtered."""
     wanted = request.offset + request.limit
     candidates = min(MAX_CANDIDATES, max(CANDIDATES, 2 * wanted))
     filtered = request.filters.model_dump(exclude_none=True) != {}
@@ -111,8 +119,15 @@ def search(driver: neo4j.Driver, settings: Settings, request: SearchRequest) -> 
                                         else candidates})[:candidates]
     by_words = _ids(driver, settings, BY_WORDS, parameters) \
         if request.mode != "vector" and parameters["words"] else []
+    return Rankings(by_meaning, by_words)
+
+
+def search(driver: neo4j.Driver, settings: Settings, request: SearchRequest) -> SearchPage:
+    """The page of ``request``: each index's candidates (filtered), fused by rank, read back."""
+    found = rankings(driver, settings, request)
+    by_meaning, by_words = found.by_meaning, found.by_words
     fused = fuse([ranking for ranking in (by_meaning, by_words) if ranking])
-    page = fused[request.offset:wanted]
+    page = fused[request.offset:request.offset + request.limit]
     rows = {row["interactionId"]: row for row in run_query(
         driver, settings, HITS, {"ids": [item for item, _ in page]})}
     meaning_rank = {item: rank for rank, item in enumerate(by_meaning, start=1)}
