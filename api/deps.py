@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any, LiteralString
 
 import neo4j
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 
 from kg.graph.driver import native, run_query
 from kg.settings import Settings
@@ -24,6 +25,20 @@ async def get_driver(request: Request) -> neo4j.Driver:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def utc_bound(moment: datetime | None) -> datetime | None:
+    """Query bounds in UTC (a bound without a zone is taken as UTC): Neo4j compares zoned
+    times only with zoned times, and the driver refuses offsets with seconds."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError as error:
+        raise HTTPException(400, f"{moment.isoformat()} is outside the calendar once taken to "
+                                 "UTC") from error
 DriverDep = Annotated[neo4j.Driver, Depends(get_driver)]
 
 

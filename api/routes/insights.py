@@ -10,7 +10,9 @@ from fastapi import APIRouter, HTTPException, Query
 
 from kg.consent.policy import ANALYTICS_INCLUDED, ANALYTICS_INCLUDED_INTERACTION
 from kg.derivation.clock import NEWEST_INTERACTION_TIMES, NOW_RANK, graph_now, shifted
-from kg_api.deps import GraphDep
+from kg.knowledge.models import EmergingTopics, RecurringQuestions
+from kg.services.knowledge import emerging, recurring
+from kg_api.deps import DriverDep, GraphDep, SettingsDep, utc_bound
 from kg_api.security import Reader
 
 CONCEPT_EXISTS: Final[LiteralString] = "MATCH (k:Concept {conceptId: $id}) RETURN k.conceptId AS id"
@@ -119,20 +121,6 @@ router = APIRouter(tags=["insights"])
 RECENT = timedelta(days=30)
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    """Query bounds in UTC (a bound without a zone is taken as UTC): Neo4j compares zoned
-    times only with zoned times, and the driver refuses offsets with seconds."""
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    try:
-        return moment.astimezone(UTC)
-    except OverflowError as error:
-        raise HTTPException(400, f"{moment.isoformat()} is outside the calendar once taken to "
-                                 "UTC") from error
-
-
 def _npmi(together: int, with_a: int, with_b: int, total: int) -> float | None:
     """Normalised pointwise mutual information in [-1, 1]."""
     if not together or not total:
@@ -151,7 +139,7 @@ def correlations(concept_id: str, graph: GraphDep, _: Reader,
                  until: datetime | None = None, segment: str | None = None) -> dict[str, Any]:
     if not graph.rows(CONCEPT_EXISTS, id=concept_id):
         raise HTTPException(404, f"no concept {concept_id!r}")
-    filters = {"channel": channel, "since": _utc(since), "until": _utc(until)}
+    filters = {"channel": channel, "since": utc_bound(since), "until": utc_bound(until)}
     if channel is None and since is None and until is None and segment is None:
         # the whole corpus: the counts the refresh path keeps, not a pass over every interaction
         [row] = graph.rows(CONCEPT_CORPUS_CORRELATIONS, conceptId=concept_id)
@@ -181,7 +169,7 @@ def pain_points(graph: GraphDep, _: Reader, since: datetime | None = None,
                 limit: int = Query(10, ge=1, le=100)) -> list[dict[str, Any]]:
     times = graph.rows(NEWEST_INTERACTION_TIMES, rank=NOW_RANK)[0]["times"]
     newest = graph_now(times) or datetime.now(UTC)  # "now" that one record cannot move
-    rows = graph.rows(PAIN_POINTS, since=_utc(since), until=_utc(until),
+    rows = graph.rows(PAIN_POINTS, since=utc_bound(since), until=utc_bound(until),
                       recentSince=shifted(newest, -RECENT), limit=limit)
     return [{**r, "trend": r["recent"] / r["negative"] if r["negative"] else 0.0} for r in rows]
 
@@ -190,3 +178,31 @@ def pain_points(graph: GraphDep, _: Reader, since: datetime | None = None,
             summary="Per channel: volume, inbound share, sentiment and response times")
 def channels(graph: GraphDep, _: Reader) -> list[dict[str, Any]]:
     return graph.rows(CHANNEL_INSIGHTS)
+
+
+@router.get("/insights/recurring-questions", response_model=RecurringQuestions,
+            summary="Questions and complaints that keep coming back, grouped by meaning")
+def recurring_questions(driver: DriverDep, settings: SettingsDep, _: Reader,
+                        since: datetime | None = None, until: datetime | None = None,
+                        min_messages: int = Query(2, ge=1, le=1_000_000),
+                        offset: int = Query(0, ge=0, le=100_000),
+                        limit: int = Query(20, ge=1, le=100)) -> RecurringQuestions:
+    """The question groups with most messages in the window (default: the 28 days up to the
+    graph's now), each with its trend, examples, concepts, the brand's most common answer and
+    time to answer, community answers and advocates, and the contacts a published answer
+    would have deflected. Customers left out of analytics count nowhere."""
+    return recurring(driver, settings, since=utc_bound(since), until=utc_bound(until),
+                     min_messages=min_messages, offset=offset, limit=limit)
+
+
+@router.get("/insights/emerging-topics", response_model=EmergingTopics,
+            summary="Growing groups of messages no concept covers, with a SKOS suggestion")
+def emerging_topics(driver: DriverDep, settings: SettingsDep, _: Reader,
+                    since: datetime | None = None, until: datetime | None = None,
+                    min_messages: int = Query(3, ge=1, le=1_000_000),
+                    limit: int = Query(20, ge=1, le=100)) -> EmergingTopics:
+    """Question groups with more messages in the window (default: the 7 days up to the
+    graph's now) than in the week before, that no concept covers; each with its distinctive
+    terms, examples and a SKOS concept to review (``kg ontology suggest`` writes them)."""
+    return emerging(driver, settings, since=utc_bound(since), until=utc_bound(until),
+                    min_messages=min_messages, limit=limit)

@@ -14,7 +14,7 @@ from kg.services.search import (
     find_similar_cases,
     search_messages,
 )
-from kg_api.deps import DriverDep, SettingsDep
+from kg_api.deps import DriverDep, SettingsDep, utc_bound
 from kg_api.security import Reader
 
 router = APIRouter(tags=["search"])
@@ -37,12 +37,11 @@ def search(driver: DriverDep, settings: SettingsDep, _: Reader,
     """The vector index finds messages that mean what ``q`` says, the full-text index those
     that share its words; the two rankings are fused by reciprocal rank (``mode`` picks one
     alone). Each hit carries its customer, case, concepts, sentiment and a snippet with the
-    offsets of the matched words. Filters narrow each index's nearest candidates."""
-    for name, value in (("since", since), ("until", until)):
-        if value is not None and value.tzinfo is None:
-            raise HTTPException(422, f"{name}: give a time zone (e.g. 2024-05-01T00:00:00Z)")
+    offsets of the matched words. Filters narrow each index's nearest candidates; a time
+    without a zone is UTC."""
     filters = SearchFilters(customer_id=customer, channel=channel, concept=concept,
-                            sentiment=sentiment, direction=direction, since=since, until=until)
+                            sentiment=sentiment, direction=direction, since=utc_bound(since),
+                            until=utc_bound(until))
     return search_messages(driver, settings, q, filters=filters, mode=mode, offset=offset,
                            limit=limit)
 

@@ -21,6 +21,7 @@ from kg.cli import (
     model,
     neo4j_server,
     ontology,
+    questions,
     rdf,
     search,
     serve,
@@ -45,6 +46,7 @@ app.add_typer(suppression.app, name="suppression")
 app.add_typer(consent.app, name="consent")
 app.add_typer(labels.app, name="labels")
 app.add_typer(model.app, name="model")
+app.add_typer(questions.app, name="questions")
 app.command(name="search")(search.search_command)
 app.command(name="similar-cases")(search.similar_cases_command)
 

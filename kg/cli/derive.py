@@ -6,6 +6,7 @@ import orjson
 import typer
 
 from kg.derivation.quarantine import quarantined, release
+from kg.derivation.question_groups import group_waiting
 from kg.derivation.refresh import derive_everything, refresh
 from kg.derivation.summary_check import check_summaries
 from kg.derivation.tallies import differences
@@ -45,11 +46,14 @@ def command(everything: bool = typer.Option(
             typer.echo(f"released from quarantine: {release(driver, settings):,}")
         done = derive_everything(driver, settings) if everything else refresh(driver, settings)
         embedded = embed_stored_messages(driver, settings) if everything else None
+        grouping = group_waiting(driver, settings)
         synced = sync_if_free(driver, settings, load_mapping())
     for name, value in done.as_dict().items():
         typer.echo(f"{name}: {value:,}")
     if embedded is not None:
         typer.echo(f"messages embedded for search: {embedded:,}")
+    typer.echo(f"question groups: {grouping.grouped:,} messages grouped "
+               f"({grouping.founded:,} new groups)")
     typer.echo("RDF mirror: " + ("owned by a running server" if synced is None
                                  else f"at change {synced.applied_to}"))
 

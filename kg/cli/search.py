@@ -4,10 +4,11 @@ shell, the same service functions as ``GET /search`` and ``GET
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import typer
 
+from kg.cli.times import as_utc
 from kg.errors import ConfigError
 from kg.graph.driver import create_driver
 from kg.search.models import SearchFilters
@@ -36,7 +37,7 @@ def search_command(
         filters = SearchFilters.model_validate({
             "customer_id": customer, "channel": channel, "concept": concept,
             "sentiment": sentiment, "direction": direction,
-            "since": _aware(since), "until": _aware(until)})
+            "since": as_utc(since), "until": as_utc(until)})
     except ValueError as error:
         raise ConfigError(f"a filter is not valid: {error}") from error
     settings = load_settings()
@@ -59,7 +60,3 @@ def similar_cases_command(
         except UnknownInteraction as error:
             raise ConfigError(str(error)) from error
     typer.echo(found.model_dump_json(indent=2))
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value

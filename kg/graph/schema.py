@@ -10,7 +10,12 @@ from rdflib import RDF, URIRef
 
 from kg.feed.changes import Change, append_change, lock_feed
 from kg.graph.driver import graph_errors, run_query
-from kg.graph.search_indexes import SEARCH_INDEX_STATEMENTS, TEXT_INDEX, VECTOR_INDEX
+from kg.graph.search_indexes import (
+    GROUP_INDEX,
+    SEARCH_INDEX_STATEMENTS,
+    TEXT_INDEX,
+    VECTOR_INDEX,
+)
 from kg.ontology.files import OntologyFiles, default_ontology_dir, load_vocabulary
 from kg.ontology.mapping import Constraint, GraphMapping, Index, local_name
 from kg.ontology.namespaces import CKC, CKG, SKOS
@@ -87,7 +92,7 @@ def init_schema(driver: neo4j.Driver, settings: Settings, mapping: GraphMapping)
     after = _existing_names(driver, settings)
     return SchemaReport(
         constraints=[c.name for c in mapping.constraints],
-        indexes=[*(i.name for i in mapping.indexes), VECTOR_INDEX, TEXT_INDEX],
+        indexes=[*(i.name for i in mapping.indexes), VECTOR_INDEX, TEXT_INDEX, GROUP_INDEX],
         created=sorted(after - before),
     )
 

@@ -1,5 +1,6 @@
-"""The two indexes message search reads: Neo4j's vector index over each interaction's sentence
-embedding (HNSW, cosine) and its full-text index (Lucene) over the message text.
+"""The indexes message search and question grouping read: Neo4j's vector index over each
+interaction's sentence embedding (HNSW, cosine), its full-text index (Lucene) over the message
+text, and a vector index over question groups' centroids.
 
 They are physical indexes, not facts of the ontology: nothing in the mirror corresponds to
 them, and they are created beside the ontology's constraints by :func:`kg.graph.schema.init_schema`
@@ -14,6 +15,7 @@ from typing import Final, LiteralString
 EMBEDDING_DIMENSIONS: Final = 384
 VECTOR_INDEX: Final = "interaction_embedding"
 TEXT_INDEX: Final = "interaction_text"
+GROUP_INDEX: Final = "question_group_centroid"
 
 CREATE_VECTOR_INDEX: Final[LiteralString] = """
 CREATE VECTOR INDEX interaction_embedding IF NOT EXISTS
@@ -28,5 +30,12 @@ FOR (i:Interaction) ON EACH [i.text]
 OPTIONS {indexConfig: {`fulltext.analyzer`: 'english'}}
 """
 
-SEARCH_INDEX_STATEMENTS: Final[tuple[LiteralString, ...]] = (CREATE_VECTOR_INDEX,
-                                                             CREATE_TEXT_INDEX)
+# Question groups' centroids: the group closest to a new message (kg.derivation.question_groups).
+CREATE_GROUP_INDEX: Final[LiteralString] = """
+CREATE VECTOR INDEX question_group_centroid IF NOT EXISTS
+FOR (g:QuestionGroup) ON g.centroid
+OPTIONS {indexConfig: {`vector.dimensions`: 384, `vector.similarity_function`: 'cosine'}}
+"""
+
+SEARCH_INDEX_STATEMENTS: Final[tuple[LiteralString, ...]] = (
+    CREATE_VECTOR_INDEX, CREATE_TEXT_INDEX, CREATE_GROUP_INDEX)

@@ -173,6 +173,10 @@ def add_interaction(batch: GraphBatch, record: InteractionRecord,
     if result is not None and result.language:
         props["language"] = result.language
     props.update(message_sentiment(result))
+    # a customer's message with an embedding waits for question grouping (kg.derivation.
+    # question_groups), which reads this flag's index as its queue
+    props["awaitingGrouping"] = True if record.direction == "inbound" and result is not None \
+        and result.embedding else None
     _add_channel(batch, record.channel, mapping)
     batch.add("interactions", {
         "interactionId": iid, "props": props, "labels": mapping.labels_of(record.kind),

@@ -45,7 +45,7 @@ MATCH (n)
 WITH n, [label IN labels(n) WHERE label IN $keyed] AS keyed
 WHERE size(keyed) > 0
 RETURN labels(n) AS labels, n[$keyOf[keyed[0]]] AS key,
-       n {.*, embedding: null} AS props
+       n {.*, embedding: null, centroid: null} AS props
 """
 
 # Relationships grouped by their start node, so each node's edges are translated together.

@@ -96,6 +96,9 @@ CALL (row) {
   WITH row WHERE row.label = 'Case'
   MATCH (n:Case {caseId: row.key}) RETURN n
   UNION
+  WITH row WHERE row.label = 'QuestionGroup'
+  MATCH (n:QuestionGroup {groupId: row.key}) RETURN n
+  UNION
   WITH row WHERE row.label = 'Journey'
   MATCH (n:Journey {journeyId: row.key}) RETURN n
   UNION
@@ -130,7 +133,7 @@ CALL (row) {
   MATCH (n:Intent {intentId: row.key}) RETURN n
 }
 RETURN row.label AS label, row.key AS key, row.type AS type, labels(n) AS labels,
-       n {.*, embedding: null} AS props,
+       n {.*, embedding: null, centroid: null} AS props,
        [(n)-[r]->(m) WHERE (row.type IS NULL OR type(r) = row.type)
                          AND any(l IN labels(m) WHERE l IN $keyed)
         | {type: type(r), props: properties(r), endLabels: labels(m),

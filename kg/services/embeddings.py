@@ -42,6 +42,9 @@ WRITE_EMBEDDINGS: Final[LiteralString] = """
 UNWIND $rows AS row
 MATCH (i:Interaction {interactionId: row.id}) WHERE i.text = row.text
 SET i.embedding = row.embedding
+// a customer's message is grouped again with its new embedding
+FOREACH (_ IN CASE WHEN i.direction = 'inbound' THEN [1] ELSE [] END |
+  SET i.awaitingGrouping = true)
 """
 
 

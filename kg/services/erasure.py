@@ -20,6 +20,7 @@ from typing import Final, LiteralString
 
 import neo4j
 
+from kg.derivation.question_groups import recompute_groups
 from kg.derivation.tallies import Tallies, contributions, move
 from kg.errors import GraphError
 from kg.feed.changes import Change, append_change, lock_feed
@@ -124,7 +125,9 @@ RETURN [x IN identities | x.identityId] AS identityIds,
        reduce(all = [], x IN identities | all +
          [(x)<-[:CONSENT_OF]-(e:Consent) | e.consentId]) AS consentIds,
        reduce(all = [], i IN interactions | all +
-         [(i)<-[:LABEL_OF]-(l:AnalystLabel) | l.labelId]) AS labelIds
+         [(i)<-[:LABEL_OF]-(l:AnalystLabel) | l.labelId]) AS labelIds,
+       reduce(all = [], i IN interactions | all +
+         [(i)-[:IN_QUESTION_GROUP]->(g:QuestionGroup) | g.groupId]) AS groupIds
 """
 
 SUPPRESS: Final[LiteralString] = """
@@ -202,6 +205,8 @@ def erase_in(tx: neo4j.ManagedTransaction, customer_id: str, key: bytes) -> Eras
     change.touch("Consent", scope["consentIds"])
     change.touch("AnalystLabel", scope["labelIds"])
     change.nodes.update(scope["derived"])
+    # the groups its messages were in: centroids without them, or gone when left empty
+    recompute_groups(tx, scope["groupIds"], change)
     move(tx, Tallies().minus(gone), change)
     sequence = append_change(tx, change, pending=True)
     tx.run(MARK_ERASURE_RECORD, sequence=sequence).consume()

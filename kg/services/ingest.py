@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import neo4j
 from pydantic import ValidationError
 
+from kg.derivation.question_groups import group_waiting
 from kg.derivation.refresh import RefreshSummary, refresh
 from kg.ingestion.adapters import AdapterOptions, Item, Loaded, Rejected, SourceRef
 from kg.ingestion.deadletters import DeadLetters
@@ -127,6 +128,8 @@ def ingest(items: list[Item], *, driver: neo4j.Driver, settings: Settings, nlp: 
             # An erasure ran while this batch waited: prepared again, the erased identities'
             # records are set aside with their reason and the rest is written.
             continue
+        # the batch's questions and complaints join their groups (a page, under the lock)
+        group_waiting(driver, settings)
         return Ingested(loaded=batch.records, rejected=rejected, sequence=written.sequence,
                         committed_at=written.committed_at)
 
@@ -163,6 +166,7 @@ def load(source: str, paths: list[Path], *, driver: neo4j.Driver, settings: Sett
             pending.result()
             _report(progress, summary)
     if derive_after:
+        group_waiting(driver, settings)
         synced = sync_if_free(driver, settings, mapping)
         summary.mirror = ("owned by a running server, which applies the change feed"
                           if synced is None else f"applied up to change {synced.applied_to}")
