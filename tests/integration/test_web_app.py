@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,8 +37,7 @@ from kg.graph.driver import create_driver
 from kg.settings import Settings
 from kg_api.main import create_app
 from kg_api.webapp import WEB_DIST
-from tests.integration.support import free_port, serving
-from tests.integration.test_loading import load_corpus
+from tests.integration.support import free_port, load_corpus, serving
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 KEYS = {"reader-key": "reader", "analyst-key": "analyst", "admin-key": "admin"}
@@ -220,6 +221,140 @@ def test_search_then_360_then_an_interaction_with_highlighted_spans(
     page.locator("#concepts tbody tr").first.get_by_role("button").click()
     evidence = page.locator(".evidence-item")
     expect(evidence).to_have_count(len(concept["interactionIds"]))
+    watch.assert_clean()
+
+
+MESSAGE_QUERY = "parcel lost"
+
+
+def test_message_search_highlights_words_filters_by_channel_and_pages(
+        browser: Browser, base_url: str, api: httpx.Client, watch: Watch) -> None:
+    every = api.get("/search", params={"q": MESSAGE_QUERY, "limit": 20}).json()
+    channels = Counter(hit["channelId"] for hit in every["items"])
+    # the channel most hits share that not every hit has: filtering by it must narrow
+    channel = min((c for c, n in channels.items() if n < len(every["items"])),
+                  key=lambda c: (-channels[c], c))
+    narrowed = api.get("/search", params={"q": MESSAGE_QUERY, "channel": channel,
+                                          "limit": 20}).json()
+    assert 0 < narrowed["total"] < every["total"] and every["total"] > 20
+    assert {hit["channelId"] for hit in narrowed["items"]} == {channel}
+
+    page = open_page(browser, watch)
+    sign_in(page, base_url, "reader-key")
+    nav = page.get_by_role("navigation", name="Main").get_by_role("link")
+    assert nav.all_inner_texts()[:2] == ["Customers", "Messages"]
+    page.get_by_role("link", name="Search messages instead").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Message search")
+    expect(page.get_by_role("link", name="Search customers instead")).to_have_attribute(
+        "href", "#/")
+    expect(page.get_by_label("Search messages")).to_be_focused()
+    page.keyboard.type(MESSAGE_QUERY)
+    results = page.get_by_test_id("message-results")
+    hits = results.locator("li.message-hit")
+    expect(hits).to_have_count(len(every["items"]))
+    expect(page.get_by_role("status")).to_contain_text(f"{every['total']} messages match")
+    ids = [hit["interactionId"] for hit in every["items"]]
+    assert [hits.nth(n).get_attribute("data-interaction") for n in range(len(ids))] == ids
+    first, shown = every["items"][0], hits.first
+    # the snippet is the API's text, its matched words (offsets into it) in <mark> elements
+    expect(shown.locator(".snippet")).to_have_text(first["snippet"])
+    assert first["highlights"]
+    expect(shown.locator("mark")).to_have_text(
+        [first["snippet"][start:end] for start, end in first["highlights"]])
+    assert results.locator("mark").count() >= len(first["highlights"])
+    customer = first["customer"]
+    expect(shown.get_by_role("link", name=customer["displayName"])).to_have_attribute(
+        "href", f"#/customers/{customer['customerId']}")
+    expect(shown).to_contain_text(first["case"]["caseId"])
+    shot(page, "message-search")
+
+    page.get_by_role("button", name="Next").click()
+    following = api.get("/search", params={"q": MESSAGE_QUERY, "offset": 20,
+                                           "limit": 20}).json()
+    expect(hits.first).to_have_attribute("data-interaction",
+                                         following["items"][0]["interactionId"])
+    expect(page.get_by_role("status")).to_contain_text(
+        f"21\N{EN DASH}{20 + len(following['items'])} shown")
+    page.get_by_role("button", name="Previous").click()
+    expect(hits.first).to_have_attribute("data-interaction", ids[0])
+
+    page.get_by_label("Channel", exact=True).select_option(channel)
+    expect(page.get_by_role("status")).to_contain_text(
+        f"{narrowed['total']} message{'' if narrowed['total'] == 1 else 's'} match")
+    expect(hits).to_have_count(len(narrowed["items"]))
+    assert [hits.nth(n).get_attribute("data-interaction")
+            for n in range(len(narrowed["items"]))] == [
+        hit["interactionId"] for hit in narrowed["items"]]
+    expect(hits.locator(".hit-head .chip")).to_have_text(
+        [channel.title()] * len(narrowed["items"]))
+    page.wait_for_load_state("networkidle")
+    shot(page, "message-search-by-channel")
+    watch.assert_clean()
+
+
+def elapsed(seconds: float) -> str:
+    """The app's reading of a duration (format.ts elapsed), e.g. "2 h 30 min"."""
+    if seconds < 60:
+        return f"{max(0, math.floor(seconds + 0.5))} s"
+    minutes = math.floor(seconds / 60 + 0.5)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours = minutes // 60
+    if hours < 24:
+        return f"{hours} h {minutes % 60} min" if minutes % 60 else f"{hours} h"
+    return f"{hours // 24} d {hours % 24} h" if hours % 24 else f"{hours // 24} d"
+
+
+def open_cases_seen_before(api: httpx.Client) -> tuple[str, dict[str, Any], str]:
+    """A customer whose newest open case has closed cases like it, and an older open case of
+    theirs that has none: its id, the newest one's similar cases, the older case's id."""
+    rows = api.post("/query/cypher", json={"query": """
+        MATCH (c:Customer)-[:HAS_IDENTITY]->(:Identity)<-[:AUTHORED_BY]-(:Interaction)
+              -[:PART_OF_CASE]->(:Case {caseStatus: 'open'})
+        RETURN DISTINCT c.customerId AS id ORDER BY id"""}).json()["rows"]
+    for row in rows:
+        cases = [c for c in api.get(f"/customers/{row['id']}/360").json()["cases"]
+                 if c["status"] == "open" and c["interactionIds"]]
+        similar = [api.get(f"/interactions/{c['interactionIds'][0]}/similar-cases").json()
+                   for c in cases]
+        unseen = [c["caseId"] for c, found in zip(cases, similar, strict=True)
+                  if not found["items"]]
+        if similar and similar[0]["items"] and unseen:
+            return row["id"], similar[0], unseen[0]
+    pytest.fail("the demo corpus (seed 11) has no customer with both kinds of open case")
+
+
+def test_an_open_case_shows_the_closed_cases_seen_before(
+        browser: Browser, base_url: str, api: httpx.Client, watch: Watch) -> None:
+    customer, similar, unseen = open_cases_seen_before(api)
+    page = open_page(browser, watch)
+    sign_in(page, base_url, "reader-key")
+    page.goto(f"{base_url}/app/#/customers/{customer}")
+    panel = page.get_by_test_id("seen-before")
+    expect(panel).to_have_count(1)  # the newest open case's, open at once
+    cases = panel.locator(".seen-case")
+    expect(cases).to_have_count(len(similar["items"]))
+    for n, case in enumerate(similar["items"]):
+        shown = cases.nth(n)
+        expect(shown).to_contain_text(f"{math.floor(max(0, case['similarity']) * 100 + 0.5)}% "
+                                      "similar")
+        expect(shown).to_contain_text(case["caseId"])
+        expect(shown.locator(".seen-said")).to_contain_text(case["matched"]["text"])
+        expect(shown.locator(".seen-reply")).to_have_count(len(case["replies"]))
+        for k, reply in enumerate(case["replies"]):
+            expect(shown.locator(".seen-reply").nth(k)).to_contain_text(reply["text"])
+        expect(shown).to_contain_text(f"closed in {elapsed(case['secondsToClose'])}")
+    assert any(case["replies"] for case in similar["items"])
+    page.wait_for_load_state("networkidle")
+    shot(page, "customer-360-seen-before")
+
+    toggle = page.get_by_role("button", name=f"Seen before: closed cases like {unseen}")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(panel).to_have_count(2)
+    expect(page.locator(f"[id='seen-before-{unseen}']")).to_contain_text(
+        "No similar closed case yet.")
     watch.assert_clean()
 
 

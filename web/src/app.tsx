@@ -8,6 +8,7 @@ import { InspectorProvider } from "./components/Inspector";
 import { ErrorBox, Loading } from "./components/States";
 import { Customer360Page } from "./pages/Customer360";
 import { LabelsPage } from "./pages/Labels";
+import { MessagesPage } from "./pages/Messages";
 import { PainPointsPage } from "./pages/PainPoints";
 import { SearchPage } from "./pages/Search";
 import { SignInPage } from "./pages/SignIn";
@@ -19,6 +20,7 @@ interface NavItem { href: string; label: string; minimum: Role; matches: (r: Rou
 const NAV: NavItem[] = [
   { href: "#/", label: "Customers", minimum: "reader",
     matches: (r) => r.path.length === 0 || r.path[0] === "customers" },
+  { href: "#/messages", label: "Messages", minimum: "reader", matches: (r) => r.path[0] === "messages" },
   { href: "#/insights/pain-points", label: "Pain points", minimum: "reader",
     matches: (r) => r.path[1] === "pain-points" },
   { href: "#/insights/channels", label: "Channels", minimum: "reader",
@@ -51,6 +53,7 @@ const ConceptsPage = lazyPage(() => import("./pages/Concepts").then((m) => m.Con
 function Page({ route, session }: { route: Route; session: Session }) {
   const [first, second] = route.path;
   if (!first) return <SearchPage />;
+  if (first === "messages") return <MessagesPage />;
   if (first === "customers" && second) return <Customer360Page key={second} id={second} session={session} />;
   if (first === "insights" && second === "pain-points") return <PainPointsPage />;
   if (first === "insights" && second === "channels") return <ChannelsPage />;

@@ -82,3 +82,26 @@ export interface ChannelInsight { channel: string; volume: number; inbound: numb
 export interface CypherResult { columns: string[]; rows: Record<string, unknown>[];
   truncated: boolean }
 export interface ResolutionResult { customers: number; customerIds: Record<string, string> }
+
+export type SearchMode = "hybrid" | "vector" | "text";
+export type SentimentLabel = "positive" | "neutral" | "negative";
+export type Direction = "inbound" | "outbound";
+export interface SearchHit {
+  interactionId: string; occurredAt: string | null; channelId: string | null;
+  direction: string | null; sentiment: string | null; customer: CustomerSummary | null;
+  case: { caseId: string; caseStatus: string | null } | null;
+  concepts: { conceptId: string; prefLabel: string | null }[];
+  /** The text around the searched words; highlights are [start, end) offsets into it, counted
+   * in characters (code points), as the API counts them. */
+  snippet: string; highlights: [number, number][]; score: number;
+  vectorRank: number | null; textRank: number | null;
+}
+/** GET /search (the API's SearchPage). */
+export interface MessageSearchPage { query: string; mode: SearchMode; total: number; offset: number;
+  limit: number; items: SearchHit[] }
+export interface CaseMessage { interactionId: string; text: string | null;
+  occurredAt: string | null; secondsAfterOpening: number | null }
+export interface SimilarCase { caseId: string; similarity: number; openedAt: string | null;
+  closedAt: string | null; secondsToClose: number | null; customer: CustomerSummary | null;
+  matched: CaseMessage; replies: CaseMessage[] }
+export interface SimilarCases { interactionId: string; items: SimilarCase[] }

@@ -1,15 +1,18 @@
 // The correlated 360° view of one customer: profile and segment, identities as a graph with
-// each link's rule, score and evidence, channels, the journey across channels, cases, concepts,
-// co-occurrences, entities, intents, emotions, similar customers and permissions (what each
-// consent purpose allows and why, the history of consent events, messages waiting for a
-// decision). Every fact opens the interactions it came from.
+// each link's rule, score and evidence, channels, the journey across channels, cases (each open
+// one with the closed cases seen before it), concepts, co-occurrences, entities, intents,
+// emotions, similar customers and permissions (what each consent purpose allows and why, the
+// history of consent events, messages waiting for a decision). Every fact opens the
+// interactions it came from.
 
+import { Fragment } from "preact";
 import { useEffect, useMemo, useState } from "preact/hooks";
 
 import { ApiError, enc, getJson, postJson, query } from "../api";
 import { IdentityGraph, RuleLegend, ruleTone } from "../components/IdentityGraph";
 import { Sources, useInspector } from "../components/Inspector";
 import { Dialog } from "../components/Dialog";
+import { SeenBefore } from "../components/SeenBefore";
 import { Bar, Empty, ErrorBox, Loading, Section, SentimentBadge } from "../components/States";
 import { conceptName, count, decimal, percent, titleCase, when } from "../format";
 import { useApi, useTitle } from "../hooks";
@@ -322,22 +325,51 @@ function Concepts({ view }: { view: Customer360 }) {
 
 function Cases({ view }: { view: Customer360 }) {
   const { openCase } = useInspector();
+  // The newest open case shows what was seen before at once; the others open on request.
+  const [expanded, setExpanded] = useState<Set<string>>(() => {
+    const newest = view.cases.find((c) => c.status === "open" && c.interactionIds.length > 0);
+    return new Set(newest ? [newest.caseId] : []);
+  });
+  const toggle = (caseId: string) => setExpanded((previous) => {
+    const next = new Set(previous);
+    if (!next.delete(caseId)) next.add(caseId);
+    return next;
+  });
   return (
     <Section title="Cases" id="cases">
       {view.cases.length === 0 ? <Empty>No cases: nothing this customer raised needed follow-up.</Empty> : (
-        <table class="table">
-          <caption class="sr-only">Cases with status and dates</caption>
+        <table class="table cases-table">
+          <caption class="sr-only">Cases with status and dates; open cases show the closed cases like them</caption>
           <thead><tr><th scope="col">Case</th><th scope="col">Status</th><th scope="col">Opened</th><th scope="col">Closed</th><th scope="col">Sources</th></tr></thead>
           <tbody>
-            {view.cases.map((c) => (
-              <tr key={c.caseId}>
-                <td><button type="button" class="link-button mono" onClick={() => openCase(c.caseId)}>{c.caseId.length > 18 ? `${c.caseId.slice(0, 17)}…` : c.caseId}</button></td>
-                <td><span class={`badge status-${c.status}`}>{titleCase(c.status)}</span></td>
-                <td>{when(c.openedAt, false)}</td>
-                <td>{when(c.closedAt, false)}</td>
-                <td><Sources ids={c.interactionIds} title={`case ${c.caseId}`} /></td>
-              </tr>
-            ))}
+            {view.cases.map((c) => {
+              const seeable = c.status === "open" && c.interactionIds.length > 0;
+              const open = seeable && expanded.has(c.caseId);
+              const panel = `seen-before-${c.caseId}`;
+              return (
+                <Fragment key={c.caseId}>
+                  <tr class={open ? "has-panel" : undefined}>
+                    <td><button type="button" class="link-button mono" onClick={() => openCase(c.caseId)}>{c.caseId.length > 18 ? `${c.caseId.slice(0, 17)}…` : c.caseId}</button></td>
+                    <td>
+                      <span class={`badge status-${c.status}`}>{titleCase(c.status)}</span>
+                      {seeable && (
+                        <button type="button" class="link-button small seen-toggle" aria-expanded={open}
+                                aria-controls={open ? panel : undefined} onClick={() => toggle(c.caseId)}
+                                aria-label={`Seen before: closed cases like ${c.caseId}`}>Seen before {open ? "▴" : "▾"}</button>
+                      )}
+                    </td>
+                    <td>{when(c.openedAt, false)}</td>
+                    <td>{when(c.closedAt, false)}</td>
+                    <td><Sources ids={c.interactionIds} title={`case ${c.caseId}`} /></td>
+                  </tr>
+                  {open && (
+                    <tr class="seen-before-row">
+                      <td colSpan={5}><SeenBefore id={panel} interactionId={c.interactionIds[0]} /></td>
+                    </tr>
+                  )}
+                </Fragment>
+              );
+            })}
           </tbody>
         </table>
       )}

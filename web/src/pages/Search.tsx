@@ -24,6 +24,7 @@ export function SearchPage() {
   return (
     <div class="page page-search">
       <h1>Customer search</h1>
+      <p class="muted small"><a href="#/messages">Search messages instead</a></p>
       <form class="search-box" role="search" onSubmit={(e) => e.preventDefault()}>
         <label for="customer-search" class="sr-only">Search customers</label>
         <span class="search-icon" aria-hidden="true">⌕</span>
