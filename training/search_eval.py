@@ -27,9 +27,9 @@ from typing import Final, LiteralString
 import orjson
 
 from kg.graph.driver import create_driver, run_query
-from kg.search.fusion import fuse
+from kg.search.fusion import MEANING_WEIGHT, fuse
 from kg.search.models import SearchFilters
-from kg.search.retrieval import SearchRequest, rankings
+from kg.search.retrieval import Rankings, SearchRequest, rankings
 from kg.semantic.encoder import shared_encoder
 from kg.settings import load_settings
 
@@ -42,36 +42,50 @@ RETURN id, i.sourceSystem AS source, i.sourceRecordId AS sourceId, i.text AS tex
 """
 
 Ranking = list[str]
-Run = Callable[[Ranking, Ranking], Ranking]
+Run = Callable[[Rankings], Ranking]
 
 
-def _interleave(first: Ranking, second: Ranking) -> Ranking:
+def _interleave(found: Rankings) -> Ranking:
     merged: dict[str, None] = {}
-    for pair in zip(first, second, strict=False):
+    for pair in zip(found.by_meaning, found.by_words, strict=False):
         merged.update(dict.fromkeys(pair))
-    merged.update(dict.fromkeys(first + second))
+    merged.update(dict.fromkeys(found.by_meaning + found.by_words))
     return list(merged)
 
 
 def _rrf(k: int, weights: tuple[float, float] = (1.0, 1.0)) -> Run:
-    def run(meaning: Ranking, words: Ranking) -> Ranking:
-        if weights == (1.0, 1.0):
-            return [item for item, _ in fuse([r for r in (meaning, words) if r], k=k)]
+    def run(found: Rankings) -> Ranking:
+        rankings = (found.by_meaning, found.by_words)
         scores: dict[str, float] = {}
-        for weight, ranking in zip(weights, (meaning, words), strict=True):
+        for weight, ranking in zip(weights, rankings, strict=True):
             for rank, item in enumerate(ranking, start=1):
                 scores[item] = scores.get(item, 0.0) + weight / (k + rank)
         return sorted(scores, key=lambda item: -scores[item])
     return run
 
 
+def _convex(meaning_weight: float) -> Run:
+    """The shipped fusion (kg.search.fusion) with another weight."""
+    def run(found: Rankings) -> Ranking:
+        return [item for item, _ in fuse(
+            [(item, found.scores[("meaning", item)]) for item in found.by_meaning],
+            [(item, found.scores[("words", item)]) for item in found.by_words],
+            meaning_weight=meaning_weight)]
+    return run
+
+
 RUNS: Final[dict[str, Run]] = {
-    "vector": lambda meaning, words: meaning,
-    "text": lambda meaning, words: words,
-    "hybrid (RRF, k=60; shipped)": _rrf(60),
+    "vector": lambda found: found.by_meaning,
+    "text": lambda found: found.by_words,
+    "hybrid (RRF, k=60)": _rrf(60),
     "hybrid (RRF, k=10)": _rrf(10),
     "hybrid (RRF, meaning weighted 2:1)": _rrf(60, (2.0, 1.0)),
+    "hybrid (RRF, meaning weighted 4:1)": _rrf(60, (4.0, 1.0)),
     "hybrid (interleaved)": _interleave,
+    "hybrid (convex, meaning 0.5)": _convex(0.5),
+    "hybrid (convex, meaning 0.7; shipped)": _convex(MEANING_WEIGHT),
+    "hybrid (convex, meaning 0.8)": _convex(0.8),
+    "hybrid (convex, meaning 0.9)": _convex(0.9),
 }
 
 
@@ -95,8 +109,7 @@ def run_all(queries: Sequence[dict[str, object]]) -> dict[str, dict[str, Ranking
             found = rankings(driver, settings, SearchRequest(
                 text=text, vector=[float(x) for x in vector], filters=SearchFilters(),
                 limit=DEPTH))
-            out[str(query["id"])] = {name: run(found.by_meaning, found.by_words)[:DEPTH]
-                                     for name, run in RUNS.items()}
+            out[str(query["id"])] = {name: run(found)[:DEPTH] for name, run in RUNS.items()}
     return out
 
 

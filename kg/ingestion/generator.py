@@ -6,6 +6,12 @@ channels; brand replies thread the social posts. Noise: typos, stretched words, 
 malformed fields (which the loader must reject and report), name variants in reviews.
 Ground truth: ``truth/identities.csv`` (identity id → true customer) and
 ``truth/interactions.csv`` (interaction id → true customer and true case).
+
+With ``forum_threads``, a community forum too (after the rest, from a random stream of its
+own, so the rest of a seed's corpus is unchanged): customers ask the questions of
+:data:`FORUM_QUESTIONS` in their own words, other customers answer some of them before the
+brand does, and the brand gives each question its one standard answer, so recurring questions,
+community answers and advocates have something to find.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +59,22 @@ ISSUES: dict[str, tuple[str, ...]] = {
 }
 PRAISE = ("thanks, the team sorted it out quickly", "great service today, thank you",
           "love the new app, super easy", "delivery was early, brilliant")
+FORUM_QUESTIONS: dict[str, tuple[tuple[str, ...], str, str]] = {
+    # question id: (ways to ask, a customer's answer, the brand's standard answer)
+    "password-reset": (("How do I reset my password?", "how can i reset my password??",
+                        "I forgot my password, how do I reset it?",
+                        "where do I reset my account password?"),
+                       "Use 'Forgot password' on the login page, worked for me",
+                       "You can reset it from the sign-in page: choose Forgot password."),
+    "return-label": (("How do I print a return label?", "where can I get a returns label?",
+                      "how do I get a label to send my order back?"),
+                     "Go to your orders, pick the item and choose Return, the label is there",
+                     "Open your order, choose Return item and print the label we email you."),
+    "delivery-days": (("Do you deliver on Sundays?", "is there sunday delivery?",
+                       "can I get my parcel delivered on a Sunday?"),
+                      "They do in big cities, I got mine on a Sunday",
+                      "We deliver on Sundays in most cities; the checkout shows your options."),
+}
 REPLIES = ("sorry to hear that, please DM us your order number", "we're looking into it for you",
            "thanks for reaching out, can you send your email in DM?")
 
@@ -94,7 +117,8 @@ def _people(count: int, rng: random.Random) -> list[Person]:
     return people
 
 
-def generate(out: Path, *, customers: int, interactions: int, seed: int = 7) -> dict[str, int]:
+def generate(out: Path, *, customers: int, interactions: int, seed: int = 7,
+             forum_threads: int = 0) -> dict[str, int]:
     rng = random.Random(seed)  # noqa: S311 - reproducible test data, not security
     people = _people(customers, rng)
     out.mkdir(parents=True, exist_ok=True)
@@ -123,7 +147,8 @@ def generate(out: Path, *, customers: int, interactions: int, seed: int = 7) -> 
             (out / "truth" / "interactions.csv").open("w", newline="", encoding="utf-8") as t:
         truth = csv.writer(t)
         truth.writerow(["interaction_id", "customer", "case"])
-        for record, person, case in _interactions(people, interactions, rng):
+        forum = _forum(people, forum_threads, random.Random(seed + 1_000_003))  # noqa: S311
+        for record, person, case in chain(_interactions(people, interactions, rng), forum):
             if record.get("author"):
                 ref = IdentityRef.model_validate(record["author"])
                 remember(ref, person)
@@ -173,6 +198,44 @@ def _interactions(people: list[Person], count: int, rng: random.Random
                          "reply_to": record["source_id"]}
                 made += 1
                 yield reply, person, case
+
+
+def _forum(people: list[Person], threads: int, rng: random.Random
+           ) -> Iterator[tuple[dict[str, Any], Person, str]]:
+    """Forum threads: a question, answers from other customers (often before the brand's),
+    and the brand's standard answer to most of them. Authors are forum handles."""
+    start = datetime(2024, 11, 1, tzinfo=UTC)
+    for number in range(threads):
+        asker = rng.choice(people)
+        topic = rng.choice(sorted(FORUM_QUESTIONS))
+        ways, peer_answer, brand_answer = FORUM_QUESTIONS[topic]
+        at = start + timedelta(minutes=rng.randint(0, 60 * 24 * 56))
+        case = f"forum-{number:05d}"
+        question_id = f"f{number}"
+        yield _forum_post(question_id, asker, rng.choice(ways), at, None), asker, case
+        for peer_number in range(rng.choice((0, 1, 1, 2))):
+            peer = rng.choice([p for p in people if p is not asker])
+            yield _forum_post(f"f{number}-c{peer_number}", peer, peer_answer,
+                              at + timedelta(minutes=rng.randint(5, 50)), question_id), peer, case
+        if rng.random() < 0.8:
+            yield {"source": "forum", "source_id": f"f{number}-b", "kind": "Reply",
+                   "channel": "forum", "direction": "outbound",
+                   "occurred_at": (at + timedelta(minutes=rng.randint(60, 600))).isoformat(),
+                   "text": brand_answer, "touchpoint": "forum:AcmeCommunity",
+                   "reply_to": question_id}, asker, case
+
+
+def _forum_post(source_id: str, person: Person, text: str, at: datetime,
+                reply_to: str | None) -> dict[str, Any]:
+    handle = "".join(part.lower() for part in person.name.split()) + person.customer[-3:]
+    record: dict[str, Any] = {
+        "source": "forum", "source_id": source_id, "kind": "Reply" if reply_to else "Post",
+        "channel": "forum", "direction": "inbound", "occurred_at": at.isoformat(), "text": text,
+        "author": {"kind": "handle", "network": "forum", "value": handle,
+                   "display_name": person.name}}
+    if reply_to:
+        record["reply_to"] = reply_to
+    return record
 
 
 def _record(person: Person, channel: str, text: str, at: datetime, number: int,

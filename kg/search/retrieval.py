@@ -9,7 +9,7 @@ all scored exactly (cosine in Cypher) and matched on their words by the same ful
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final, LiteralString
 
 import neo4j
@@ -46,7 +46,7 @@ BY_MEANING: Final[LiteralString] = """
 CALL db.index.vector.queryNodes('""" + VECTOR_INDEX + """', $candidates, $vector)
 YIELD node AS i, score
 WITH i, score WHERE score >= $floor AND """ + FILTERS + """
-RETURN i.interactionId AS id ORDER BY score DESC, id
+RETURN i.interactionId AS id, score ORDER BY score DESC, id
 """
 
 BY_MEANING_OF_CUSTOMER: Final[LiteralString] = """
@@ -56,14 +56,14 @@ WITH DISTINCT i
 WITH i, vector.similarity.cosine(i.embedding, $vector) AS similarity
 // the procedure's score for cosine is (1 + cosine) / 2: the same floor on the same scale
 WITH i, (1 + similarity) / 2 AS score WHERE score >= $floor
-RETURN i.interactionId AS id ORDER BY score DESC, id LIMIT $candidates
+RETURN i.interactionId AS id, score ORDER BY score DESC, id LIMIT $candidates
 """
 
 BY_WORDS: Final[LiteralString] = """
 CALL db.index.fulltext.queryNodes('""" + TEXT_INDEX + """', $words, $textOptions)
 YIELD node AS i, score
 WITH i, score WHERE """ + FILTERS + """
-RETURN i.interactionId AS id ORDER BY score DESC, id LIMIT $candidates
+RETURN i.interactionId AS id, score ORDER BY score DESC, id LIMIT $candidates
 """
 
 HITS: Final[LiteralString] = """
@@ -100,6 +100,8 @@ class Rankings:
 
     by_meaning: list[str]
     by_words: list[str]
+    # each index's score: the vector index's (1 + cosine) / 2, the full-text index's BM25
+    scores: dict[tuple[str, str], float] = field(default_factory=dict)
 
 
 def rankings(driver: neo4j.Driver, settings: Settings, request: SearchRequest) -> Rankings:
@@ -112,21 +114,25 @@ def rankings(driver: neo4j.Driver, settings: Settings, request: SearchRequest) -
         "candidates": candidates, "vector": request.vector, "floor": (1 + MIN_SIMILARITY) / 2,
         "words": lucene_query(request.text),
         "textOptions": {"limit": FILTERED_TEXT_SCAN if filtered else candidates}}
-    by_meaning: list[str] = []
+    scores: dict[tuple[str, str], float] = {}
+    meaning: list[tuple[str, float]] = []
     if request.mode != "text" and any(request.vector):  # no word piece: no meaning to match
-        by_meaning = _ids(driver, settings, BY_MEANING_OF_CUSTOMER if own else BY_MEANING,
+        meaning = _ranked(driver, settings, BY_MEANING_OF_CUSTOMER if own else BY_MEANING,
                           parameters | {"candidates": MAX_CANDIDATES if filtered and not own
                                         else candidates})[:candidates]
-    by_words = _ids(driver, settings, BY_WORDS, parameters) \
+    words = _ranked(driver, settings, BY_WORDS, parameters) \
         if request.mode != "vector" and parameters["words"] else []
-    return Rankings(by_meaning, by_words)
+    scores.update({("meaning", item): score for item, score in meaning})
+    scores.update({("words", item): score for item, score in words})
+    return Rankings([item for item, _ in meaning], [item for item, _ in words], scores)
 
 
 def search(driver: neo4j.Driver, settings: Settings, request: SearchRequest) -> SearchPage:
     """The page of ``request``: each index's candidates (filtered), fused by rank, read back."""
     found = rankings(driver, settings, request)
     by_meaning, by_words = found.by_meaning, found.by_words
-    fused = fuse([ranking for ranking in (by_meaning, by_words) if ranking])
+    fused = fuse([(item, found.scores[("meaning", item)]) for item in by_meaning],
+                 [(item, found.scores[("words", item)]) for item in by_words])
     page = fused[request.offset:request.offset + request.limit]
     rows = {row["interactionId"]: row for row in run_query(
         driver, settings, HITS, {"ids": [item for item, _ in page]})}
@@ -159,10 +165,11 @@ class SearchIndexMissing(GraphUnavailable):
     """The graph predates message search: its indexes are created by ``kg db init``."""
 
 
-def _ids(driver: neo4j.Driver, settings: Settings, statement: LiteralString,
-         parameters: dict[str, Any]) -> list[str]:
+def _ranked(driver: neo4j.Driver, settings: Settings, statement: LiteralString,
+            parameters: dict[str, Any]) -> list[tuple[str, float]]:
     try:
-        return [row["id"] for row in run_query(driver, settings, statement, parameters)]
+        return [(row["id"], float(row["score"]))
+                for row in run_query(driver, settings, statement, parameters)]
     except GraphError as error:
         if "no such" in str(error).lower() and "index" in str(error).lower():
             raise SearchIndexMissing(

@@ -5,6 +5,9 @@ group; the mirror answers the same in SPARQL."""
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import neo4j
@@ -12,8 +15,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kg.derivation.question_groups import regroup_everything
+from kg.extraction.pipeline import build_pipeline
 from kg.graph.driver import run_query
+from kg.ingestion.generator import generate
+from kg.knowledge.recurring import PUBLISHED_ANSWER_AFTER
+from kg.services.knowledge import recurring
 from kg.settings import Settings
+from tests.integration.support import load_corpus
 
 pytestmark = pytest.mark.integration
 
@@ -179,3 +187,45 @@ def test_a_growing_topic_no_concept_covers_is_emerging(asked: TestClient) -> Non
     assert suggestion["broader"] and f"skos:broader ckc:{suggestion['broader']}" in \
         suggestion["turtle"]
     assert all(example["text"] in NOVEL for example in topic["examples"])
+
+
+@pytest.fixture
+def forum_graph(live: tuple[neo4j.Driver, Settings], tmp_path: Path
+                ) -> tuple[neo4j.Driver, Settings, Path]:
+    """A generated corpus with a community forum, loaded by the ordinary load."""
+    driver, settings = live
+    folder = tmp_path / "corpus"
+    generate(folder, customers=20, interactions=30, seed=3, forum_threads=40)
+    load_corpus(folder, settings, build_pipeline(settings), tmp_path / "dead.jsonl")
+    return driver, settings, folder
+
+
+def test_generated_forum_threads_give_community_answers_and_advocates(
+        forum_graph: tuple[neo4j.Driver, Settings, Path]) -> None:
+    driver, settings, folder = forum_graph
+    report = recurring(driver, settings, since=datetime(2024, 11, 1, tzinfo=UTC),
+                       until=datetime(2025, 1, 1, tzinfo=UTC))
+    forum = [g for g in report.groups if g.communityAnswered]
+    assert forum, [g.examples[0].text for g in report.groups]
+    [answered_by_peers] = run_query(driver, settings, """
+        MATCH (q:Interaction)-[:IN_QUESTION_GROUP]->(:QuestionGroup)
+        WHERE q.occurredAt >= datetime('2024-11-01T00:00:00Z')
+        AND EXISTS { (r:Interaction {direction: 'inbound'})-[:REPLY_TO]->(q) }
+        RETURN count(q) AS n""")
+    assert sum(g.communityAnswered for g in report.groups) == answered_by_peers["n"] > 0
+    records = [json.loads(line) for line in
+               (folder / "interactions.jsonl").read_text(encoding="utf-8").splitlines()]
+    peer_handles = {r["author"]["value"] for r in records
+                    if r.get("source") == "forum" and r.get("reply_to")
+                    and r.get("direction") == "inbound"}
+    for group in forum:
+        assert group.advocates
+        for advocate in group.advocates:
+            handles = {row["handle"] for row in run_query(driver, settings, """
+                MATCH (:Customer {customerId: $c})-[:HAS_IDENTITY]->(x:Identity)
+                RETURN x.identifierValue AS handle""", {"c": advocate.customerId})}
+            assert handles & peer_handles, advocate
+    brand = [g for g in report.groups if g.commonAnswer is not None
+             and g.commonAnswer.givenTimes >= PUBLISHED_ANSWER_AFTER]
+    assert brand and all(g.publishedAnswerCandidate and g.deflectable == g.answered - 1
+                         for g in brand)

@@ -1,7 +1,9 @@
-"""The pure parts of message search: rank fusion, safe Lucene queries, stems and snippets; and
+"""The pure parts of message search: score fusion, safe Lucene queries, stems and snippets; and
 that an embedding never reaches the RDF mirror."""
 
 from __future__ import annotations
+
+import pytest
 
 from kg.graph.search_indexes import EMBEDDING_DIMENSIONS
 from kg.ontology.mapping import load_mapping
@@ -12,15 +14,21 @@ from kg.search.terms import MAX_TERMS, lucene_query, stems
 from kg.semantic.encoder import DIMENSIONS
 
 
-def test_an_item_both_rankings_place_well_comes_first() -> None:
-    fused = fuse([["a", "b", "c"], ["b", "d", "e"]])
-    assert [item for item, _ in fused] == ["b", "a", "d", "c", "e"]
-    assert fused[0][1] == 1 / 62 + 1 / 61
+def test_scores_are_scaled_within_each_list_then_weighted() -> None:
+    meaning = [("a", 0.9), ("b", 0.8), ("c", 0.7)]
+    words = [("c", 12.0), ("d", 2.0)]
+    fused = dict(fuse(meaning, words, meaning_weight=0.7))
+    assert fused == pytest.approx({"a": 0.7, "b": 0.35, "c": 0.3, "d": 0.0})
+    assert [item for item, _ in fuse(meaning, words, meaning_weight=0.7)] == \
+        ["a", "b", "c", "d"]
+    # words weigh more: the item both lists hold comes first
+    assert fuse(meaning, words, meaning_weight=0.3)[0][0] == "c"
 
 
-def test_ties_keep_the_first_rankings_order() -> None:
-    assert [item for item, _ in fuse([["x", "y"], ["y", "x"]])] == ["x", "y"]
-    assert fuse([]) == []
+def test_one_list_alone_keeps_its_order_and_ties_follow_meaning() -> None:
+    assert [i for i, _ in fuse([], [("x", 3.0), ("y", 1.0)])] == ["x", "y"]
+    assert [i for i, _ in fuse([("q", 0.5), ("p", 0.5)], [])] == ["q", "p"]
+    assert fuse([], []) == []
 
 
 def test_query_syntax_is_read_as_words() -> None:
