@@ -10,8 +10,8 @@ exact cosine, and what embeddings cost on disk.
   384 float64s of each embedding with every other array property), per embedded interaction.
 
 ``--synthetic N`` first adds N interactions whose embeddings are the graph's own embeddings with
-Gaussian noise (seeded; a larger index with the real data's shape, no text), labelled
-``BenchVector`` so they are removed afterwards.
+Gaussian noise (seeded; a larger index with the real data's shape, no text), with ids
+``bench-vector-…`` by which they are removed afterwards.
 """
 
 from __future__ import annotations
@@ -51,12 +51,13 @@ RETURN node.interactionId AS id
 
 ADD_SYNTHETIC: Final[LiteralString] = """
 UNWIND $rows AS row
-CREATE (i:Interaction:BenchVector {interactionId: row.id, embedding: row.embedding,
-                                   direction: 'inbound'})
+CREATE (i:Interaction {interactionId: row.id, embedding: row.embedding,
+                       direction: 'inbound'})
 """
 
 REMOVE_SYNTHETIC: Final[LiteralString] = """
-MATCH (i:BenchVector) CALL (i) { DETACH DELETE i } IN TRANSACTIONS OF 10000 ROWS
+MATCH (i:Interaction) WHERE i.interactionId STARTS WITH 'bench-vector-'
+CALL (i) { DETACH DELETE i } IN TRANSACTIONS OF 10000 ROWS
 """
 
 
