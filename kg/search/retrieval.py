@@ -53,9 +53,8 @@ BY_MEANING_OF_CUSTOMER: Final[LiteralString] = """
 MATCH (:Customer {customerId: $customer})-[:HAS_IDENTITY]->(:Identity)<-[:AUTHORED_BY]-(i)
 WHERE i.embedding IS NOT NULL AND """ + FILTERS + """
 WITH DISTINCT i
-WITH i, vector.similarity.cosine(i.embedding, $vector) AS similarity
-// the procedure's score for cosine is (1 + cosine) / 2: the same floor on the same scale
-WITH i, (1 + similarity) / 2 AS score WHERE score >= $floor
+// (1 + cosine) / 2, the scale of the vector index's own score: the same floor applies
+WITH i, vector.similarity.cosine(i.embedding, $vector) AS score WHERE score >= $floor
 RETURN i.interactionId AS id, score ORDER BY score DESC, id LIMIT $candidates
 """
 
