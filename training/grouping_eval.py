@@ -48,21 +48,47 @@ RETURN i.sourceSystem AS source, i.sourceRecordId AS sourceId, i.text AS text,
 """
 
 
+def _drawn(size: int, seed: int) -> tuple[list[dict[str, object]], int]:
+    """The sampled members (seeded), and how many grouped members there are."""
+    settings = load_settings()
+    with create_driver(settings) as driver:
+        members = run_query(driver, settings, GROUPED_MEMBERS)
+    chosen = random.Random(seed).sample(members, min(size, len(members)))  # noqa: S311
+    return chosen, len(members)
+
+
 def sample(out: Path, size: int = SAMPLE, seed: int = SEED) -> None:
+    chosen, members_count = _drawn(size, seed)
     settings = load_settings()
     with create_driver(settings) as driver, out.open("wb") as handle:
-        members = run_query(driver, settings, GROUPED_MEMBERS)
-        chosen = random.Random(seed).sample(members, min(size, len(members)))  # noqa: S311
         for member in chosen:
             [row] = run_query(driver, settings, MEMBER_AND_GROUP,
                               {"id": member["id"], "shown": SHOWN})
             handle.write(orjson.dumps(row) + b"\n")
-    print(f"sampled {len(chosen)} of {len(members):,} grouped messages into {out}")
+    print(f"sampled {len(chosen)} of {members_count:,} grouped messages into {out}")
 
 
-def score(judgments: Path) -> None:
-    verdicts = Counter(str(orjson.loads(line)["verdict"])
-                       for line in judgments.read_bytes().splitlines() if line.strip())
+SOURCE_OF: Final[LiteralString] = """
+UNWIND $ids AS id
+MATCH (i:Interaction {interactionId: id})
+RETURN i.sourceSystem + ':' + i.sourceRecordId AS key
+"""
+
+
+def score(judgments: Path, seed: int = SEED) -> None:
+    """The share judged "same", after checking that the graph's grouping still draws the
+    judged sample (else the verdicts are about other groups: judge a new sample)."""
+    lines = [orjson.loads(line) for line in judgments.read_bytes().splitlines() if line.strip()]
+    chosen, _ = _drawn(len(lines), seed)
+    settings = load_settings()
+    with create_driver(settings) as driver:
+        drawn = {row["key"] for row in run_query(driver, settings, SOURCE_OF,
+                                                 {"ids": [m["id"] for m in chosen]})}
+    judged = {f"{line['source']}:{line['sourceId']}" for line in lines}
+    if drawn != judged:
+        raise SystemExit(f"{len(judged - drawn)} judged messages are not in today's sample "
+                         f"(seed {seed}): the grouping changed; judge a new sample")
+    verdicts = Counter(str(line["verdict"]) for line in lines)
     total = sum(verdicts.values())
     print(f"{total} judged: {dict(verdicts)}; agreement {verdicts['same'] / total:.2f}")
 
@@ -75,11 +101,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     sampling.add_argument("--seed", type=int, default=SEED)
     scoring = commands.add_parser("score")
     scoring.add_argument("judgments", type=Path)
+    scoring.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args(argv)
     if args.command == "sample":
         sample(args.out, seed=args.seed)
     else:
-        score(args.judgments)
+        score(args.judgments, seed=args.seed)
 
 
 if __name__ == "__main__":
