@@ -15,6 +15,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,8 @@ from kg_api.webapp import WEB_DIST
 from tests.integration.support import free_port, load_corpus, serving
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
-KEYS = {"reader-key": "reader", "analyst-key": "analyst", "admin-key": "admin"}
+KEYS = {"reader-key": "reader", "analyst-key": "analyst", "writer-key": "writer",
+        "admin-key": "admin"}
 SHOTS = Path(__file__).resolve().parents[2] / ".kg" / "test-artifacts" / "screenshots"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -372,6 +374,167 @@ def test_pain_points_rank_concepts(browser: Browser, base_url: str, api: httpx.C
     shot(page, "pain-points")
     rows.first.get_by_role("button").click()
     expect(page.locator(".evidence-item")).to_have_count(len(ranked[0]["sample"]))
+    watch.assert_clean()
+
+
+GIFT_CARD = [
+    "Can I pay with a gift card in the mobile app?",
+    "How do I use my gift card when paying in the app?",
+    "Does the app accept gift cards as payment?",
+    "Is it possible to pay by gift card in your mobile app?",
+    "How do I redeem a gift card in the app at checkout?",
+]
+GIFT_CARD_ANSWER = ("Yes: in the app go to checkout, choose Payment, then Add a gift card and "
+                    "type its number.")
+AIRDROP = [
+    "The NFT airdrop never showed up in my crypto wallet",
+    "Still no NFT airdrop in my wallet, what happened?",
+    "NFT airdrop missing from my wallet",
+    "Did the NFT airdrop fail? My wallet is empty",
+    "NFT airdrop still not in my wallet",
+    "No sign of the NFT airdrop in my wallet yet",
+]
+
+
+def ask_in_the_default_window(api: httpx.Client) -> datetime:
+    """Five customers ask the same thing on a forum in the default window; the brand answers
+    four of them the same way two hours later, another customer answers the fifth; six more
+    customers write this week about something no concept covers. Returns the graph's now."""
+    window = api.get("/insights/recurring-questions").json()
+    now = datetime.fromisoformat(window["until"]) - timedelta(seconds=1)
+    asked = now - timedelta(days=6)  # before the graph's now, so it does not move
+
+    def stamp(at: datetime) -> str:
+        return at.isoformat().replace("+00:00", "Z")
+
+    def record(source_id: str, at: datetime, text: str, author: str | None,
+               reply_to: str | None = None) -> dict[str, Any]:
+        made: dict[str, Any] = {"source": "forum", "source_id": source_id,
+                                "kind": "Reply" if reply_to else "Post", "channel": "forum",
+                                "occurred_at": stamp(at), "text": text,
+                                "direction": "inbound" if author else "outbound"}
+        if author:
+            made["author"] = {"kind": "email", "value": author}
+        if reply_to:
+            made["reply_to"] = reply_to
+        return made
+
+    writer = {"X-API-Key": "writer-key"}
+    batches = [[record(f"gift-{n}", asked + timedelta(hours=n), text, f"gift{n}@example.org")
+                for n, text in enumerate(GIFT_CARD)],
+               [record(f"gift-answer-{n}", asked + timedelta(hours=n + 2), GIFT_CARD_ANSWER,
+                       None, f"gift-{n}") for n in range(4)],
+               [record("gift-peer-4", asked + timedelta(hours=4, minutes=30),
+                       "Checkout > Payment > Add a gift card, worked for me",
+                       "giftfan@example.org", "gift-4")],
+               [record(f"airdrop-{n}", now - timedelta(days=3, hours=n), text,
+                       f"airdrop{n}@example.org") for n, text in enumerate(AIRDROP)]]
+    for batch in batches:
+        response = api.post("/interactions", json=batch, headers=writer)
+        assert response.status_code == 200, response.text
+    return now
+
+
+def same_day(page: Page, value: str, shift_days: int = 0) -> str:
+    """A day as the app shows it (en-GB medium, UTC), formatted by the browser itself."""
+    return str(page.evaluate(
+        """([value, shift]) => { const d = new Date(value); d.setUTCDate(d.getUTCDate() + shift);
+             return new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeZone: "UTC" })
+               .format(d); }""", [value, shift_days]))
+
+
+def test_recurring_questions_with_their_answers_and_emerging_topics(
+        browser: Browser, base_url: str, api: httpx.Client, watch: Watch) -> None:
+    now = ask_in_the_default_window(api)
+    report = api.get("/insights/recurring-questions").json()
+    matching = [g for g in report["groups"]
+                if any(e["text"] in GIFT_CARD for e in g["examples"])]
+    assert len(matching) == 1, matching
+    [group] = matching
+    assert group["messages"] == len(GIFT_CARD) and group["customers"] == len(GIFT_CARD)
+    assert group["commonAnswer"]["text"] == GIFT_CARD_ANSWER
+    assert group["commonAnswer"]["givenTimes"] == 4 and group["publishedAnswerCandidate"]
+    assert group["communityAnswered"] == 1 and len(group["advocates"]) == 1
+    emerging = api.get("/insights/emerging-topics").json()
+    [airdrop] = [t for t in emerging["topics"] if "airdrop" in t["terms"]]
+
+    page = open_page(browser, watch)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
+    sign_in(page, base_url, "reader-key")
+    page.get_by_role("link", name="Recurring questions").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Recurring questions")
+    groups = page.get_by_test_id("recurring-groups").locator(":scope > li")
+    expect(groups).to_have_count(len(report["groups"]))
+    expect(page.get_by_test_id("recurring-window")).to_contain_text(re.compile(
+        f"{re.escape(same_day(page, report['since']))}(, \\d\\d:\\d\\d)? \N{EN DASH} "
+        f"{re.escape(same_day(page, report['until']))}"))
+    total = report["deflectable"]
+    expect(page.locator(".rq-deflectable")).to_have_text(
+        f"{total:,} contact{'' if total == 1 else 's'}")
+
+    shown = page.locator(f".rq-group[data-group='{group['groupId']}']")
+    expect(shown.locator(".rq-messages")).to_have_text(str(group["messages"]))
+    expect(shown.locator(".rq-trend")).to_have_text(re.compile(f"{group['trend']}$"))
+    expect(shown).to_contain_text(f"({group['previousMessages']} before;")
+    expect(shown.locator(".rq-question")).to_have_text(f"“{group['examples'][0]['text']}”")
+    expect(shown.locator(".rq-answer")).to_contain_text("given 4 times")
+    expect(shown.locator(".rq-answer-text")).to_have_text(GIFT_CARD_ANSWER)
+    expect(shown.locator(".rq-badge")).to_have_text("Published answer candidate")
+    expect(shown).to_contain_text(f"{group['deflectable']} contacts deflectable")
+    expect(shown).to_contain_text(f"{group['answered']} of {group['messages']}")
+    expect(shown).to_contain_text(f"median {elapsed(group['medianSecondsToAnswer'])} to answer")
+    advocate = group["advocates"][0]["customerId"]
+    expect(shown.locator(".rq-advocates a")).to_have_attribute("href", f"#/customers/{advocate}")
+    expect(shown.locator(".rq-concepts a")).to_have_count(len(group["concepts"]))
+    for n, concept in enumerate(group["concepts"]):
+        expect(shown.locator(".rq-concepts a").nth(n)).to_have_attribute(
+            "href", f"#/concepts/{concept['conceptId']}")
+    toggle = shown.get_by_role("button", name=re.compile("examples?$"))
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    examples = shown.locator(".rq-example-text")
+    expect(examples).to_have_text([e["text"] for e in group["examples"]])
+
+    topics = page.get_by_test_id("emerging-topics").locator(":scope > li")
+    expect(topics).to_have_count(len(emerging["topics"]))
+    topic = page.locator(f".rq-topic[data-group='{airdrop['groupId']}']")
+    expect(topic.locator(".rq-terms .chip")).to_have_text(airdrop["terms"])
+    expect(topic).to_contain_text(f"{airdrop['messages']} messages against "
+                                  f"{airdrop['previousMessages']} before")
+    expect(topic.locator(".rq-example-text")).to_have_text(
+        [e["text"] for e in airdrop["examples"]])
+    expect(topic.locator("pre")).to_have_text(airdrop["suggestion"]["turtle"])
+    page.wait_for_load_state("networkidle")
+    shot(page, "recurring-questions")
+    topic.get_by_role("button", name="Copy").click()
+    expect(topic.get_by_role("status")).to_have_text("Copied.")
+    assert page.evaluate("navigator.clipboard.readText()") == airdrop["suggestion"]["turtle"]
+    # A browser that refuses the clipboard: the Turtle is selected for Ctrl+C instead.
+    page.evaluate("() => { navigator.clipboard.writeText = "
+                  "() => Promise.reject(new Error('denied')); }")
+    topic.get_by_role("button", name="Copy").click()
+    expect(topic.get_by_role("status")).to_contain_text("Could not copy")
+    selected = page.evaluate("getSelection().toString()")
+    assert selected.strip() == airdrop["suggestion"]["turtle"].strip()
+
+    # A window chosen by day: the To day is included (until is the next day's midnight).
+    first, last = (now - timedelta(days=8)).date(), now.date()
+    page.get_by_label("From").fill(first.isoformat())
+    page.get_by_label("To", exact=True).fill(last.isoformat())
+    chosen = api.get("/insights/recurring-questions", params={
+        "since": f"{first.isoformat()}T00:00:00Z",
+        "until": f"{(last + timedelta(days=1)).isoformat()}T00:00:00Z"}).json()
+    window = page.get_by_test_id("recurring-window")
+    expect(window).to_contain_text(f"{same_day(page, chosen['since'])} \N{EN DASH} "
+                                   f"{same_day(page, chosen['until'], -1)}")
+    expect(groups).to_have_count(len(chosen["groups"]))
+    expect(shown.locator(".rq-messages")).to_have_text(str(len(GIFT_CARD)))
+    page.set_viewport_size(PHONE)  # type: ignore[arg-type]
+    page.wait_for_load_state("networkidle")
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the page is {overflow}px wider than the phone"
+    shot(page, "recurring-questions-phone")
     watch.assert_clean()
 
 

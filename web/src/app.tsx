@@ -10,6 +10,7 @@ import { Customer360Page } from "./pages/Customer360";
 import { LabelsPage } from "./pages/Labels";
 import { MessagesPage } from "./pages/Messages";
 import { PainPointsPage } from "./pages/PainPoints";
+import { RecurringPage } from "./pages/Recurring";
 import { SearchPage } from "./pages/Search";
 import { SignInPage } from "./pages/SignIn";
 import { useRoute, type Route } from "./router";
@@ -23,6 +24,8 @@ const NAV: NavItem[] = [
   { href: "#/messages", label: "Messages", minimum: "reader", matches: (r) => r.path[0] === "messages" },
   { href: "#/insights/pain-points", label: "Pain points", minimum: "reader",
     matches: (r) => r.path[1] === "pain-points" },
+  { href: "#/insights/recurring", label: "Recurring questions", minimum: "reader",
+    matches: (r) => r.path[1] === "recurring" },
   { href: "#/insights/channels", label: "Channels", minimum: "reader",
     matches: (r) => r.path[1] === "channels" },
   { href: "#/concepts", label: "Concepts", minimum: "reader", matches: (r) => r.path[0] === "concepts" },
@@ -56,6 +59,7 @@ function Page({ route, session }: { route: Route; session: Session }) {
   if (first === "messages") return <MessagesPage />;
   if (first === "customers" && second) return <Customer360Page key={second} id={second} session={session} />;
   if (first === "insights" && second === "pain-points") return <PainPointsPage />;
+  if (first === "insights" && second === "recurring") return <RecurringPage />;
   if (first === "insights" && second === "channels") return <ChannelsPage />;
   if (first === "concepts") return <ConceptsPage selected={second ?? null} />;
   if (first === "labels") {

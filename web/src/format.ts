@@ -44,6 +44,32 @@ export function elapsed(seconds: number | null | undefined): string {
   return hours % 24 ? `${days} d ${hours % 24} h` : `${days} d`;
 }
 
+/** A date input's day ("2025-04-10") as the start of that day in UTC; `days` moves it.
+ * Anything else (an empty or half-typed input) is undefined. */
+export function dayStart(day: string, days = 0): string | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return undefined;
+  const moment = new Date(`${day}T00:00:00Z`);
+  if (Number.isNaN(moment.getTime())) return undefined;
+  moment.setUTCDate(moment.getUTCDate() + days);
+  return `${moment.toISOString().slice(0, 10)}T00:00:00Z`;
+}
+
+/** A report's window [since, until) for people: whole days as days, the end day included
+ * ("1 Apr 2025 – 10 Apr 2025"); other bounds with their time (UTC). */
+export function period(since: string, until: string): string {
+  const midnight = (value: string) => /T00:00:00(\.0+)?(Z|[+-]00:00)?$/.test(value);
+  const start = when(since, !midnight(since));
+  let end: string;
+  if (midnight(until)) {
+    const last = new Date(until);
+    last.setUTCDate(last.getUTCDate() - 1);
+    end = Number.isNaN(last.getTime()) ? until : when(last.toISOString(), false);
+  } else {
+    end = when(until);
+  }
+  return `${start} – ${end}`;
+}
+
 export type Tone = "negative" | "neutral" | "positive" | "none";
 
 export function tone(score: number | null | undefined): Tone {

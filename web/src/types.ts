@@ -105,3 +105,28 @@ export interface SimilarCase { caseId: string; similarity: number; openedAt: str
   closedAt: string | null; secondsToClose: number | null; customer: CustomerSummary | null;
   matched: CaseMessage; replies: CaseMessage[] }
 export interface SimilarCases { interactionId: string; items: SimilarCase[] }
+
+/** GET /insights/recurring-questions and /insights/emerging-topics (kg/knowledge/models.py). */
+export type QuestionTrend = "rising" | "falling" | "steady" | "new";
+export interface QuestionExample { interactionId: string; text: string | null;
+  occurredAt: string | null }
+export interface QuestionConcept { conceptId: string; prefLabel: string | null; messages: number }
+export interface RecurringQuestion {
+  groupId: string; messages: number; previousMessages: number; trend: QuestionTrend;
+  allTime: number; customers: number; examples: QuestionExample[];
+  concepts: QuestionConcept[]; answered: number;
+  commonAnswer: { text: string | null; interactionId: string; givenTimes: number } | null;
+  medianSecondsToAnswer: number | null; communityAnswered: number;
+  advocates: { customerId: string; answers: number }[];
+  publishedAnswerCandidate: boolean; deflectable: number;
+}
+export interface RecurringQuestions { since: string; until: string; deflectable: number;
+  groups: RecurringQuestion[] }
+export interface SkosSuggestion { conceptId: string; prefLabel: string; altLabels: string[];
+  broader: string | null; turtle: string }
+export interface EmergingTopic {
+  groupId: string; messages: number; previousMessages: number; growth: number; terms: string[];
+  examples: QuestionExample[]; nearestConcept: string | null;
+  nearestSimilarity: number | null; suggestion: SkosSuggestion;
+}
+export interface EmergingTopics { since: string; until: string; topics: EmergingTopic[] }

@@ -8,7 +8,7 @@ import { query } from "../api";
 import { useInspector } from "../components/Inspector";
 import { Snippet } from "../components/Snippet";
 import { Empty, ErrorBox, Loading } from "../components/States";
-import { conceptName, count, titleCase, when } from "../format";
+import { conceptName, count, dayStart, titleCase, when } from "../format";
 import { useApi, useDebounced, useTitle } from "../hooks";
 import { href } from "../router";
 import type { Direction, MessageSearchPage, SearchHit, SearchMode, SentimentLabel } from "../types";
@@ -47,18 +47,9 @@ function savedFilters(): MessageFilters {
   }
 }
 
-/** A date input's day as the start of that day in UTC; `days` moves it. */
 function hasFilters(filters: MessageFilters): boolean {
   return (Object.keys(NO_FILTERS) as (keyof MessageFilters)[])
     .some((name) => filters[name] !== NO_FILTERS[name]);
-}
-
-function dayStart(day: string, days = 0): string | undefined {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return undefined;
-  const moment = new Date(`${day}T00:00:00Z`);
-  if (Number.isNaN(moment.getTime())) return undefined;
-  moment.setUTCDate(moment.getUTCDate() + days);
-  return `${moment.toISOString().slice(0, 10)}T00:00:00Z`;
 }
 
 /** The API path of a search. The API's `until` excludes its instant, so the "to" day is sent
