@@ -191,6 +191,7 @@ def recurring_questions(driver: DriverDep, settings: SettingsDep, _: Reader,
     graph's now), each with its trend, examples, concepts, the brand's most common answer and
     time to answer, community answers and advocates, and the contacts a published answer
     would have deflected. Customers left out of analytics count nowhere."""
+    _ordered(since, until)
     return recurring(driver, settings, since=utc_bound(since), until=utc_bound(until),
                      min_messages=min_messages, offset=offset, limit=limit)
 
@@ -204,5 +205,12 @@ def emerging_topics(driver: DriverDep, settings: SettingsDep, _: Reader,
     """Question groups with more messages in the window (default: the 7 days up to the
     graph's now) than in the week before, that no concept covers; each with its distinctive
     terms, examples and a SKOS concept to review (``kg ontology suggest`` writes them)."""
+    _ordered(since, until)
     return emerging(driver, settings, since=utc_bound(since), until=utc_bound(until),
                     min_messages=min_messages, limit=limit)
+
+
+def _ordered(since: datetime | None, until: datetime | None) -> None:
+    start, end = utc_bound(since), utc_bound(until)
+    if start is not None and end is not None and start >= end:
+        raise HTTPException(422, "since must be before until")

@@ -23,6 +23,7 @@ import neo4j
 import numpy as np
 
 from kg.consent.policy import ANALYTICS_INCLUDED_INTERACTION
+from kg.derivation.clock import shifted
 from kg.graph.driver import native, run_query
 from kg.knowledge.models import EmergingTopic, EmergingTopics, Example, SkosSuggestion
 from kg.knowledge.recurring import IN_WINDOW
@@ -77,7 +78,7 @@ def emerging_topics(driver: neo4j.Driver, settings: Settings, heads: SemanticHea
     """Uncovered groups growing from the window before ``[since, until)`` into it, most
     growth first."""
     rows = run_query(driver, settings, GROWING_GROUPS, {
-        "since": since, "until": until, "previousSince": since - (until - since),
+        "since": since, "until": until, "previousSince": shifted(since, since - until),
         "minMessages": min_messages})
     background = [document_terms(row["text"]) for row in run_query(
         driver, settings, BACKGROUND_TEXTS, {"since": since, "until": until,

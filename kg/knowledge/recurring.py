@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Final, LiteralString
 
 import neo4j
 import numpy as np
 
 from kg.consent.policy import ANALYTICS_INCLUDED_INTERACTION
+from kg.derivation.clock import shifted
 from kg.graph.driver import native, run_query
 from kg.knowledge.models import (
     Advocate,
@@ -88,7 +89,7 @@ def recurring_questions(driver: neo4j.Driver, settings: Settings, *, since: date
                         limit: int = 20) -> RecurringQuestions:
     """The groups with most messages in ``[since, until)``, most first."""
     rows = run_query(driver, settings, GROUPS_IN_WINDOW, {
-        "since": since, "until": until, "previousSince": since - (until - since),
+        "since": since, "until": until, "previousSince": shifted(since, since - until),
         "minMessages": min_messages, "skip": offset, "limit": limit,
         "membersRead": MEMBERS_READ})
     groups = [_group(row) for row in rows]
@@ -184,6 +185,3 @@ def _common_answer(replies: list[dict[str, Any]]) -> CommonAnswer | None:
                         givenTimes=int((similarity[best] >= SAME_ANSWER).sum()))
 
 
-def default_window(now: datetime, days: int = 28) -> tuple[datetime, datetime]:
-    """The ``days`` up to ``now`` (the graph's now, which one record cannot move)."""
-    return now - timedelta(days=days), now

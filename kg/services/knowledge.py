@@ -14,7 +14,7 @@ from pathlib import Path
 
 import neo4j
 
-from kg.derivation.clock import NEWEST_INTERACTION_TIMES, NOW_RANK, graph_now
+from kg.derivation.clock import NEWEST_INTERACTION_TIMES, NOW_RANK, graph_now, shifted
 from kg.derivation.question_groups import GroupingSummary, group_waiting, regroup_everything
 from kg.graph.driver import run_query
 from kg.knowledge.emerging import emerging_topics
@@ -39,8 +39,8 @@ def window(driver: neo4j.Driver, settings: Settings, since: datetime | None,
     if until is None:
         times = run_query(driver, settings, NEWEST_INTERACTION_TIMES, {"rank": NOW_RANK})
         now = graph_now(times[0]["times"] if times else []) or datetime.now(UTC)
-        until = now + timedelta(seconds=1)  # the newest message itself is in the window
-    return (since or until - timedelta(days=days)), until
+        until = shifted(now, timedelta(seconds=1))  # the newest message itself is in it
+    return (since or shifted(until, timedelta(days=-days))), until
 
 
 def recurring(driver: neo4j.Driver, settings: Settings, *, since: datetime | None = None,

@@ -26,9 +26,10 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("the sentence encoder, its heads, model versions and label files", ("kg.semantic",)),
     ("domain: consent rules and flags, identity linkage, text to facts, message search",
      ("kg.consent", "kg.resolution", "kg.extraction", "kg.search")),
-    ("derived facts; the RDF mirror; the analysts' questions; recurring questions",
-     ("kg.derivation", "kg.rdf", "kg.analyst_questions", "kg.knowledge")),
-    ("ingestion: records to batches to one transaction each", ("kg.ingestion",)),
+    ("derived facts; the RDF mirror; the analysts' questions",
+     ("kg.derivation", "kg.rdf", "kg.analyst_questions")),
+    ("ingestion: records to batches to one transaction each; recurring questions and "
+     "emerging topics", ("kg.ingestion", "kg.knowledge")),
     ("use cases: ingest, warm-up, consent, suggestions, merge and split, erasure",
      ("kg.services",)),
     ("the HTTP API", ("kg_api",)),
