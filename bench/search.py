@@ -4,7 +4,8 @@ exact cosine, and what embeddings cost on disk.
 - Latency: :data:`QUERIES` queries (the judged search queries, then messages of the graph drawn
   at random, seeded), one at a time, through the service function ``GET /search`` calls
   (embedding the query included), hybrid; p50 and p99 after :data:`WARM_UP` unmeasured ones.
-- Recall@10: for each query, the vector index's top 10 against the exact top 10 by cosine over
+- Recall@10: for each query, the vector index's top 10 (asked as search asks it: the
+  :data:`~kg.search.retrieval.CANDIDATES` nearest) against the exact top 10 by cosine over
   every embedding in the graph (numpy, read once).
 - Store: the vector indexes' files and the property store's array file (where Neo4j keeps the
   384 float64s of each embedding with every other array property), per embedded interaction.
@@ -30,6 +31,7 @@ import orjson
 from kg.graph.driver import create_driver, run_query
 from kg.graph.search_indexes import VECTOR_INDEX
 from kg.search.models import SearchFilters
+from kg.search.retrieval import CANDIDATES
 from kg.semantic.encoder import shared_encoder, stored
 from kg.services.search import search_messages
 from kg.settings import Settings, load_settings
@@ -44,9 +46,11 @@ MATCH (i:Interaction) WHERE i.embedding IS NOT NULL
 RETURN i.interactionId AS id, i.embedding AS embedding, i.text AS text
 """
 
+# As search asks it: the index's CANDIDATES nearest (its beam is the number asked for), the
+# first 10 of them.
 NEAREST: Final[LiteralString] = """
-CALL db.index.vector.queryNodes('""" + VECTOR_INDEX + """', 10, $vector) YIELD node
-RETURN node.interactionId AS id
+CALL db.index.vector.queryNodes('""" + VECTOR_INDEX + """', $candidates, $vector) YIELD node
+RETURN node.interactionId AS id LIMIT 10
 """
 
 ADD_SYNTHETIC: Final[LiteralString] = """
@@ -95,6 +99,7 @@ def add_synthetic(settings: Settings, base: np.ndarray, count: int) -> None:
 def run(synthetic: int) -> dict[str, object]:
     settings = load_settings()
     encoder = shared_encoder()
+    remove_synthetic(settings)  # a run stopped midway left its own
     with create_driver(settings) as driver:
         rows = run_query(driver, settings, EMBEDDINGS)
     real = [row for row in rows if row["text"] is not None]
@@ -120,17 +125,24 @@ def run(synthetic: int) -> dict[str, object]:
                 latencies.append(elapsed * 1000)
             [vector] = encoder.embed([text])
             exact = {ids[i] for i in np.argsort(-(matrix @ vector), kind="stable")[:10]}
-            found = {row["id"] for row in run_query(driver, settings, NEAREST,
-                                                    {"vector": vector.tolist()})}
+            found = {row["id"] for row in run_query(driver, settings, NEAREST, {
+                "vector": vector.tolist(), "candidates": CANDIDATES})}
             recalls.append(len(found & exact) / 10)
-        if synthetic:
-            run_query(driver, settings, REMOVE_SYNTHETIC, write=True)
-    return {"embedded interactions": len(ids), "of them synthetic": synthetic,
+    figures: dict[str, object] = {"embedded interactions": len(ids), "of them synthetic": synthetic,
             "queries": len(queries),
             "search p50 ms": round(statistics.median(latencies), 1),
             "search p99 ms": round(percentile(latencies, 0.99), 1),
             "vector recall@10 (mean)": round(statistics.mean(recalls), 3),
             **{k: round(v) for k, v in store_figures(settings, len(ids)).items()}}
+    remove_synthetic(settings)
+    return figures
+
+
+def remove_synthetic(settings: Settings) -> None:
+    """``CALL … IN TRANSACTIONS`` needs an implicit transaction: a plain session run."""
+    with create_driver(settings) as driver, driver.session(
+            database=settings.neo4j_database) as session:
+        session.run(REMOVE_SYNTHETIC).consume()
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -28,7 +28,8 @@ from kg.settings import load_settings
 
 SAMPLE: Final = 50
 SHOWN: Final = 4
-SEED: Final = 2027  # 2026 drew the sample judged to choose the join similarity
+SEED: Final = 2028  # 2026: the sample that chose the join similarity; 2027: one judged when
+# the centroid index was asked for 5 neighbours (now 50)
 
 GROUPED_MEMBERS: Final[LiteralString] = """
 MATCH (i:Interaction)-[:IN_QUESTION_GROUP]->(g:QuestionGroup) WHERE g.memberCount >= 2
