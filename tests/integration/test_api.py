@@ -503,16 +503,23 @@ def _terminate(settings: Settings, marker: str) -> None:
                                  database_=settings.neo4j_database)
 
 
+def _post_query(base: str, key: str, query: str) -> httpx.Response:
+    """One analyst query over HTTP, on a client of its own (one per thread)."""
+    with httpx.Client(base_url=base, timeout=300) as http:
+        return http.post("/query/cypher", headers=h(key), json={"query": query})
+
+
 def test_one_key_cannot_hold_the_api_while_others_are_served(api_settings: Settings) -> None:
     """Issue 30, item 4: one key holds its two slots with queries that run until stopped; its
-    next query is a 429 at once, and another analyst and a reader are answered meanwhile."""
+    next query is a 429 at once, and another analyst and a reader are answered meanwhile.
+    Served by uvicorn and sent over HTTP from threads of their own, as clients would."""
     held = api_settings.model_copy(update={"query_timeout_seconds": 300.0,
                                            "query_concurrent_per_key": 2})
     marker = f"held_{time.monotonic_ns()}"
     slow = f"UNWIND range(1, 4000000000) AS x WITH x WHERE x = -7 RETURN count(*) AS {marker}"
-    with TestClient(create_app(held)) as client, ThreadPoolExecutor(max_workers=2) as pool:
-        running = [pool.submit(client.post, "/query/cypher", headers=h("a"),
-                               json={"query": slow}) for _ in range(2)]
+    with serving(create_app(held)) as base, ThreadPoolExecutor(max_workers=2) as pool, \
+            httpx.Client(base_url=base, timeout=60) as http:
+        running = [pool.submit(_post_query, base, "a", slow) for _ in range(2)]
         try:
             deadline = time.monotonic() + 60
             while (len(_running_queries(held, marker)) < 2 and time.monotonic() < deadline
@@ -520,21 +527,21 @@ def test_one_key_cannot_hold_the_api_while_others_are_served(api_settings: Setti
                 time.sleep(0.1)
             answered = [future.result().text for future in running if future.done()]
             assert answered == [], f"a held query answered before it was stopped: {answered}"
-            assert len(_running_queries(held, marker)) == 2, "both slots are held"
-            third = client.post("/query/cypher", headers=h("a"), json={"query": "RETURN 1"})
+            assert len(_running_queries(held, marker)) == 2, \
+                f"both slots are held; running now: {_running_queries(held, '')}"
+            third = http.post("/query/cypher", headers=h("a"), json={"query": "RETURN 1"})
             assert third.status_code == 429, third.text
             assert "KG_QUERY_CONCURRENT_PER_KEY" in third.json()["detail"]
-            other = client.post("/query/cypher", headers=h("a2"),
-                                json={"query": "RETURN 2 AS n"})
+            other = http.post("/query/cypher", headers=h("a2"), json={"query": "RETURN 2 AS n"})
             assert other.status_code == 200 and other.json()["rows"] == [{"n": 2}], other.text
-            reader = client.get("/customers", params={"q": "a"}, headers=h("r"))
+            reader = http.get("/customers", params={"q": "a"}, headers=h("r"))
             assert reader.status_code == 200 and reader.json()["items"], reader.text
         finally:
             _terminate(held, marker)
         stopped = [future.result(timeout=120) for future in running]
         assert [response.status_code for response in stopped] == [504, 504], \
             [response.text for response in stopped]
-        again = client.post("/query/cypher", headers=h("a"), json={"query": "RETURN 3 AS n"})
+        again = http.post("/query/cypher", headers=h("a"), json={"query": "RETURN 3 AS n"})
         assert again.status_code == 200 and again.json()["rows"] == [{"n": 3}], again.text
 
 
