@@ -26,9 +26,10 @@ def search_messages(driver: neo4j.Driver, settings: Settings, text: str, *,
                     offset: int = 0, limit: int = 20) -> SearchPage:
     """Messages by meaning and by words, fused, filtered, one page of them."""
     text = text.strip()[:MAX_QUERY_CHARS]
-    [vector] = shared_encoder().embed([text]) if mode != "text" else [[]]
+    # words alone need no meaning: no encoder pass
+    vector = [] if mode == "text" else shared_encoder().embed([text])[0].tolist()
     return search(driver, settings, SearchRequest(
-        text=text, vector=[float(x) for x in vector], filters=filters or SearchFilters(),
+        text=text, vector=vector, filters=filters or SearchFilters(),
         mode=mode, offset=offset, limit=limit))
 
 
